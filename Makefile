@@ -1,0 +1,38 @@
+# The two set-up commands of the README: `make run` and `make test`. Both are idempotent.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST4  ?= 127.0.0.1
+HOST6  ?= ::1
+PORT   ?= 8000
+
+export DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry
+export TEST_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test
+
+.PHONY: run test database venv demo lint clean
+
+run: venv database                      ## serve the API with the demo data on IPv4 and IPv6
+	$(BIN)/registry db upgrade
+	$(BIN)/registry demo load
+	$(BIN)/registry serve --host $(HOST4) --host $(HOST6) --port $(PORT)
+
+test: venv database                     ## the whole test suite against a real PostGIS
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+database:                               ## install (where missing) and start PostgreSQL + PostGIS
+	bash scripts/postgis.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed: apt-get install -y python3 python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+lint:
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,7 @@
+"""Registry core: the domain of major construction project disclosure (重大建设项目全链条信息公开).
+
+Framework-free: nothing here knows about HTTP or GraphQL except the two composition
+roots, ``registry.app`` and ``registry.cli``.
+"""
+
+__version__ = "0.1.0"

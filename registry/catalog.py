@@ -1,0 +1,215 @@
+"""The disclosure catalog: items and content elements of each category, loaded from data.
+
+The catalog ships as ``registry/data/catalog.yaml``; a deployment may point
+``REGISTRY_CATALOG_PATH`` at its own extended copy. It is validated when loaded (at
+start-up), so an inconsistent catalog stops the service instead of surfacing later.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from registry.categories import Category
+from registry.errors import CatalogError, Problem
+
+SHIPPED_CATALOG = Path(__file__).parent / "data" / "catalog.yaml"
+
+ElementType = Literal["text", "date", "amount", "phone"]
+Audience = Literal["public", "specific_groups"]
+Mode = Literal["proactive", "on_request"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Role(_Frozen):
+    key: str
+    name_zh: str
+    name_en: str
+
+
+class Element(_Frozen):
+    """One content element (公开内容要素): the single definition used everywhere."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    type: ElementType = "text"
+    past: bool = False
+    signed: bool = False
+    code: bool = False
+    example: str | None = None
+
+
+class TimeLimit(_Frozen):
+    kind: Literal["working_days", "realtime", "prompt", "on_event"]
+    days: int | None = Field(default=None, gt=0)
+    start: Literal["formed", "decision", "survey_completed", "approval_received",
+                   "audit_completed"] | None = Field(default=None, alias="from")
+    event: str | None = None
+
+    @model_validator(mode="after")
+    def _days_iff_working_days(self) -> TimeLimit:
+        if (self.kind == "working_days") != (self.days is not None):
+            raise ValueError("'days' is required for, and only for, kind working_days")
+        return self
+
+    def describe_zh(self) -> str:
+        if self.kind == "working_days":
+            return f"{self.days}个工作日内"
+        return {"realtime": "实时公开", "prompt": "及时公开"}.get(self.kind, self.event or "")
+
+
+class ItemElement(_Frozen):
+    element: Element
+    required: bool
+
+
+class Item(_Frozen):
+    key: str
+    category: Category
+    name_zh: str
+    name_en: str
+    elements: tuple[ItemElement, ...]
+    time_limit: TimeLimit
+    decision: Literal["licensing", "penalty"] | None = None
+    publisher_role: str
+    audience: Audience
+    specific_group_zh: str | None = None
+    mode: Mode
+    confidence: Literal["confirmed", "partial", "unconfirmed"]
+    note: str | None = None
+
+    @property
+    def is_public(self) -> bool:
+        """Shown in the public API: meant for everyone and published proactively."""
+        return self.audience == "public" and self.mode == "proactive"
+
+    def element(self, key: str) -> ItemElement | None:
+        return next((e for e in self.elements if e.element.key == key), None)
+
+
+class CategoryEntry(_Frozen):
+    category: Category
+    name_zh: str
+    name_en: str
+    default_publisher_zh: str
+    items: tuple[Item, ...]
+
+
+class Catalog(_Frozen):
+    version: int
+    source: str
+    roles: dict[str, Role]
+    elements: dict[str, Element]
+    categories: tuple[CategoryEntry, ...]
+
+    def item(self, key: str) -> Item | None:
+        return self._items_by_key().get(key)
+
+    def items(self) -> tuple[Item, ...]:
+        return tuple(self._items_by_key().values())
+
+    def category(self, category: Category) -> CategoryEntry:
+        return next(c for c in self.categories if c.category == category)
+
+    def elements_of(self, category: Category) -> tuple[Element, ...]:
+        """Every element used by an item of the category, in catalog order, once each."""
+        seen: dict[str, Element] = {}
+        for item in self.category(category).items:
+            for ie in item.elements:
+                seen.setdefault(ie.element.key, ie.element)
+        return tuple(seen.values())
+
+    def _items_by_key(self) -> dict[str, Item]:
+        return {item.key: item for c in self.categories for item in c.items}
+
+
+def _build(raw: dict) -> Catalog:
+    """Turn the YAML shape (elements referred to by key) into the resolved model."""
+    problems: list[Problem] = []
+    roles = {k: Role(key=k, **v) for k, v in (raw.get("roles") or {}).items()}
+    elements = {k: Element(key=k, **v) for k, v in (raw.get("elements") or {}).items()}
+    raw_categories = raw.get("categories") or []
+
+    keys = [c.get("key") for c in raw_categories]
+    if sorted(map(str, keys)) != sorted(c.value for c in Category):
+        problems.append(Problem("categories", "categories_fixed",
+                                f"the catalog must define exactly the eight categories "
+                                f"{[c.value for c in Category]}, found {keys}"))
+        raise CatalogError(problems)
+
+    item_keys: set[str] = set()
+    categories = []
+    for c_index, raw_cat in enumerate(raw_categories):
+        category = Category(raw_cat["key"])
+        items = []
+        for i_index, raw_item in enumerate(raw_cat.get("items") or []):
+            path = f"categories[{c_index}].items[{i_index}]"
+            items.append(_build_item(raw_item, category, path, elements, roles, problems))
+            if raw_item.get("key") in item_keys:
+                problems.append(Problem(f"{path}.key", "duplicate_item",
+                                        f"item key {raw_item.get('key')!r} is used twice"))
+            item_keys.add(raw_item.get("key"))
+        if not items:
+            problems.append(Problem(f"categories[{c_index}]", "empty_category",
+                                    f"category {category} has no items"))
+        categories.append(CategoryEntry(
+            category=category, name_zh=raw_cat["name_zh"], name_en=raw_cat["name_en"],
+            default_publisher_zh=raw_cat["default_publisher_zh"],
+            items=tuple(i for i in items if i is not None)))
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(version=raw["version"], source=raw.get("source", ""), roles=roles,
+                   elements=elements, categories=tuple(categories))
+
+
+def _build_item(raw: dict, category: Category, path: str, elements: dict[str, Element],
+                roles: dict[str, Role], problems: list[Problem]) -> Item | None:
+    raw = dict(raw)
+    element_keys = raw.pop("elements", None) or []
+    optional = set(raw.pop("optional", None) or [])
+    before = len(problems)
+    if not element_keys:
+        problems.append(Problem(f"{path}.elements", "no_elements", "an item needs elements"))
+    for key in element_keys:
+        if key not in elements:
+            problems.append(Problem(f"{path}.elements", "unknown_element",
+                                    f"element {key!r} is not defined under 'elements'"))
+    for key in optional - set(element_keys):
+        problems.append(Problem(f"{path}.optional", "unknown_element",
+                                f"optional element {key!r} is not among the item's elements"))
+    if raw.get("publisher_role") not in roles:
+        problems.append(Problem(f"{path}.publisher_role", "unknown_role",
+                                f"role {raw.get('publisher_role')!r} is not defined under 'roles'"))
+    if len(problems) > before:
+        return None
+    resolved = tuple(ItemElement(element=elements[k], required=k not in optional)
+                     for k in element_keys)
+    return Item(category=category, elements=resolved, **raw)
+
+
+def load_catalog(path: Path | str = SHIPPED_CATALOG) -> Catalog:
+    """Read and validate a catalog file; raises CatalogError naming every problem."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return _build(raw)
+    except ValidationError as exc:
+        raise CatalogError([Problem(".".join(map(str, e["loc"])), "catalog_schema", e["msg"])
+                            for e in exc.errors()]) from exc
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise CatalogError.one(str(path), "catalog_unreadable", str(exc)) from exc
+
+
+@cache
+def get_catalog() -> Catalog:
+    """The catalog this process serves (the shipped one unless settings name another)."""
+    from registry.settings import get_settings
+
+    return load_catalog(get_settings().catalog_path or SHIPPED_CATALOG)

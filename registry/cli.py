@@ -1,0 +1,123 @@
+"""The `registry` command. One of the two composition roots: it may import loaders/ and
+schema/, lazily, inside the commands that need them."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from registry.errors import RegistryError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="major-project-registry")
+def main() -> None:
+    """Registry of major construction project disclosures (重大建设项目全链条信息公开)."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema: migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema to REVISION (runs the Alembic migrations)."""
+    from registry.migrate import upgrade
+
+    upgrade(revision=revision)
+    click.echo(f"database at revision {revision}")
+
+
+@db.command("downgrade")
+@click.option("--revision", required=True, help="Target revision ('base' empties the schema).")
+def db_downgrade(revision: str) -> None:
+    """Migrate the schema back to REVISION."""
+    from registry.migrate import downgrade
+
+    downgrade(revision=revision)
+    click.echo(f"database at revision {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from registry.migrate import current
+
+    current()
+
+
+@main.group()
+def demo() -> None:
+    """The synthetic Nanchang demo data set (演示数据)."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load the demo data through the publishing functions (loading twice changes nothing)."""
+    from registry.db import session_scope
+    from registry.demo import load_demo
+
+    with session_scope() as session:
+        counts = load_demo(session)
+    click.echo("demo data: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+
+
+@main.group()
+def catalog() -> None:
+    """The disclosure catalog (categories, items, content elements)."""
+
+
+@catalog.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+def catalog_check(path: str | None) -> None:
+    """Validate a catalog file (the shipped one by default)."""
+    from registry.catalog import SHIPPED_CATALOG, load_catalog
+
+    try:
+        loaded = load_catalog(path or SHIPPED_CATALOG)
+    except RegistryError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"catalog ok: {len(loaded.categories)} categories, {len(loaded.items())} items, "
+               f"{len(loaded.elements)} elements")
+
+
+@catalog.command("show")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def catalog_show(fmt: str) -> None:
+    """List the categories, their items and content elements."""
+    from registry.catalog import get_catalog
+
+    cat = get_catalog()
+    if fmt == "json":
+        click.echo(json.dumps(cat.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
+        return
+    for entry in cat.categories:
+        click.echo(f"{entry.category.value}  {entry.name_zh}  ({entry.name_en})")
+        for item in entry.items:
+            flags = "" if item.is_public else f"  [{item.audience}, {item.mode}]"
+            click.echo(f"  {item.key}  {item.name_zh}  — {item.time_limit.describe_zh()}{flags}")
+            for ie in item.elements:
+                mark = "*" if ie.required else " "
+                click.echo(f"    {mark} {ie.element.key} {ie.element.name_zh} ({ie.element.type})")
+
+
+@main.command("serve")
+@click.option("--host", "hosts", multiple=True, default=["127.0.0.1", "::1"], show_default=True,
+              help="Address to listen on; repeat for several (IPv4 and IPv6).")
+@click.option("--port", default=8000, show_default=True)
+@click.option("--log-level", default="info", show_default=True)
+def serve_command(hosts: tuple[str, ...], port: int, log_level: str) -> None:
+    """Serve the API (GraphQL, health) with uvicorn."""
+    from registry.serve import serve
+
+    serve("registry.app:create_app", list(hosts), port, log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Domain errors. Domain code raises these; the HTTP and GraphQL layers map them in one place.
+
+Every refusal names where the problem is (``path``: a field, a row/column, a GraphQL
+argument) and the rule broken (``code``), with a message safe to show to the public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: where (``path``), which rule (``code``) and a readable message."""
+
+    path: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def at(self, prefix: str) -> Problem:
+        """The same problem, placed under a parent path (e.g. a row or an input object)."""
+        path = f"{prefix}.{self.path}" if self.path else prefix
+        return Problem(path, self.code, self.message)
+
+
+@dataclass
+class RegistryError(Exception):
+    """Base of every refusal. ``status`` is the HTTP status a web layer should answer with."""
+
+    problems: list[Problem] = field(default_factory=list)
+    status = 400
+    code = "BAD_INPUT"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    @classmethod
+    def one(cls, path: str, code: str, message: str) -> RegistryError:
+        return cls([Problem(path, code, message)])
+
+    @property
+    def message(self) -> str:
+        return "; ".join(str(p) for p in self.problems) or self.code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(RegistryError):
+    """The input breaks a validation rule (format, type, required element, geometry...)."""
+
+    code = "INVALID_INPUT"
+
+
+class NotResponsible(RegistryError):
+    """谁公开，谁负责: the department is not the responsible body for that category."""
+
+    status = 403
+    code = "NOT_RESPONSIBLE"
+
+
+class Forbidden(RegistryError):
+    status = 403
+    code = "FORBIDDEN"
+
+
+class NotFound(RegistryError):
+    status = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(RegistryError):
+    status = 409
+    code = "CONFLICT"
+
+
+class CatalogError(RegistryError):
+    """The shipped or deployed catalog is inconsistent; raised at start-up."""
+
+    status = 500
+    code = "CATALOG_INVALID"

@@ -1,0 +1,74 @@
+"""Codes the registry checks: project codes, organisation codes, region codes, and the
+personal identifiers that must never appear in public fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+PROJECT_CODE = re.compile(r"^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$")
+REGION_CODE = re.compile(r"^[1-8]\d{5}$")
+# 11–15 north, 21–23 north-east, 31–37 east, 41–46 centre-south, 50–54 south-west,
+# 61–65 north-west, 71 Taiwan, 81–82 Hong Kong and Macao (GB/T 2260).
+PROVINCE_PREFIXES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
+    "50 51 52 53 54 61 62 63 64 65 71 81 82".split())
+
+
+def project_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a valid 项目统一代码, or None when it is.
+
+    Current codes (since November 2020) start with YYMM; legacy ones with a four-digit year.
+    """
+    match = PROJECT_CODE.match(code)
+    if not match:
+        return "is not a valid project code (expected NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)"
+    time_code, region = match.group(1), match.group(2)
+    year, yy, mm = int(time_code), int(time_code[:2]), int(time_code[2:])
+    legacy = 1990 <= year <= 2020
+    current = 1 <= mm <= 12 and (yy, mm) >= (20, 11)
+    if not (legacy or current):
+        return (f"is not a valid project code (time segment {time_code} is neither a year "
+                f"1990–2020 nor a YYMM from 2011, i.e. November 2020, on)")
+    if problem := region_code_problem(region):
+        return f"is not a valid project code (region segment {region} {problem})"
+    return None
+
+
+def region_code_problem(code: str) -> str | None:
+    if not REGION_CODE.match(code) or code[:2] not in PROVINCE_PREFIXES:
+        return "is not a 6-digit administrative division code (GB/T 2260)"
+    return None
+
+
+def uscc_problem(code: str) -> str | None:
+    """Why ``code`` is not a valid 统一社会信用代码 (GB 32100-2015), or None."""
+    try:
+        uscc.validate(code)
+    except StdnumError as exc:
+        return f"is not a valid unified social credit code ({exc.message.lower().rstrip('.')})"
+    return None
+
+
+RESIDENT_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+MOBILE_NUMBER = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])")
+
+
+def personal_identifiers(text: str, resident_ids: bool = True) -> Iterator[str]:
+    """Names of the personal identifiers found in ``text`` (resident ID, mobile number)."""
+    for candidate in RESIDENT_ID_CANDIDATE.findall(text) if resident_ids else ():
+        if ric.is_valid(candidate.upper()):
+            yield "a resident ID number (居民身份证号码)"
+            break
+    if MOBILE_NUMBER.search(text):
+        yield "a mobile phone number (手机号码)"
+
+
+def region_prefix(code: str) -> str:
+    """The prefix a division code stands for: 360100 (南昌市) -> 3601, 360000 -> 36."""
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code

@@ -1,0 +1,211 @@
+"""Tables of the registry (SQLAlchemy 2, typed; geometry through GeoAlchemy2).
+
+Enumerations are TEXT with CHECK constraints rather than PostgreSQL enum types, so a
+migration that adds a value is one constraint swap. The eight categories are checked
+against ``Category``; catalog item keys are data and are checked by the publishing rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    ARRAY, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
+    Numeric, Text, UniqueConstraint, func, text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from registry.categories import Category
+from registry.geometry import SITE_TYPES, STORAGE_SRID
+
+DEPARTMENT_KINDS = ("government_department", "district_government", "tenderer_agent",
+                    "enterprise", "other")
+PROJECT_TYPES = {"approval": "审批", "authorization": "核准", "filing": "备案"}
+PROJECT_STATUSES = {"planning": "前期", "approved": "已批复", "under_construction": "在建",
+                    "completed": "已竣工", "suspended": "停缓建"}
+DISCLOSURE_STATUSES = ("draft", "published", "superseded", "withdrawn")
+CURRENT_STATUSES = ("draft", "published")
+
+
+def _one_of(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONB, list[Any]: JSONB}
+
+
+def _now() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class Department(Base):
+    """A publishing body (公开主体)."""
+
+    __tablename__ = "departments"
+    __table_args__ = (CheckConstraint(_one_of("kind", DEPARTMENT_KINDS), name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    uscc: Mapped[str | None] = mapped_column(Text, unique=True)
+    region_code: Mapped[str | None] = mapped_column(Text)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class Project(Base):
+    """A major construction project, keyed by its national project code (项目统一代码)."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(_one_of("project_type", PROJECT_TYPES), name="type_known"),
+        CheckConstraint(_one_of("status", PROJECT_STATUSES), name="status_known"),
+        CheckConstraint("completed_on IS NULL OR approved_on IS NULL OR completed_on >= approved_on",
+                        name="completion_after_approval"),
+        Index("ix_projects_region_code", "region_code", postgresql_ops={"region_code": "text_pattern_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    project_type: Mapped[str] = mapped_column(Text)
+    industry: Mapped[str | None] = mapped_column(Text)
+    region_code: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(Text)
+    owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    investment: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    status: Mapped[str] = mapped_column(Text, server_default="planning")
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+    sites: Mapped[list[Site]] = relationship(back_populates="project", cascade="all, delete-orphan",
+                                             order_by="Site.id")
+    owner_department: Mapped[Department | None] = relationship()
+
+
+class Site(Base):
+    """One geometry of a project (a line, a station, a parcel...)."""
+
+    __tablename__ = "sites"
+    __table_args__ = (
+        CheckConstraint(f"GeometryType(geom) IN ({', '.join(repr(t.upper()) for t in SITE_TYPES)})",
+                        name="geometry_type_allowed"),
+        CheckConstraint("ST_IsValid(geom)", name="geometry_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry(srid=STORAGE_SRID, spatial_index=True))
+    created_at: Mapped[dt.datetime] = _now()
+
+    project: Mapped[Project] = relationship(back_populates="sites")
+
+
+class Responsibility(Base):
+    """Which department must publish a category of a project (谁公开，谁负责).
+
+    ``item_keys`` NULL means every item of the category; otherwise only those items
+    (approval results of one project come from several approving bodies).
+    """
+
+    __tablename__ = "responsibilities"
+    __table_args__ = (
+        UniqueConstraint("project_id", "category", "department_id"),
+        CheckConstraint(_one_of("category", [c.value for c in Category]), name="category_known"),
+        CheckConstraint("source IN ('catalog', 'assigned')", name="source_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    item_keys: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    source: Mapped[str] = mapped_column(Text, server_default="catalog")
+    assigned_at: Mapped[dt.datetime] = _now()
+
+    department: Mapped[Department] = relationship()
+
+    def covers(self, item_key: str) -> bool:
+        return self.item_keys is None or item_key in self.item_keys
+
+
+class Disclosure(Base):
+    """One revision of a published item. Rows are never overwritten in substance: a
+    correction inserts a new revision (``replaces_id``) and marks the old one superseded;
+    a withdrawal sets the state and the reason. ``lineage_id`` groups every revision."""
+
+    __tablename__ = "disclosures"
+    __table_args__ = (
+        CheckConstraint(_one_of("category", [c.value for c in Category]), name="category_known"),
+        CheckConstraint(_one_of("status", DISCLOSURE_STATUSES), name="status_known"),
+        CheckConstraint("audience IN ('public', 'specific_groups')", name="audience_known"),
+        CheckConstraint("mode IN ('proactive', 'on_request')", name="mode_known"),
+        CheckConstraint("status <> 'withdrawn' OR withdrawn_reason IS NOT NULL",
+                        name="withdrawal_has_reason"),
+        CheckConstraint("replaces_id IS NULL OR correction_reason IS NOT NULL",
+                        name="correction_has_reason"),
+        Index("uq_disclosures_current", "project_id", "item_key", "ref", unique=True,
+              postgresql_where=text("status IN ('draft', 'published')")),
+        Index("ix_disclosures_project_category", "project_id", "category",
+              postgresql_where=text("status = 'published'")),
+        Index("ix_disclosures_lineage", "lineage_id", "revision"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lineage_id: Mapped[int | None] = mapped_column(BigInteger)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(Text)
+    item_key: Mapped[str] = mapped_column(Text)
+    ref: Mapped[str] = mapped_column(Text, server_default="")
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    elements: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    documents: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
+    geom: Mapped[Any | None] = mapped_column(Geometry(srid=STORAGE_SRID, spatial_index=True))
+    formed_on: Mapped[dt.date] = mapped_column(Date)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(Text)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[str] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _now()
+
+    project: Mapped[Project] = relationship()
+    publisher: Mapped[Department] = relationship()
+
+
+class AuditEntry(Base):
+    """Every write and every refused write: who, through which path, on what, the outcome."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint("outcome IN ('ok', 'unchanged', 'refused')", name="outcome_known"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = _now()
+    actor: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

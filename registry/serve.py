@@ -1,0 +1,38 @@
+"""Serve an ASGI app with uvicorn on several addresses at once (IPv4 and IPv6)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import uvicorn
+
+log = logging.getLogger("registry.serve")
+
+
+def bind(host: str, port: int) -> socket.socket | None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        log.warning("cannot listen on [%s]:%s (%s); skipping it", host, port, exc)
+        sock.close()
+        return None
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(app: str, hosts: list[str], port: int, log_level: str = "info") -> None:
+    sockets = [s for s in (bind(h, port) for h in hosts) if s is not None]
+    if not sockets:
+        raise SystemExit(f"could not listen on any of {hosts} port {port}")
+    for sock in sockets:
+        host, bound_port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"registry: serving on http://{shown}:{bound_port}", flush=True)
+    config = uvicorn.Config(app, factory=True, log_level=log_level, proxy_headers=False)
+    uvicorn.Server(config).run(sockets=sockets)

@@ -1,0 +1,67 @@
+"""Settings, one class per concern; no other module reads the environment.
+
+Every setting is documented in docs/configuration.md (a test checks that).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql+psycopg://registry:registry@127.0.0.1:5432/registry",
+        description="SQLAlchemy URL of the PostgreSQL + PostGIS database (driver psycopg 3).",
+    )
+
+
+class RegistrySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    catalog_path: Path | None = Field(
+        default=None, description="A deployment's own catalog YAML instead of the shipped one.")
+    statement_timeout_ms: int = Field(
+        default=5000, ge=0, description="PostgreSQL statement_timeout for API reads, in ms (0: none).")
+    pool_size: int = Field(default=10, ge=1, description="Database connections kept per process.")
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_API_", extra="ignore")
+
+    production: bool = Field(
+        default=False, description="Hide 'did you mean' suggestions and internal detail in errors.")
+    max_depth: int = Field(default=10, ge=1, description="Deepest GraphQL selection allowed.")
+    max_cost: int = Field(default=50_000, ge=1, description="Highest estimated query cost allowed.")
+    max_page_size: int = Field(default=100, ge=1, description="Largest `first` a connection accepts.")
+    default_page_size: int = Field(default=20, ge=1, description="Page size when `first` is absent.")
+    max_body_bytes: int = Field(default=100_000, ge=1, description="Largest request body (413 above).")
+    max_tokens: int = Field(default=5_000, ge=1, description="Most lexical tokens in one query.")
+    cors_origins: list[str] = Field(default_factory=list,
+                                    description="Origins allowed by CORS (JSON list; [] disables).")
+
+
+class Settings:
+    """All concerns together, read once per process."""
+
+    def __init__(self) -> None:
+        self.database = DatabaseSettings()
+        self.registry = RegistrySettings()
+        self.api = ApiSettings()
+
+    @property
+    def catalog_path(self) -> Path | None:
+        return self.registry.catalog_path
+
+
+ALL_SETTINGS = (DatabaseSettings, RegistrySettings, ApiSettings)
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
