@@ -131,11 +131,24 @@ class Catalog(_Frozen):
         return {item.key: item for c in self.categories for item in c.items}
 
 
+def _checked(model, path: str, problems: list[Problem], **values):
+    """``model(**values)``, or None with its validation errors added under ``path``."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join([path, *map(str, error["loc"])])
+            problems.append(Problem(where, "catalog_schema", error["msg"]))
+        return None
+
+
 def _build(raw: dict) -> Catalog:
     """Turn the YAML shape (elements referred to by key) into the resolved model."""
     problems: list[Problem] = []
-    roles = {k: Role(key=k, **v) for k, v in (raw.get("roles") or {}).items()}
-    elements = {k: Element(key=k, **v) for k, v in (raw.get("elements") or {}).items()}
+    roles = {k: _checked(Role, f"roles.{k}", problems, key=k, **v)
+             for k, v in (raw.get("roles") or {}).items()}
+    elements = {k: _checked(Element, f"elements.{k}", problems, key=k, **v)
+                for k, v in (raw.get("elements") or {}).items()}
     raw_categories = raw.get("categories") or []
 
     keys = [c.get("key") for c in raw_categories]
@@ -170,8 +183,8 @@ def _build(raw: dict) -> Catalog:
                    elements=elements, categories=tuple(categories))
 
 
-def _build_item(raw: dict, category: Category, path: str, elements: dict[str, Element],
-                roles: dict[str, Role], problems: list[Problem]) -> Item | None:
+def _build_item(raw: dict, category: Category, path: str, elements: dict[str, Element | None],
+                roles: dict[str, Role | None], problems: list[Problem]) -> Item | None:
     raw = dict(raw)
     element_keys = raw.pop("elements", None) or []
     optional = set(raw.pop("optional", None) or [])
@@ -188,11 +201,11 @@ def _build_item(raw: dict, category: Category, path: str, elements: dict[str, El
     if raw.get("publisher_role") not in roles:
         problems.append(Problem(f"{path}.publisher_role", "unknown_role",
                                 f"role {raw.get('publisher_role')!r} is not defined under 'roles'"))
-    if len(problems) > before:
+    if len(problems) > before or any(elements[k] is None for k in element_keys):
         return None
     resolved = tuple(ItemElement(element=elements[k], required=k not in optional)
                      for k in element_keys)
-    return Item(category=category, elements=resolved, **raw)
+    return _checked(Item, path, problems, category=category, elements=resolved, **raw)
 
 
 def load_catalog(path: Path | str = SHIPPED_CATALOG) -> Catalog:

@@ -88,12 +88,16 @@ def catalog_check(path: str | None) -> None:
 
 
 @catalog.command("show")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 def catalog_show(fmt: str) -> None:
     """List the categories, their items and content elements."""
     from registry.catalog import get_catalog
+    from registry.catalog_docs import catalog_markdown
 
     cat = get_catalog()
+    if fmt == "markdown":
+        click.echo(catalog_markdown(cat), nl=False)
+        return
     if fmt == "json":
         click.echo(json.dumps(cat.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
         return

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-PROJECT_CODE = re.compile(r"^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$")
-REGION_CODE = re.compile(r"^[1-8]\d{5}$")
+PROJECT_CODE = re.compile(r"^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$", re.ASCII)
+REGION_CODE = re.compile(r"^[1-8]\d{5}$", re.ASCII)
 # 11–15 north, 21–23 north-east, 31–37 east, 41–46 centre-south, 50–54 south-west,
 # 61–65 north-west, 71 Taiwan, 81–82 Hong Kong and Macao (GB/T 2260).
 PROVINCE_PREFIXES = frozenset(
@@ -53,8 +53,8 @@ def uscc_problem(code: str) -> str | None:
     return None
 
 
-RESIDENT_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-MOBILE_NUMBER = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])")
+RESIDENT_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])", re.ASCII)
+MOBILE_NUMBER = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])", re.ASCII)
 
 
 def personal_identifiers(text: str, resident_ids: bool = True) -> Iterator[str]:

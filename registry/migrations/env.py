@@ -3,6 +3,7 @@
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from registry.models import Base
 from registry.settings import get_settings
@@ -19,7 +20,7 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 def run_migrations_online() -> None:
-    connectable = config.attributes.get("connection") or create_engine(url)
+    connectable = config.attributes.get("connection") or create_engine(url, poolclass=NullPool)
     if hasattr(connectable, "connect"):
         with connectable.connect() as connection:
             _run(connection)

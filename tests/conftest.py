@@ -1,0 +1,129 @@
+"""Tests run against a real PostgreSQL + PostGIS (started by `make test` via
+scripts/postgis.sh). Each test session gets its own throwaway database, created from
+template1 (which carries PostGIS) and migrated with the shipped Alembic migrations."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from registry import db as registry_db
+from registry.audit import Actor
+from registry.migrate import upgrade
+from registry.settings import get_settings
+
+SERVER_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test")
+TABLES = ("audit_log", "disclosures", "responsibilities", "sites", "projects", "departments")
+
+
+def create_database(name: str) -> str:
+    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template1'))
+    admin.dispose()
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(name: str) -> None:
+    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    name = f"registry_t_{uuid.uuid4().hex[:10]}"
+    url = create_database(name)
+    upgrade(url)
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    registry_db.sync_engine.cache_clear()
+    yield url
+    registry_db.sync_engine.cache_clear()
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    get_settings.cache_clear()
+    drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = registry_db.sync_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+def truncate(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def clean_engine(engine: Engine) -> Engine:
+    """The engine, with every table emptied first."""
+    truncate(engine)
+    return engine
+
+
+@pytest.fixture
+def session(clean_engine: Engine) -> Iterator[Session]:
+    """A session on an empty database; tests commit what they want kept."""
+    with Session(clean_engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def system() -> Actor:
+    return Actor(path="test:system")
+
+
+def count(engine: Engine, table: str, where: str = "true") -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text(f"SELECT count(*) FROM {table} WHERE {where}"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, tmp_path_factory) -> Iterator[str]:
+    """`registry serve` in a real process on IPv4 and IPv6; yields its port as text."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1",
+                             "--host", "::1", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    yield str(port)
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()

@@ -1,0 +1,39 @@
+"""The `registry` command, run as a user runs it."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import count
+
+
+def run(*args, env=None):
+    exe = shutil.which("registry") or None
+    command = [exe, *args] if exe else [sys.executable, "-m", "registry.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_help_lists_every_command():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("db", "demo", "catalog", "serve"):
+        assert f"  {command} " in result.stdout
+    assert "upgrade" in run("db", "--help").stdout
+
+
+def test_db_upgrade_and_demo_load_against_the_configured_database(clean_engine, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url}
+    assert run("db", "upgrade", env=env).returncode == 0
+    first = run("demo", "load", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "added" in first.stdout
+    second = run("demo", "load", env=env)
+    assert second.stdout.strip().startswith("demo data:") and "added" not in second.stdout
+    assert count(clean_engine, "projects") >= 30
+
+
+def test_catalog_show_lists_items_with_their_elements():
+    result = run("catalog", "show")
+    assert "tender_notice  招标公告" in result.stdout
+    assert "* approval_doc_no 批复文号 (text)" in result.stdout

@@ -1,0 +1,48 @@
+"""The set-up files keep their promises: README's two commands, CI, Docker Compose."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_opens_with_exactly_the_two_setup_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = re.search(r"```(?:sh|console)?\n(.*?)```", readme, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines() if line.strip()]
+    assert commands == ["make run", "make test"]
+    assert readme.index("make run") < 1500, "the commands must be on the first screen"
+
+
+def test_makefile_targets_and_ci():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("run:", "test:", "database:", "venv:"):
+        assert re.search(rf"^{target}", makefile, re.M), target
+    assert "scripts/postgis.sh" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_compose_file_is_valid_and_uses_the_same_setting():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    db, api = compose["services"]["db"], compose["services"]["api"]
+    assert db["image"].startswith("postgis/postgis:")
+    env = db["environment"]
+    expected = (f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}"
+                f"@db:5432/{env['POSTGRES_DB']}")
+    assert api["environment"]["DATABASE_URL"] == expected
+    assert api["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "registry db upgrade" in " ".join(api["command"])
+    assert (ROOT / "Dockerfile").exists()
+
+
+def test_one_distribution_with_the_registry_command():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"] == {"registry": "registry.cli:main"}
+    assert project["requires-python"] == ">=3.11"
+    for dependency in ("graphene", "starlette", "uvicorn", "sqlalchemy", "geoalchemy2",
+                       "shapely", "psycopg", "alembic", "pyproj"):
+        assert any(d.lower().startswith(dependency) and ">=" in d
+                   for d in project["dependencies"]), dependency
