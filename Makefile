@@ -9,14 +9,14 @@ PORT   ?= 8000
 export DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry
 export TEST_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test
 
-.PHONY: run test database venv demo lint clean
+.PHONY: run test database venv assets lint clean
 
-run: venv database                      ## serve the API with the demo data on IPv4 and IPv6
+run: venv assets database                      ## serve the API with the demo data on IPv4 and IPv6
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo load
 	$(BIN)/registry serve --host $(HOST4) --host $(HOST6) --port $(PORT)
 
-test: venv database                     ## the whole test suite against a real PostGIS
+test: venv assets database                     ## the whole test suite against a real PostGIS
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 database:                               ## install (where missing) and start PostgreSQL + PostGIS
@@ -31,8 +31,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+assets: registry/static/vendor/.installed   ## front-end files from npm, served by the app (no CDN)
+
+registry/static/vendor/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p registry/static/vendor
+	cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
+	   node_modules/react/umd/react.production.min.js \
+	   node_modules/react-dom/umd/react-dom.production.min.js registry/static/vendor/
+	touch $@
+
 lint:
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules registry/static/vendor

@@ -1,39 +1,67 @@
 """The web application. One of the two composition roots: it wires settings, the database
-lifespan, routes and error handlers, importing schema/ lazily."""
+lifespan, routes, middleware and error handlers, importing schema/ lazily."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from registry.catalog import get_catalog
-from registry.db import async_engine, async_sessions
+from registry.db import async_engine
 from registry.settings import Settings, get_settings
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("registry.app")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     get_catalog()  # validate the catalog at start-up: a bad catalog stops the service
+    from schema import build_schema
+    from schema.http import GraphQLEndpoint
+
+    graphql = GraphQLEndpoint(build_schema().graphql_schema, settings.api)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = async_engine(settings.database.database_url)
         app.state.engine = engine
-        app.state.sessions = async_sessions(engine)
         app.state.settings = settings
         yield
         await engine.dispose()
 
-    return Starlette(routes=[Route("/health", health)], lifespan=lifespan)
+    middleware = []
+    if settings.api.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
+                                     allow_methods=["GET", "POST"], allow_headers=["*"]))
+    routes = [
+        Route("/health", health),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                     exception_handlers={Exception: internal_error})
 
 
 async def health(request: Request) -> JSONResponse:
     async with request.app.state.engine.connect() as conn:
         postgis = await conn.scalar(text("SELECT postgis_lib_version()"))
     return JSONResponse({"status": "ok", "postgis": postgis})
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return JSONResponse({"errors": [{"message": "Internal server error",
+                                     "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]},
+                        status_code=500)

@@ -111,6 +111,27 @@ def catalog_show(fmt: str) -> None:
                 click.echo(f"    {mark} {ie.element.key} {ie.element.name_zh} ({ie.element.type})")
 
 
+@main.group("schema")
+def schema_group() -> None:
+    """The GraphQL schema."""
+
+
+@schema_group.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+def schema_export(output: str | None) -> None:
+    """Print the GraphQL schema (SDL); the repository keeps it in schema/schema.graphql."""
+    from graphql import print_schema
+
+    from schema import build_schema
+
+    sdl = print_schema(build_schema().graphql_schema) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(sdl)
+    else:
+        click.echo(sdl, nl=False)
+
+
 @main.command("serve")
 @click.option("--host", "hosts", multiple=True, default=["127.0.0.1", "::1"], show_default=True,
               help="Address to listen on; repeat for several (IPv4 and IPv6).")

@@ -37,7 +37,7 @@ class ApiSettings(BaseSettings):
     production: bool = Field(
         default=False, description="Hide 'did you mean' suggestions and internal detail in errors.")
     max_depth: int = Field(default=10, ge=1, description="Deepest GraphQL selection allowed.")
-    max_cost: int = Field(default=50_000, ge=1, description="Highest estimated query cost allowed.")
+    max_cost: int = Field(default=100_000, ge=1, description="Highest estimated query cost allowed.")
     max_page_size: int = Field(default=100, ge=1, description="Largest `first` a connection accepts.")
     default_page_size: int = Field(default=20, ge=1, description="Page size when `first` is absent.")
     max_body_bytes: int = Field(default=100_000, ge=1, description="Largest request body (413 above).")

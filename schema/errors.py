@@ -1,0 +1,40 @@
+"""One place that turns exceptions into GraphQL errors: codes, messages, no stack traces."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+
+from registry.errors import RegistryError
+
+log = logging.getLogger("registry.graphql")
+
+CODES = {"INVALID_INPUT": "BAD_USER_INPUT"}
+
+
+def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code, **extensions}}
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    """The client's view of an error: registry refusals keep their detail, anything
+    unexpected becomes INTERNAL_SERVER_ERROR with the detail logged, not sent."""
+    formatted = error.formatted
+    original = error.original_error
+    extensions = dict(formatted.get("extensions") or {})
+    if isinstance(original, RegistryError):
+        formatted["message"] = original.message
+        extensions["code"] = CODES.get(original.code, original.code)
+        extensions["problems"] = [{"path": p.path, "code": p.code, "message": p.message}
+                                  for p in original.problems]
+    elif original is not None and not isinstance(original, GraphQLError):
+        log.exception("resolver failed at %s", error.path, exc_info=original)
+        formatted["message"] = "Internal server error"
+        extensions["code"] = "INTERNAL_SERVER_ERROR"
+    else:
+        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED" if error.path is None
+                              else "BAD_REQUEST")
+    formatted["extensions"] = extensions
+    return formatted

@@ -1,0 +1,185 @@
+"""GraphQL over HTTP (GET and POST), written for this API because Starlette has none.
+
+Parse (with a token limit) → validate (standard rules + depth limit, suggestions hidden in
+production) → estimate cost → execute. Status codes and media types follow the
+GraphQL-over-HTTP specification: `application/graphql-response+json` answers request
+errors with 400; `application/json` answers every well-formed request with 200.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import orjson
+from graphene.validation import depth_limit_validator
+from graphql import (
+    FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType,
+    execute, get_operation_ast, parse, specified_rules, validate,
+)
+from graphql.pyutils import is_awaitable
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from registry.settings import ApiSettings
+from schema.context import Context
+from schema.errors import error_body, format_error
+from schema.limits import estimate_cost
+
+log = logging.getLogger("registry.graphql")
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON_MEDIA = "application/json"
+GRAPHIQL = Path(__file__).parent / "graphiql.html"
+
+
+class RequestProblem(Exception):
+    def __init__(self, status: int, message: str, code: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.headers = status, message, code, headers or {}
+
+
+def negotiate(accept: str | None) -> str:
+    """The response media type the client accepts, preferring graphql-response+json."""
+    if not accept:
+        return JSON_MEDIA
+    ranked = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = next((float(p[2:]) for p in params if p.startswith("q=") and _is_float(p[2:])), 1.0)
+        if media == GRAPHQL_RESPONSE or media == "application/*" or media == "*/*" \
+                or media == JSON_MEDIA:
+            ranked.append((q, -position, media))
+    ranked = [r for r in ranked if r[0] > 0]
+    if not ranked:
+        raise RequestProblem(406, f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} "
+                             f"or {JSON_MEDIA}", "NOT_ACCEPTABLE")
+    media = max(ranked)[2]
+    return JSON_MEDIA if media in ("*/*", "application/*") else media
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+class GraphQLEndpoint:
+    def __init__(self, schema: GraphQLSchema, settings: ApiSettings) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.rules = (*specified_rules, depth_limit_validator(max_depth=settings.max_depth))
+
+    async def __call__(self, scope, receive, send) -> None:
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            if request.method == "GET" and self._wants_html(request):
+                return HTMLResponse(GRAPHIQL.read_text(encoding="utf-8"))
+            media = negotiate(request.headers.get("accept"))
+            params = await self._params(request)
+            return await self._run(request, params, media)
+        except RequestProblem as problem:
+            return self._json({"errors": [error_body(problem.message, problem.code)]},
+                              problem.status, JSON_MEDIA, problem.headers)
+
+    def _wants_html(self, request: Request) -> bool:
+        accept = request.headers.get("accept", "")
+        return "text/html" in accept and "query" not in request.query_params
+
+    async def _params(self, request: Request) -> dict[str, Any]:
+        if request.method == "GET":
+            params = dict(request.query_params)
+            for name in ("variables", "extensions"):
+                if params.get(name):
+                    params[name] = self._loads(params[name], name)
+            return params
+        if request.method != "POST":
+            raise RequestProblem(405, "use GET or POST", "METHOD_NOT_ALLOWED", {"Allow": "GET, POST"})
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != JSON_MEDIA:
+            raise RequestProblem(415, f"POST needs Content-Type: {JSON_MEDIA}", "UNSUPPORTED_MEDIA_TYPE")
+        body = await self._body(request)
+        params = self._loads(body, "body")
+        if not isinstance(params, dict):
+            raise RequestProblem(400, "the body must be a JSON object", "BAD_REQUEST")
+        return params
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise RequestProblem(413, f"the body is over {limit} bytes", "PAYLOAD_TOO_LARGE")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise RequestProblem(413, f"the body is over {limit} bytes", "PAYLOAD_TOO_LARGE")
+        return bytes(body)
+
+    @staticmethod
+    def _loads(text: str | bytes, name: str) -> Any:
+        try:
+            return json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise RequestProblem(400, f"{name} is not valid JSON ({exc})", "BAD_REQUEST") from exc
+
+    async def _run(self, request: Request, params: dict[str, Any], media: str) -> Response:
+        query, variables = params.get("query"), params.get("variables")
+        operation_name = params.get("operationName")
+        if not isinstance(query, str) or not query.strip():
+            raise RequestProblem(400, "the request has no `query` string", "BAD_REQUEST")
+        if variables is not None and not isinstance(variables, dict):
+            raise RequestProblem(400, "`variables` must be a JSON object", "BAD_REQUEST")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise RequestProblem(400, "`operationName` must be a string", "BAD_REQUEST")
+        request_error_status = 400 if media == GRAPHQL_RESPONSE else 200
+        try:
+            document = parse(query, max_tokens=self.settings.max_tokens)
+        except GraphQLError as error:
+            return self._json({"errors": [format_error(error)]}, request_error_status, media)
+        errors = validate(self.schema, document, self.rules,
+                          hide_suggestions=self.settings.production)
+        if errors:
+            return self._json({"errors": [format_error(e) for e in errors]}, request_error_status, media)
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            raise RequestProblem(400, "name the operation to run (operationName)", "BAD_REQUEST")
+        if request.method == "GET" and operation.operation != OperationType.QUERY:
+            raise RequestProblem(405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"})
+        if error := self._too_costly(document, operation, variables or {}):
+            return self._json({"errors": [error]}, request_error_status, media)
+        context = Context(engine=request.app.state.engine, settings=self.settings, request=request)
+        result = execute(self.schema, document, variable_values=variables,
+                         operation_name=operation_name, context_value=context)
+        if is_awaitable(result):
+            result = await result
+        payload: dict[str, Any] = {}
+        if result.errors:
+            payload["errors"] = [format_error(e) for e in result.errors]
+        payload["data"] = result.data
+        status = 200 if result.data is not None or media == JSON_MEDIA else 400
+        return self._json(payload, status, media)
+
+    def _too_costly(self, document, operation: OperationDefinitionNode, variables) -> dict | None:
+        fragments = {d.name.value: d for d in document.definitions
+                     if isinstance(d, FragmentDefinitionNode)}
+        cost = estimate_cost(self.schema, operation, fragments, variables,
+                             self.settings.default_page_size)
+        if cost > self.settings.max_cost:
+            return error_body(f"the query's estimated cost {cost} is over the limit of "
+                              f"{self.settings.max_cost}; ask for fewer objects or smaller pages",
+                              "QUERY_TOO_COSTLY", cost=cost, limit=self.settings.max_cost)
+        return None
+
+    @staticmethod
+    def _json(payload: Any, status: int, media: str, headers: dict | None = None) -> Response:
+        body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS, default=str)
+        return Response(body, status_code=status, media_type=f"{media}; charset=utf-8",
+                        headers=headers)

@@ -1,0 +1,86 @@
+"""Relay-style connections over offset cursors, with the page-size cap enforced."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import graphene
+
+from registry.errors import InvalidInput
+
+PREFIX = "offset:"
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if text.startswith(PREFIX) and (value := int(text[len(PREFIX):])) >= 0:
+            return value
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise InvalidInput.one("after", "invalid_cursor", f"{cursor!r} is not a cursor from this API")
+
+
+def page_window(first: int | None, after: str | None, settings) -> tuple[int, int]:
+    """(limit, offset) for a page; InvalidInput past the cap."""
+    size = settings.default_page_size if first is None else first
+    if size < 0 or size > settings.max_page_size:
+        raise InvalidInput.one("first", "page_size", f"{size} is outside 0..{settings.max_page_size} "
+                               f"(the page-size cap)")
+    return size, decode_cursor(after) + 1 if after is not None else 0
+
+
+@dataclass
+class Page:
+    """A fetched page: ``rows`` (at most ``limit``), whether more follow, and how to count."""
+
+    rows: list[Any]
+    offset: int
+    has_next: bool
+    count: Any  # an awaitable factory: () -> Awaitable[int]
+
+
+class PageInfo(graphene.ObjectType):
+    has_next_page = graphene.Boolean(required=True)
+    has_previous_page = graphene.Boolean(required=True)
+    start_cursor = graphene.String()
+    end_cursor = graphene.String()
+
+
+def connection_type(node_type, name: str) -> type[graphene.ObjectType]:
+    edge = type(f"{name}Edge", (graphene.ObjectType,), {
+        "cursor": graphene.String(required=True),
+        "node": graphene.Field(node_type, required=True),
+    })
+
+    def resolve_edges(page: Page, info):
+        return [{"cursor": encode_cursor(page.offset + i), "node": row}
+                for i, row in enumerate(page.rows)]
+
+    def resolve_page_info(page: Page, info):
+        last = page.offset + len(page.rows) - 1
+        return PageInfo(has_next_page=page.has_next, has_previous_page=page.offset > 0,
+                        start_cursor=encode_cursor(page.offset) if page.rows else None,
+                        end_cursor=encode_cursor(last) if page.rows else None)
+
+    def resolve_total_count(page: Page, info):
+        return page.count()
+
+    return type(f"{name}Connection", (graphene.ObjectType,), {
+        "total_count": graphene.Int(required=True, description="All matches, on every page."),
+        "edges": graphene.List(graphene.NonNull(edge), required=True),
+        "nodes": graphene.List(graphene.NonNull(node_type), required=True),
+        "page_info": graphene.Field(PageInfo, required=True),
+        "resolve_edges": staticmethod(resolve_edges),
+        "resolve_nodes": staticmethod(lambda page, info: page.rows),
+        "resolve_page_info": staticmethod(resolve_page_info),
+        "resolve_total_count": staticmethod(resolve_total_count),
+    })

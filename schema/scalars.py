@@ -1,0 +1,73 @@
+"""Scalars and enums shared by the schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import graphene
+from graphql.language import ast
+
+from registry.categories import Category
+from registry.models import PROJECT_STATUSES, PROJECT_TYPES
+
+
+def _literal(node: ast.ValueNode) -> Any:
+    if isinstance(node, ast.StringValueNode):
+        return json.loads(node.value) if node.value.lstrip().startswith("{") else node.value
+    if isinstance(node, ast.ObjectValueNode):
+        return {f.name.value: _literal(f.value) for f in node.fields}
+    if isinstance(node, ast.ListValueNode):
+        return [_literal(v) for v in node.values]
+    if isinstance(node, ast.IntValueNode):
+        return int(node.value)
+    if isinstance(node, ast.FloatValueNode):
+        return float(node.value)
+    if isinstance(node, ast.BooleanValueNode):
+        return node.value
+    return None
+
+
+class JSON(graphene.Scalar):
+    """Any JSON value."""
+
+    serialize = staticmethod(lambda value: value)
+    parse_value = staticmethod(lambda value: value)
+    parse_literal = staticmethod(lambda node, _variables=None: _literal(node))
+
+
+class GeoJSON(graphene.Scalar):
+    """A GeoJSON geometry object (RFC 7946): longitude, latitude, WGS 84 unless a `crs`
+    argument asked for GCJ-02 or BD-09. As input: an object, or the same as a JSON string."""
+
+    serialize = staticmethod(lambda value: value)
+    parse_value = staticmethod(lambda value: value)
+    parse_literal = staticmethod(lambda node, _variables=None: _literal(node))
+
+
+CategoryKey = graphene.Enum("CategoryKey", [(c.name, c.value) for c in Category],
+                            description="The eight disclosure categories (国办发〔2017〕94号).")
+ProjectStatus = graphene.Enum("ProjectStatus", [(k.upper(), k) for k in PROJECT_STATUSES],
+                              description="Life-cycle status: " + ", ".join(
+                                  f"{k} {v}" for k, v in PROJECT_STATUSES.items()))
+ProjectType = graphene.Enum("ProjectType", [(k.upper(), k) for k in PROJECT_TYPES],
+                            description="审批 (approval), 核准 (authorization), 备案 (filing).")
+
+
+class OutputCRS(graphene.Enum):
+    """Coordinates for the base map: WGS 84 (as stored; OpenStreetMap, Tianditu), GCJ-02
+    (AMap, Tencent) or BD-09 (Baidu)."""
+
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+    BD09 = "bd09"
+
+
+class ProjectOrder(graphene.Enum):
+    CODE = "CODE"
+    NAME = "NAME"
+    APPROVED_ON = "APPROVED_ON"
+    APPROVED_ON_DESC = "APPROVED_ON_DESC"
+    INVESTMENT_DESC = "INVESTMENT_DESC"
+    UPDATED_DESC = "UPDATED_DESC"
+    DISTANCE = "DISTANCE"

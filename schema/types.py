@@ -1,0 +1,268 @@
+"""Object types: projects, sites, departments, responsibilities and disclosures.
+
+One disclosure type per category is generated from the catalog: its element fields come
+from the catalog's single definition of each element (type, names), not from a copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import graphene
+
+from registry import deadlines
+from registry.catalog import Element, get_catalog
+from registry.categories import Category
+from schema import geometry as geo
+from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
+from schema.scalars import GeoJSON, OutputCRS, ProjectStatus, ProjectType, CategoryKey, JSON
+
+
+def _crs(value) -> str:
+    return getattr(value, "value", value) or "wgs84"
+
+
+class Department(graphene.ObjectType):
+    """A publishing body (公开主体)."""
+
+    code = graphene.String(required=True)
+    name = graphene.String(required=True)
+    name_en = graphene.String()
+    kind = graphene.String(required=True)
+    uscc = graphene.String(description="统一社会信用代码 (unified social credit code).")
+    region_code = graphene.String()
+    roles = graphene.List(graphene.NonNull(graphene.String), required=True)
+    is_synthetic = graphene.Boolean(required=True, description="Invented demo data (演示数据).")
+
+
+class Site(graphene.ObjectType):
+    """One geometry of a project (a line, its stations, a parcel...)."""
+
+    id = graphene.ID(required=True)
+    name = graphene.String()
+    kind = graphene.String()
+    geometry = GeoJSON(required=True, crs=OutputCRS(default_value="wgs84"))
+
+    @staticmethod
+    def resolve_geometry(root, info, crs="wgs84"):
+        return geo.geojson_out(root["geojson"], _crs(crs))
+
+
+class Responsibility(graphene.ObjectType):
+    """谁公开，谁负责: the department that must publish a category (or some of its items)."""
+
+    category = graphene.Field(CategoryKey, required=True)
+    category_name_zh = graphene.String(required=True)
+    department = graphene.Field(Department, required=True)
+    item_keys = graphene.List(graphene.NonNull(graphene.String),
+                              description="Only these items of the category; null: all of them.")
+    source = graphene.String(required=True, description="catalog (default) or assigned.")
+
+    @staticmethod
+    def resolve_category_name_zh(root, info):
+        return Category(root["category"]).name_zh
+
+    @staticmethod
+    def resolve_department(root, info):
+        return info.context.loaders.departments.load(root["department_id"])
+
+
+class Document(graphene.ObjectType):
+    title = graphene.String(required=True)
+    url = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_title(root, info):
+        return root.get("title")
+
+    @staticmethod
+    def resolve_url(root, info):
+        return root.get("url")
+
+
+class DisclosureRevision(graphene.ObjectType):
+    """One revision in a disclosure's history: who published it, when, and why it changed."""
+
+    id = graphene.ID(required=True)
+    revision = graphene.Int(required=True)
+    status = graphene.String(required=True, description="published, superseded or withdrawn.")
+    title = graphene.String(required=True)
+    formed_on = graphene.Date(required=True)
+    published_at = graphene.DateTime()
+    publisher = graphene.Field(Department, required=True)
+    correction_reason = graphene.String()
+    withdrawn_reason = graphene.String()
+    withdrawn_at = graphene.DateTime()
+    elements = JSON(required=True, description="The content elements of this revision.")
+
+    @staticmethod
+    def resolve_publisher(root, info):
+        return info.context.loaders.departments.load(root["publisher_id"])
+
+
+@cache
+def _catalog_item(key: str) -> CatalogItem:
+    return CatalogItem.from_item(get_catalog().item(key))
+
+
+class Disclosure(graphene.Interface):
+    """One published item of the catalog for a project."""
+
+    id = graphene.ID(required=True)
+    category = graphene.Field(CategoryKey, required=True)
+    item = graphene.Field(CatalogItem, required=True)
+    title = graphene.String(required=True)
+    ref = graphene.String(required=True, description="The publisher's own reference, if any.")
+    project = graphene.Field(lambda: Project, required=True)
+    publisher = graphene.Field(Department, required=True)
+    responsible_department = graphene.Field(
+        Department, description="The body responsible for this item of this project.")
+    formed_on = graphene.Date(required=True, description="When the information was formed or "
+                              "changed (or the decision was made): the deadline counts from it.")
+    published_at = graphene.DateTime(required=True)
+    deadline = graphene.Date(description="Last day to publish, in official working days; null "
+                             "for real-time, prompt and event-driven items.")
+    revision = graphene.Int(required=True)
+    history = graphene.List(graphene.NonNull(DisclosureRevision), required=True,
+                            description="Every revision, oldest first, withdrawn ones included.")
+    documents = graphene.List(graphene.NonNull(Document), required=True)
+    geometry = GeoJSON(crs=OutputCRS(default_value="wgs84"))
+    is_synthetic = graphene.Boolean(required=True)
+
+    @classmethod
+    def resolve_type(cls, instance, info):
+        return DISCLOSURE_TYPES[Category(instance["category"])]
+
+    @staticmethod
+    def resolve_item(root, info):
+        return _catalog_item(root["item_key"])
+
+    @staticmethod
+    def resolve_project(root, info):
+        return info.context.loaders.projects.load(root["project_id"])
+
+    @staticmethod
+    def resolve_publisher(root, info):
+        return info.context.loaders.departments.load(root["publisher_id"])
+
+    @staticmethod
+    async def resolve_responsible_department(root, info):
+        rows = await info.context.loaders.responsibilities.load(root["project_id"])
+        for row in rows:
+            if row["category"] == root["category"] and (
+                    row["item_keys"] is None or root["item_key"] in row["item_keys"]):
+                return await info.context.loaders.departments.load(row["department_id"])
+        return None
+
+    @staticmethod
+    def resolve_deadline(root, info):
+        return deadlines.deadline(get_catalog().item(root["item_key"]).time_limit, root["formed_on"])
+
+    @staticmethod
+    def resolve_history(root, info):
+        return info.context.loaders.history.load(root["lineage_id"])
+
+    @staticmethod
+    def resolve_geometry(root, info, crs="wgs84"):
+        return geo.geojson_out(root["geojson"], _crs(crs))
+
+
+def _element_field(element: Element):
+    description = f"{element.name_zh} · {element.name_en}"
+    if element.type == "date":
+        key = element.key
+
+        def resolve(root, info):
+            value = root["elements"].get(key)
+            return dt.date.fromisoformat(value) if value else None
+        return graphene.Date(description=description), resolve
+    scalar = graphene.Float if element.type == "amount" else graphene.String
+    return scalar(description=description), (lambda root, info, k=element.key: root["elements"].get(k))
+
+
+def _disclosure_type(category: Category) -> type[graphene.ObjectType]:
+    catalog = get_catalog()
+    entry = catalog.category(category)
+    attrs: dict = {}
+    for element in catalog.elements_of(category):
+        name = graphql_field_name(element.key)
+        attrs[name], attrs[f"resolve_{name}"] = _element_field(element)
+    attrs["Meta"] = type("Meta", (), {
+        "interfaces": (Disclosure,), "name": category_type_name(category),
+        "description": f"{entry.name_zh} · {entry.name_en}: a disclosure with this category's "
+                       f"content elements as fields."})
+    return type(category_type_name(category), (graphene.ObjectType,), attrs)
+
+
+DISCLOSURE_TYPES = {category: _disclosure_type(category) for category in Category}
+
+CATEGORY_FIELDS = {
+    Category.APPROVAL_SERVICE: "approval_service", Category.APPROVAL_RESULT: "approval_results",
+    Category.BIDDING: "bidding", Category.LAND_ACQUISITION: "land_acquisition",
+    Category.DESIGN_CHANGE: "design_changes", Category.CONSTRUCTION: "construction",
+    Category.QUALITY_SAFETY: "quality_safety", Category.COMPLETION: "completion",
+}
+
+
+def _category_resolver(category: Category):
+    async def resolve(root, info):
+        rows = await info.context.loaders.disclosures.load(root["id"])
+        return [row for row in rows if row["category"] == category.value]
+    return resolve
+
+
+class _ProjectBase(graphene.ObjectType):
+    code = graphene.String(required=True, description="项目统一代码, the national project code.")
+    name = graphene.String(required=True)
+    description = graphene.String()
+    project_type = graphene.Field(ProjectType, required=True)
+    industry = graphene.String()
+    region_code = graphene.String(required=True, description="6-digit administrative division.")
+    owner = graphene.String()
+    investment = graphene.Float(description="Total investment, 万元.")
+    status = graphene.Field(ProjectStatus, required=True)
+    approved_on = graphene.Date()
+    started_on = graphene.Date()
+    completed_on = graphene.Date()
+    updated_at = graphene.DateTime(required=True)
+    is_synthetic = graphene.Boolean(required=True, description="Invented demo data (演示数据).")
+    distance = graphene.Float(description="Metres from `near` to the nearest site (with `near`).")
+    sites = graphene.List(graphene.NonNull(Site), required=True)
+    geometry = GeoJSON(crs=OutputCRS(default_value="wgs84"),
+                       description="All sites: one geometry, or a GeometryCollection.")
+    centroid = GeoJSON(crs=OutputCRS(default_value="wgs84"))
+    responsibilities = graphene.List(graphene.NonNull(Responsibility), required=True)
+
+    @staticmethod
+    def resolve_sites(root, info):
+        return info.context.loaders.sites.load(root["id"])
+
+    @staticmethod
+    async def resolve_geometry(root, info, crs="wgs84"):
+        sites = await info.context.loaders.sites.load(root["id"])
+        return geo.geojson_out(geo.collection([s["geojson"] for s in sites]), _crs(crs))
+
+    @staticmethod
+    async def resolve_centroid(root, info, crs="wgs84"):
+        sites = await info.context.loaders.sites.load(root["id"])
+        return geo.geojson_out(geo.centroid([s["geojson"] for s in sites]), _crs(crs))
+
+    @staticmethod
+    def resolve_responsibilities(root, info):
+        return info.context.loaders.responsibilities.load(root["id"])
+
+
+def _project_type() -> type[graphene.ObjectType]:
+    attrs: dict = {}
+    for category, name in CATEGORY_FIELDS.items():
+        entry = get_catalog().category(category)
+        attrs[name] = graphene.List(graphene.NonNull(DISCLOSURE_TYPES[category]), required=True,
+                                    description=f"{entry.name_zh} · {entry.name_en}")
+        attrs[f"resolve_{name}"] = staticmethod(_category_resolver(category))
+    attrs["Meta"] = type("Meta", (), {"name": "Project", "description":
+                                      "A major construction project (重大建设项目)."})
+    return type("Project", (_ProjectBase,), attrs)
+
+
+Project = _project_type()

@@ -1,0 +1,68 @@
+"""GraphQL tests: real HTTP against `registry serve`, or in-process where the test needs
+the app's internals (statement counts, other settings)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from registry.demo import load_demo
+from registry.settings import ApiSettings, Settings
+from tests.conftest import truncate
+
+
+@pytest.fixture(scope="module")
+def demo_data(engine):
+    truncate(engine)
+    with Session(engine) as session, session.begin():
+        load_demo(session)
+    yield engine
+    truncate(engine)
+
+
+class GraphQLClient:
+    def __init__(self, base: str) -> None:
+        self.url = f"{base}/graphql"
+        self.http = httpx.Client(timeout=30)
+
+    def post(self, query: str, variables: dict | None = None, **kwargs) -> httpx.Response:
+        return self.http.post(self.url, json={"query": query, "variables": variables}, **kwargs)
+
+    def data(self, query: str, variables: dict | None = None) -> dict:
+        response = self.post(query, variables)
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+        return body["data"]
+
+    def errors(self, query: str, variables: dict | None = None) -> list[dict]:
+        body = self.post(query, variables).json()
+        assert body.get("errors"), body
+        return body["errors"]
+
+
+@pytest.fixture(scope="module")
+def gql(live_server, demo_data) -> GraphQLClient:
+    client = GraphQLClient(f"http://127.0.0.1:{live_server}")
+    yield client
+    client.http.close()
+
+
+def settings_with(**api) -> Settings:
+    settings = Settings()
+    settings.api = ApiSettings(**api)
+    return settings
+
+
+@contextlib.asynccontextmanager
+async def in_process(settings: Settings | None = None):
+    """The app in this process (lifespan run), with an httpx client on it."""
+    from registry.app import create_app
+
+    app = create_app(settings or Settings())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as client:
+            yield client, app
