@@ -104,6 +104,7 @@ class Site(Base):
         CheckConstraint(f"GeometryType(geom) IN ({', '.join(repr(t.upper()) for t in SITE_TYPES)})",
                         name="geometry_type_allowed"),
         CheckConstraint("ST_IsValid(geom)", name="geometry_valid"),
+        Index("ix_sites_geography", text("geography(geom)"), postgresql_using="gist"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -42,6 +42,9 @@ class ApiSettings(BaseSettings):
     default_page_size: int = Field(default=20, ge=1, description="Page size when `first` is absent.")
     max_body_bytes: int = Field(default=100_000, ge=1, description="Largest request body (413 above).")
     max_tokens: int = Field(default=5_000, ge=1, description="Most lexical tokens in one query.")
+    compile_queries: bool = Field(
+        default=True, description="Answer common read queries with one compiled SQL statement "
+        "(same output as the resolvers; false runs every query through the resolvers).")
     cors_origins: list[str] = Field(default_factory=list,
                                     description="Origins allowed by CORS (JSON list; [] disables).")
 

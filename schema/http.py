@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from registry.settings import ApiSettings
+from schema.compiler import compile_operation
 from schema.context import Context
 from schema.errors import error_body, format_error
 from schema.limits import estimate_cost
@@ -32,6 +34,7 @@ log = logging.getLogger("registry.graphql")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON_MEDIA = "application/json"
 GRAPHIQL = Path(__file__).parent / "graphiql.html"
+DOCUMENT_CACHE_SIZE = 512
 
 
 class RequestProblem(Exception):
@@ -72,6 +75,25 @@ class GraphQLEndpoint:
         self.schema = schema
         self.settings = settings
         self.rules = (*specified_rules, depth_limit_validator(max_depth=settings.max_depth))
+        self.documents: OrderedDict[str, tuple] = OrderedDict()
+
+    def checked_document(self, query: str) -> tuple:
+        """(document, None) or (None, errors): parsing and validation, cached per query text
+        (neither depends on the variables)."""
+        if (cached := self.documents.get(query)) is not None:
+            self.documents.move_to_end(query)
+            return cached
+        try:
+            document = parse(query, max_tokens=self.settings.max_tokens)
+            errors = validate(self.schema, document, self.rules,
+                              hide_suggestions=self.settings.production)
+            result = (None, [format_error(e) for e in errors]) if errors else (document, None)
+        except GraphQLError as error:
+            result = (None, [format_error(error)])
+        self.documents[query] = result
+        if len(self.documents) > DOCUMENT_CACHE_SIZE:
+            self.documents.popitem(last=False)
+        return result
 
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
@@ -140,14 +162,9 @@ class GraphQLEndpoint:
         if operation_name is not None and not isinstance(operation_name, str):
             raise RequestProblem(400, "`operationName` must be a string", "BAD_REQUEST")
         request_error_status = 400 if media == GRAPHQL_RESPONSE else 200
-        try:
-            document = parse(query, max_tokens=self.settings.max_tokens)
-        except GraphQLError as error:
-            return self._json({"errors": [format_error(error)]}, request_error_status, media)
-        errors = validate(self.schema, document, self.rules,
-                          hide_suggestions=self.settings.production)
+        document, errors = self.checked_document(query)
         if errors:
-            return self._json({"errors": [format_error(e) for e in errors]}, request_error_status, media)
+            return self._json({"errors": errors}, request_error_status, media)
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             raise RequestProblem(400, "name the operation to run (operationName)", "BAD_REQUEST")
@@ -155,7 +172,15 @@ class GraphQLEndpoint:
             raise RequestProblem(405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"})
         if error := self._too_costly(document, operation, variables or {}):
             return self._json({"errors": [error]}, request_error_status, media)
-        context = Context(engine=request.app.state.engine, settings=self.settings, request=request)
+        engine = request.app.state.engine
+        statement = compile_operation(self.schema, operation, variables or {}, self.settings) \
+            if self.settings.compile_queries else None
+        if statement is not None:
+            async with engine.connect() as conn:
+                data = await conn.scalar(statement)
+            return Response(b'{"data":' + data.encode() + b"}", status_code=200,
+                            media_type=f"{media}; charset=utf-8")
+        context = Context(engine=engine, settings=self.settings, request=request)
         result = execute(self.schema, document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         if is_awaitable(result):

@@ -93,7 +93,7 @@ def disclosure_query(filter=None) -> queries.DisclosureQuery:
 
 async def fetch_page(engine, search, count, query, limit: int, offset: int) -> Page:
     async with engine.connect() as conn:
-        rows = await search(conn, query, limit + 1, offset) if limit else []
+        rows = await search(conn, query, limit + 1, offset)
 
     async def total() -> int:
         async with engine.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -43,6 +44,18 @@ class GeoJSON(graphene.Scalar):
     serialize = staticmethod(lambda value: value)
     parse_value = staticmethod(lambda value: value)
     parse_literal = staticmethod(lambda node, _variables=None: _literal(node))
+
+
+class Timestamp(graphene.Scalar):
+    """A moment in UTC, ISO 8601 to the second: 2024-03-10T02:00:00Z."""
+
+    @staticmethod
+    def serialize(value: dt.datetime) -> str:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    parse_value = staticmethod(lambda value: dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+    parse_literal = staticmethod(lambda node, _variables=None: dt.datetime.fromisoformat(
+        node.value.replace("Z", "+00:00")) if isinstance(node, ast.StringValueNode) else None)
 
 
 CategoryKey = graphene.Enum("CategoryKey", [(c.name, c.value) for c in Category],

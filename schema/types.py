@@ -16,7 +16,7 @@ from registry.catalog import Element, get_catalog
 from registry.categories import Category
 from schema import geometry as geo
 from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
-from schema.scalars import GeoJSON, OutputCRS, ProjectStatus, ProjectType, CategoryKey, JSON
+from schema.scalars import JSON, CategoryKey, GeoJSON, OutputCRS, ProjectStatus, ProjectType, Timestamp
 
 
 def _crs(value) -> str:
@@ -89,11 +89,11 @@ class DisclosureRevision(graphene.ObjectType):
     status = graphene.String(required=True, description="published, superseded or withdrawn.")
     title = graphene.String(required=True)
     formed_on = graphene.Date(required=True)
-    published_at = graphene.DateTime()
+    published_at = Timestamp()
     publisher = graphene.Field(Department, required=True)
     correction_reason = graphene.String()
     withdrawn_reason = graphene.String()
-    withdrawn_at = graphene.DateTime()
+    withdrawn_at = Timestamp()
     elements = JSON(required=True, description="The content elements of this revision.")
 
     @staticmethod
@@ -120,7 +120,7 @@ class Disclosure(graphene.Interface):
         Department, description="The body responsible for this item of this project.")
     formed_on = graphene.Date(required=True, description="When the information was formed or "
                               "changed (or the decision was made): the deadline counts from it.")
-    published_at = graphene.DateTime(required=True)
+    published_at = Timestamp(required=True)
     deadline = graphene.Date(description="Last day to publish, in official working days; null "
                              "for real-time, prompt and event-driven items.")
     revision = graphene.Int(required=True)
@@ -225,7 +225,7 @@ class _ProjectBase(graphene.ObjectType):
     approved_on = graphene.Date()
     started_on = graphene.Date()
     completed_on = graphene.Date()
-    updated_at = graphene.DateTime(required=True)
+    updated_at = Timestamp(required=True)
     is_synthetic = graphene.Boolean(required=True, description="Invented demo data (演示数据).")
     distance = graphene.Float(description="Metres from `near` to the nearest site (with `near`).")
     sites = graphene.List(graphene.NonNull(Site), required=True)

@@ -1,0 +1,95 @@
+"""Shared benchmark plumbing: start the API, drive it and a SQL baseline with the same
+concurrency and a bounded number of requests, report requests per second."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import httpx
+import psycopg
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def api_server(database_url: str, extra_env: dict | None = None):
+    """`registry serve` on the given database; yields the base URL."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, **(extra_env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def rate(work: Callable[[int], None], requests: int, concurrency: int, warmup: int = 3) -> float:
+    """Requests per second of ``work(worker_index)`` run ``requests`` times over
+    ``concurrency`` threads (after ``warmup`` calls per thread)."""
+    for index in range(concurrency):
+        for _ in range(warmup):
+            work(index)
+    counter = iter(range(requests))
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            work(index)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return requests / (time.perf_counter() - start)
+
+
+def graphql_worker(base: str, query: str, variables: dict | None, concurrency: int):
+    clients = [httpx.Client(timeout=60) for _ in range(concurrency)]
+
+    def work(index: int) -> None:
+        response = clients[index].post(f"{base}/graphql", json={"query": query, "variables": variables})
+        response.raise_for_status()
+        if b'"errors"' in response.content[:20]:
+            raise RuntimeError(response.text[:500])
+    return work, clients
+
+
+def sql_worker(dsn: str, sql: str, params: dict | None, concurrency: int):
+    connections = [psycopg.connect(dsn, autocommit=True) for _ in range(concurrency)]
+
+    def work(index: int) -> None:
+        connections[index].execute(sql, params).fetchone()
+    return work, connections
+
+
+def http_worker(url: str, concurrency: int, headers: dict | None = None):
+    clients = [httpx.Client(timeout=60) for _ in range(concurrency)]
+
+    def work(index: int) -> None:
+        clients[index].get(url, headers=headers).raise_for_status()
+    return work, clients
