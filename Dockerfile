@@ -1,9 +1,20 @@
+# Front-end assets (GraphiQL) come from npm at build time and are served by the app itself.
+FROM node:20-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error \
+ && mkdir vendor \
+ && cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
+       node_modules/react/umd/react.production.min.js \
+       node_modules/react-dom/umd/react-dom.production.min.js vendor/
+
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY registry ./registry
 COPY schema ./schema
 COPY loaders ./loaders
+COPY --from=assets /build/vendor ./registry/static/vendor
 RUN pip install --no-cache-dir .
 EXPOSE 8000
 CMD ["registry", "serve", "--host", "0.0.0.0", "--host", "::", "--port", "8000"]

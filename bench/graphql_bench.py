@@ -93,13 +93,16 @@ CASES = [("nested page of 100 projects, 8 categories", NESTED, NESTED_SQL, 60),
          ("near 2 km, nearest 100", NEAR_QUERY, NEAR_SQL, 200)]
 
 
-def run(database: str, concurrency: int) -> list[dict]:
+def run(database: str, concurrency: int, resolvers_only: bool = False) -> list[dict]:
     url = make_url(get_settings().database.database_url).set(database=database) \
         .render_as_string(hide_password=False)
     dsn = psycopg_url(url)
     results = []
-    with api_server(url, {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000"}) as base:
+    env = {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000",
+           "REGISTRY_API_COMPILE_QUERIES": "false" if resolvers_only else "true"}
+    with api_server(url, env) as base:
         for name, query, sql, requests in CASES:
+            requests = requests // 4 if resolvers_only else requests
             api_work, clients = graphql_worker(base, query, None, concurrency)
             sql_work, connections = sql_worker(dsn, sql, None, concurrency)
             api_rate = rate(api_work, requests, concurrency)
@@ -108,7 +111,8 @@ def run(database: str, concurrency: int) -> list[dict]:
                 c.close()
             for c in connections:
                 c.close()
-            results.append({"case": name, "api_req_s": round(api_rate, 1),
+            results.append({"case": name, "path": "resolvers" if resolvers_only else "compiled",
+                            "api_req_s": round(api_rate, 1),
                              "sql_req_s": round(sql_rate, 1), "ratio": round(api_rate / sql_rate, 3)})
             print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     return results
@@ -118,8 +122,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="registry_bench")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--resolvers", action="store_true",
+                        help="Run every query through the graphene resolvers (no compiled SQL).")
     args = parser.parse_args()
-    run(args.database, args.concurrency)
+    run(args.database, args.concurrency, args.resolvers)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,32 @@
+"""Every GraphQL example in docs/api.md runs against the demo data."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+API_MD = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+BLOCKS = re.findall(r"```graphql\n(.*?)```", API_MD.read_text(encoding="utf-8"), re.S)
+
+
+def options(block: str, name: str):
+    match = re.search(rf"^# {name}: (.*)$", block, re.M)
+    return match.group(1) if match else None
+
+
+def test_the_page_has_examples():
+    assert len(BLOCKS) >= 12
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"example {i + 1}" for i in range(len(BLOCKS))])
+def test_example_runs(gql, block):
+    variables = json.loads(options(block, "variables") or "null")
+    expected_error = options(block, "expect-error")
+    body = gql.post(block, variables).json()
+    if expected_error:
+        codes = [p["code"] for e in body["errors"] for p in e["extensions"].get("problems", [])]
+        assert expected_error in codes
+        return
+    assert "errors" not in body, body["errors"]
+    assert body["data"] and all(value is not None for value in body["data"].values())
