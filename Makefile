@@ -9,14 +9,14 @@ PORT   ?= 8000
 export DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry
 export TEST_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test
 
-.PHONY: run test database venv assets lint clean
+.PHONY: run test database venv assets browser lint clean
 
 run: venv assets database                      ## serve the API with the demo data on IPv4 and IPv6
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo load
 	$(BIN)/registry serve --host $(HOST4) --host $(HOST6) --port $(PORT)
 
-test: venv assets database                     ## the whole test suite against a real PostGIS
+test: venv assets database browser                     ## the whole test suite against a real PostGIS
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 database:                               ## install (where missing) and start PostgreSQL + PostGIS
@@ -41,6 +41,11 @@ registry/static/vendor/.installed: package.json package-lock.json
 	   node_modules/react/umd/react.production.min.js \
 	   node_modules/react-dom/umd/react-dom.production.min.js registry/static/vendor/
 	touch $@
+
+browser:                                ## headless Chromium for the page tests (Debian packages)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver fonts-wqy-microhei; }
 
 lint:
 	$(BIN)/ruff check .

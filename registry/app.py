@@ -35,7 +35,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = async_engine(settings.database.database_url)
+        engine = async_engine(settings.database.database_url,
+                              statement_timeout_ms=settings.registry.statement_timeout_ms,
+                              pool_size=settings.registry.pool_size)
         app.state.engine = engine
         app.state.settings = settings
         yield

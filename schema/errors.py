@@ -6,12 +6,20 @@ import logging
 from typing import Any
 
 from graphql import GraphQLError
+from psycopg.errors import QueryCanceled
+from sqlalchemy.exc import DBAPIError
 
 from registry.errors import RegistryError
 
 log = logging.getLogger("registry.graphql")
 
 CODES = {"INVALID_INPUT": "BAD_USER_INPUT"}
+TIMEOUT = "STATEMENT_TIMEOUT"
+TIMEOUT_MESSAGE = "the query took longer than the database statement timeout; narrow it down"
+
+
+def is_timeout(error: BaseException | None) -> bool:
+    return isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled)
 
 
 def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
@@ -29,6 +37,9 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         extensions["code"] = CODES.get(original.code, original.code)
         extensions["problems"] = [{"path": p.path, "code": p.code, "message": p.message}
                                   for p in original.problems]
+    elif is_timeout(original):
+        formatted["message"] = TIMEOUT_MESSAGE
+        extensions["code"] = TIMEOUT
     elif original is not None and not isinstance(original, GraphQLError):
         log.exception("resolver failed at %s", error.path, exc_info=original)
         formatted["message"] = "Internal server error"

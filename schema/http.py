@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, Response
 from registry.settings import ApiSettings
 from schema.compiler import compile_operation
 from schema.context import Context
-from schema.errors import error_body, format_error
+from schema.errors import TIMEOUT, TIMEOUT_MESSAGE, error_body, format_error, is_timeout
 from schema.limits import estimate_cost
 
 log = logging.getLogger("registry.graphql")
@@ -176,8 +176,14 @@ class GraphQLEndpoint:
         statement = compile_operation(self.schema, operation, variables or {}, self.settings) \
             if self.settings.compile_queries else None
         if statement is not None:
-            async with engine.connect() as conn:
-                data = await conn.scalar(statement)
+            try:
+                async with engine.connect() as conn:
+                    data = await conn.scalar(statement)
+            except Exception as exc:
+                if not is_timeout(exc):
+                    raise
+                return self._json({"errors": [error_body(TIMEOUT_MESSAGE, TIMEOUT)], "data": None},
+                                  504, media)
             return Response(b'{"data":' + data.encode() + b"}", status_code=200,
                             media_type=f"{media}; charset=utf-8")
         context = Context(engine=engine, settings=self.settings, request=request)
@@ -190,6 +196,8 @@ class GraphQLEndpoint:
             payload["errors"] = [format_error(e) for e in result.errors]
         payload["data"] = result.data
         status = 200 if result.data is not None or media == JSON_MEDIA else 400
+        if any(e["extensions"].get("code") == TIMEOUT for e in payload.get("errors", ())):
+            status = 504
         return self._json(payload, status, media)
 
     def _too_costly(self, document, operation: OperationDefinitionNode, variables) -> dict | None:

@@ -3,6 +3,12 @@
 import httpx
 import pytest
 
+from psycopg.errors import QueryCanceled
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from registry.settings import RegistrySettings
+from schema.errors import format_error
 from tests.schema.conftest import in_process, settings_with
 
 
@@ -58,3 +64,19 @@ def test_filter_text_is_data_not_sql(gql, payload):
     data = gql.data("query($t: String) { projects(filter: {text: $t}) { totalCount } }", {"t": payload})
     assert data["projects"]["totalCount"] == 0
     assert gql.data("{ projects { totalCount } }")["projects"]["totalCount"] >= 30
+
+
+async def test_statement_timeout_reaches_postgresql_and_is_reported():
+    settings = settings_with()
+    settings.registry = RegistrySettings(statement_timeout_ms=50)
+    async with in_process(settings) as (client, app):
+        async with app.state.engine.connect() as conn:
+            assert await conn.scalar(text("SHOW statement_timeout")) == "50ms"
+            with pytest.raises(DBAPIError) as caught:
+                await conn.execute(text("SELECT pg_sleep(1)"))
+    assert isinstance(caught.value.orig, QueryCanceled)
+    from graphql import GraphQLError
+
+    error = format_error(GraphQLError("x", original_error=caught.value))
+    assert error["extensions"]["code"] == "STATEMENT_TIMEOUT"
+    assert "pg_sleep" not in error["message"]

@@ -64,6 +64,8 @@ def test_date_ranges(gql, demo_data):
         db_codes(demo_data, "approved_on BETWEEN '2021-01-01' AND '2022-12-31'")
     assert codes(gql, 'filter: {completedOn: {from: "2020-01-01"}}') == \
         db_codes(demo_data, "completed_on >= '2020-01-01'")
+    assert codes(gql, 'filter: {startedOn: {to: "2022-06-30"}}') == \
+        db_codes(demo_data, "started_on <= '2022-06-30'")
 
 
 def test_pagination_walks_every_project_once(gql, demo_data):
