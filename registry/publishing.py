@@ -21,10 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import responsibility, rules
-from registry.audit import Actor, audited
+from registry import disclosure_batch
+from registry.audit import Actor, audited, record_refusal
+from registry.disclosure_batch import RowsRefused
 from registry.catalog import Item, get_catalog
 from registry.categories import Category
-from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible, Problem
+from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible, Problem, RegistryError
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson, to_storage
 from registry.identifiers import project_code_problem, region_code_problem, uscc_problem
 from registry.models import (
@@ -428,63 +430,53 @@ def _content(project: Project, item: Item, data: DisclosureInput) -> _Content:
     return _Content(title, elements, documents, formed_on, geometry, data.draft)
 
 
-def _current(session: Session, project: Project, item: Item, ref: str) -> Disclosure | None:
-    return session.scalar(select(Disclosure).where(
-        Disclosure.project_id == project.id, Disclosure.item_key == item.key,
-        Disclosure.ref == ref, Disclosure.status.in_(CURRENT_STATUSES)).with_for_update())
-
-
-def _insert_revision(session: Session, project: Project, item: Item, publisher: Department,
-                     content: _Content, ref: str, previous: Disclosure | None,
-                     reason: str | None, is_synthetic: bool) -> Disclosure:
-    if previous is not None:
-        previous.status = "superseded"
-        session.flush()
-    row = Disclosure(
-        project_id=project.id, category=item.category.value, item_key=item.key, ref=ref,
-        publisher_id=publisher.id, title=content.title, elements=content.elements,
-        documents=content.documents, formed_on=content.formed_on,
-        geom=from_shape(content.geometry, srid=STORAGE_SRID) if content.geometry else None,
-        status="draft" if content.draft else "published",
-        published_at=None if content.draft else dt.datetime.now(dt.UTC),
-        audience=item.audience, mode=item.mode, content_hash=content.digest(),
-        revision=previous.revision + 1 if previous else 1,
-        replaces_id=previous.id if previous else None,
-        lineage_id=previous.lineage_id if previous else None,
-        correction_reason=reason if previous else None, is_synthetic=is_synthetic)
-    session.add(row)
-    session.flush()
-    if row.lineage_id is None:
-        row.lineage_id = row.id
-    return row
-
-
 def _disclosure_target(data: DisclosureInput) -> str:
     return f"project:{data.project_code}/{data.item}/{data.ref or '-'}"
 
 
-@audited("publish_disclosure", target=_disclosure_target)
 def publish_disclosure(session: Session, actor: Actor, data: DisclosureInput,
                        reason: str | None = None) -> Outcome:
     """Publish an item; publishing the same content again changes nothing, and changed
     content for the same (project, item, ref) becomes a new revision of it."""
-    item = _catalog_item(data.item)
-    project = _project(session, data.project_code)
-    publisher = _publisher(session, actor, data.publisher)
-    _check_responsible(session, project, item, publisher)
-    if data.published_at is not None and not actor.is_privileged:
-        raise Forbidden.one("published_at", "admin_only",
-                            "only an administrator may record an earlier publication time")
-    content = _content(project, item, data)
-    previous = _current(session, project, item, data.ref or "")
-    if previous is not None and previous.content_hash == content.digest():
-        return Outcome("unchanged", previous)
-    row = _insert_revision(session, project, item, publisher, content, data.ref or "", previous,
-                           reason or f"updated through {actor.path}", data.is_synthetic)
-    if data.published_at is not None and not content.draft:
-        row.published_at = data.published_at
-    return Outcome("revised" if previous else "added", row,
-                   before={"id": previous.id} if previous else None)
+    try:
+        result = publish_disclosures(session, actor, [data], reason=reason,
+                                     target=_disclosure_target(data))
+    except RowsRefused as exc:
+        raise exc.by_row[0] from None
+    return result.outcomes[0]
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome]
+
+    def counts(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for outcome in self.outcomes:
+            counted[outcome.action] = counted.get(outcome.action, 0) + 1
+        return counted
+
+
+def publish_disclosures(session: Session, actor: Actor, inputs: list[DisclosureInput],
+                        reason: str | None = None, target: str = "batch") -> BatchResult:
+    """Publish many items under the same rules as one: all of them, or (RowsRefused,
+    naming every refused row) none. Written revisions are audited one by one; a refused
+    batch is audited once, apart, so the record survives the rollback."""
+    try:
+        with session.begin_nested():
+            planned = disclosure_batch.plan(session, actor, inputs)
+            disclosure_batch.write(session, actor, planned, reason)
+            disclosure_batch.audit_rows(session, actor, planned)
+        session.expire_all()  # rows changed behind the ORM's back (UPDATE, COPY)
+    except RegistryError as exc:
+        refusal = exc.by_row[0] if isinstance(exc, RowsRefused) and len(inputs) == 1 else exc
+        record_refusal(session, actor, "publish_disclosure", target, refusal)
+        raise
+    single = len(planned) == 1
+    return BatchResult([
+        Outcome(p.action, session.get(Disclosure, p.disclosure_id) if single else p.disclosure_id,
+                before={"id": p.previous["id"]} if p.previous else None)
+        for p in planned])
 
 
 def _current_by_id(session: Session, disclosure_id: int) -> Disclosure:
@@ -505,21 +497,26 @@ def _require_reason(reason: str | None) -> str:
     return reason.strip()
 
 
-@audited("correct_disclosure", target=lambda disclosure_id, *a, **k: f"disclosure:{disclosure_id}")
 def correct_disclosure(session: Session, actor: Actor, disclosure_id: int, reason: str,
                        title: str | None = None, elements: dict[str, Any] | None = None,
                        formed_on: dt.date | str | None = None,
                        documents: list[dict[str, str]] | None = None,
                        geometry: BaseGeometry | dict | str | None = None,
                        crs: str | int = STORAGE_SRID) -> Outcome:
-    """A new revision of a current disclosure with the given changes; the reason is kept."""
-    reason = _require_reason(reason)
-    old = _current_by_id(session, disclosure_id)
-    item = _catalog_item(old.item_key)
-    publisher = _publisher(session, actor, old.publisher.code if actor.is_privileged else None)
-    _check_responsible(session, old.project, item, publisher)
+    """A new revision of a current disclosure with the given changes; the reason is kept.
+
+    It is a publication of the changed content under the same (project, item, ref), so the
+    same rules and the same write path apply."""
+    target = f"disclosure:{disclosure_id}"
+    try:
+        reason = _require_reason(reason)
+        old = _current_by_id(session, disclosure_id)
+    except RegistryError as exc:
+        record_refusal(session, actor, "correct_disclosure", target, exc)
+        raise
     data = DisclosureInput(
         project_code=old.project.code, item=old.item_key, ref=old.ref,
+        publisher=old.publisher.code if actor.is_privileged else None,
         title=title if title is not None else old.title,
         elements={**old.elements, **(elements or {})},
         formed_on=formed_on or old.formed_on,
@@ -527,12 +524,11 @@ def correct_disclosure(session: Session, actor: Actor, disclosure_id: int, reaso
         geometry=geometry if geometry is not None else (to_shape(old.geom) if old.geom is not None else None),
         crs=crs if geometry is not None else STORAGE_SRID, draft=old.status == "draft",
         is_synthetic=old.is_synthetic)
-    content = _content(old.project, item, data)
-    if content.digest() == old.content_hash:
-        return Outcome("unchanged", old)
-    row = _insert_revision(session, old.project, item, publisher, content, old.ref, old, reason,
-                           old.is_synthetic)
-    return Outcome("revised", row, before={"id": old.id})
+    try:
+        result = publish_disclosures(session, actor, [data], reason=reason, target=target)
+    except RowsRefused as exc:
+        raise exc.by_row[0] from None
+    return result.outcomes[0]
 
 
 @audited("withdraw_disclosure", target=lambda disclosure_id, *a, **k: f"disclosure:{disclosure_id}")

@@ -1,0 +1,220 @@
+"""Publishing many disclosures at once, with the same rules as one.
+
+Every rule runs per row in Python; what needs the database (projects, publishers,
+responsibilities, current revisions) is fetched with one query each for the whole batch;
+new revisions are written with COPY. If any row is refused, nothing is written and every
+refused row is reported. ``publishing.publish_disclosure`` is a batch of one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from registry.audit import Actor
+from registry.catalog import Item, get_catalog
+from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible, RegistryError
+from registry.models import Department, Project, Responsibility
+
+if TYPE_CHECKING:
+    from registry.publishing import DisclosureInput, _Content
+
+
+class RowsRefused(RegistryError):
+    """Some rows of a batch were refused; ``by_row`` maps each row index to its error."""
+
+    code = "ROWS_REFUSED"
+
+    def __init__(self, by_row: dict[int, RegistryError]) -> None:
+        self.by_row = by_row
+        problems = [p.at(f"[{index}]") for index, error in sorted(by_row.items())
+                    for p in error.problems]
+        super().__init__(problems)
+
+
+@dataclass
+class Planned:
+    """A row that passed every rule: what to write, or that nothing changes."""
+
+    index: int
+    action: str                  # added | revised | unchanged
+    project: Project
+    item: Item
+    publisher: Department
+    content: _Content | None
+    ref: str
+    previous: dict | None        # the current revision's id, revision, lineage_id
+    published_at: dt.datetime | None
+    is_synthetic: bool
+    disclosure_id: int | None = None
+
+
+def _responsibility_index(session: Session, project_ids: set[int]) -> dict:
+    index: dict[tuple[int, str], list[tuple[int, list | None]]] = defaultdict(list)
+    rows = session.execute(select(Responsibility.project_id, Responsibility.category,
+                                  Responsibility.department_id, Responsibility.item_keys)
+                           .where(Responsibility.project_id.in_(project_ids)))
+    for project_id, category, department_id, item_keys in rows:
+        index[(project_id, category)].append((department_id, item_keys))
+    return index
+
+
+def _current_revisions(session: Session, keys: list[tuple[int, str, str]]) -> dict:
+    if not keys:
+        return {}
+    project_ids, items, refs = (list(column) for column in zip(*keys, strict=True))
+    rows = session.execute(text(
+        "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, d.lineage_id "
+        "FROM disclosures d JOIN unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
+        "AS k(project_id, item_key, ref) ON d.project_id = k.project_id AND d.item_key = k.item_key "
+        "AND d.ref = k.ref WHERE d.status IN ('draft', 'published') FOR UPDATE OF d"),
+        {"p": project_ids, "i": items, "r": refs})
+    return {(r.project_id, r.item_key, r.ref): r._asdict() for r in rows}
+
+
+def _holders_message(holders, departments_by_id, publisher, item, project) -> str:
+    names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
+    return (f"{publisher.code} ({publisher.name}) is not the responsible body for "
+            f"{item.category.name_zh}/{item.name_zh} of project {project.code}; "
+            f"responsible: {names} (谁公开，谁负责)")
+
+
+def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[Planned]:
+    """Check every row; return what to do for each, or raise RowsRefused naming every bad row."""
+    from registry.publishing import _content
+
+    catalog = get_catalog()
+    errors: dict[int, RegistryError] = {}
+    codes = {d.project_code for d in inputs}
+    projects = {p.code: p for p in session.scalars(select(Project).where(Project.code.in_(codes)))}
+    wanted = {d.publisher or actor.department for d in inputs} - {None}
+    departments = {d.code: d for d in session.scalars(select(Department).where(Department.code.in_(wanted)))}
+    departments_by_id = {d.id: d for d in departments.values()}
+    responsible = _responsibility_index(session, {p.id for p in projects.values()})
+    holder_ids = {dep for entries in responsible.values() for dep, _ in entries} - set(departments_by_id)
+    if holder_ids:
+        departments_by_id.update({d.id: d for d in session.scalars(
+            select(Department).where(Department.id.in_(holder_ids)))})
+
+    checked: list[Planned] = []
+    seen: dict[tuple[int, str, str], int] = {}
+    for index, data in enumerate(inputs):
+        try:
+            planned = _check_row(actor, index, data, catalog, projects, departments,
+                                 departments_by_id, responsible, _content)
+        except RegistryError as exc:
+            errors[index] = exc
+            continue
+        key = (planned.project.id, planned.item.key, planned.ref)
+        if key in seen:
+            errors[index] = InvalidInput.one(
+                "ref", "duplicate_row", f"repeats row {seen[key]} (same project, item and "
+                f"reference {planned.ref!r}); give each a distinct reference")
+            continue
+        seen[key] = index
+        checked.append(planned)
+    if errors:
+        raise RowsRefused(errors)
+
+    current = _current_revisions(session, list(seen))
+    for planned in checked:
+        previous = current.get((planned.project.id, planned.item.key, planned.ref))
+        if previous is None:
+            planned.action = "added"
+        elif previous["content_hash"] == planned.content.digest():
+            planned.action, planned.disclosure_id = "unchanged", previous["id"]
+        else:
+            planned.action, planned.previous = "revised", previous
+    return checked
+
+
+def _check_row(actor, index, data, catalog, projects, departments, departments_by_id,
+               responsible, content_of) -> Planned:
+    item = catalog.item(data.item)
+    if item is None:
+        raise InvalidInput.one("item", "unknown_item",
+                               f"{data.item!r} is not a catalog item (see `registry catalog show`)")
+    project = projects.get(data.project_code)
+    if project is None:
+        raise NotFound.one("project_code", "unknown_project",
+                           f"no project has the code {data.project_code!r}")
+    if actor.department and data.publisher and data.publisher != actor.department:
+        raise Forbidden.one("publisher", "publish_as_other",
+                            f"department {actor.department} cannot publish as {data.publisher}")
+    code = data.publisher or actor.department
+    if code is None:
+        raise InvalidInput.one("publisher", "required", "name the publishing department")
+    publisher = departments.get(code)
+    if publisher is None:
+        raise NotFound.one("publisher", "unknown_department", f"no department has the code {code!r}")
+    entries = responsible.get((project.id, item.category.value), [])
+    holders = [departments_by_id[dep] for dep, keys in entries if keys is None or item.key in keys]
+    if publisher not in holders:
+        raise NotResponsible.one("publisher", "not_responsible",
+                                 _holders_message(holders, departments_by_id, publisher, item, project))
+    if data.published_at is not None and not actor.is_privileged:
+        raise Forbidden.one("published_at", "admin_only",
+                            "only an administrator may record an earlier publication time")
+    return Planned(index=index, action="", project=project, item=item, publisher=publisher,
+                   content=content_of(project, item, data), ref=data.ref or "", previous=None,
+                   published_at=data.published_at, is_synthetic=data.is_synthetic)
+
+
+def write(session: Session, actor: Actor, planned: list[Planned], reason: str | None) -> None:
+    """Write the added and revised rows: supersede the old revisions, COPY the new ones."""
+    changes = [p for p in planned if p.action in ("added", "revised")]
+    if not changes:
+        return
+    session.flush()
+    superseded = [p.previous["id"] for p in changes if p.previous]
+    if superseded:
+        session.execute(text("UPDATE disclosures SET status = 'superseded' WHERE id = ANY(:ids)"),
+                        {"ids": superseded})
+    ids = session.scalars(text("SELECT nextval(pg_get_serial_sequence('disclosures', 'id')) "
+                               "FROM generate_series(1, :n)"), {"n": len(changes)}).all()
+    now = dt.datetime.now(dt.UTC)
+    raw = session.connection().connection.driver_connection
+    columns = ("id, lineage_id, revision, replaces_id, project_id, category, item_key, ref, "
+               "publisher_id, title, elements, documents, geom, formed_on, published_at, status, "
+               "audience, mode, correction_reason, content_hash, is_synthetic")
+    with raw.cursor().copy(f"COPY disclosures ({columns}) FROM STDIN") as copy:
+        for new_id, p in zip(ids, changes, strict=True):
+            p.disclosure_id = new_id
+            c, previous = p.content, p.previous
+            published = None if c.draft else (p.published_at or now)
+            copy.write_row((
+                new_id, previous["lineage_id"] if previous else new_id,
+                previous["revision"] + 1 if previous else 1, previous["id"] if previous else None,
+                p.project.id, p.item.category.value, p.item.key, p.ref, p.publisher.id, c.title,
+                json.dumps(c.elements, ensure_ascii=False), json.dumps(c.documents, ensure_ascii=False),
+                f"SRID=4326;{c.geometry.wkt}" if c.geometry is not None else None,
+                c.formed_on, published, "draft" if c.draft else "published", p.item.audience,
+                p.item.mode, (reason or f"updated through {actor.path}") if previous else None,
+                c.digest(), p.is_synthetic))
+
+
+def audit_rows(session: Session, actor: Actor, planned: list[Planned]) -> None:
+    """One audit entry per written revision, in the same transaction (COPY)."""
+    changes = [p for p in planned if p.action in ("added", "revised")]
+    if not changes:
+        return
+    # Every value is built before COPY starts: a lazy load inside it would wait forever on
+    # the connection COPY holds.
+    rows = [(actor.name, actor.path, "publish_disclosure",
+             f"project:{p.project.code}/{p.item.key}/{p.ref or '-'}", "ok",
+             json.dumps({"action": p.action, "id": p.disclosure_id,
+                         "before": {"id": p.previous["id"]} if p.previous else None}))
+            for p in changes]
+    raw = session.connection().connection.driver_connection
+    with raw.cursor().copy("COPY audit_log (actor, path, action, target, outcome, detail) "
+                           "FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
