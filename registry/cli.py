@@ -111,6 +111,78 @@ def catalog_show(fmt: str) -> None:
                 click.echo(f"    {mark} {ie.element.key} {ie.element.name_zh} ({ie.element.type})")
 
 
+@main.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "department", required=True, metavar="DEPARTMENT_CODE",
+              help="The department loading the files (`admin` for an administrator).")
+@click.option("--kind", help="projects, sites, responsibilities, a category key or an item key "
+              "(inferred from the headers when absent).")
+@click.option("--crs", help="Coordinates of the file: an EPSG code (4326, 4490, 4527, 4548…), gcj02 or bd09.")
+@click.option("--sheet", help="The XLSX sheet to read (default: the first).")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--map", "renames", multiple=True, metavar="HEADER=COLUMN",
+              help="Read a column under another name, e.g. XMDM=项目统一代码 (repeat).")
+@click.option("--report", "report_format", type=click.Choice(["text", "json"]), default="text")
+def load_command(files, department, kind, crs, sheet, dry_run, renames, report_format) -> None:
+    """Load department files (CSV, XLSX, GeoJSON, zipped Shapefile); each file is all or nothing."""
+    from loaders import FileRefused, load_file
+    from registry.db import session_scope
+
+    try:
+        rename = dict(item.split("=", 1) for item in renames)
+    except ValueError as exc:
+        raise click.BadParameter("use HEADER=COLUMN", param_hint="--map") from exc
+    refused = 0
+    for name in files:
+        with _progress(name) as progress:
+            try:
+                with session_scope() as session:
+                    report = load_file(session, name, department, kind=kind, crs=crs, sheet=sheet,
+                                       dry_run=dry_run, progress=progress, rename=rename)
+            except FileRefused as exc:
+                report, refused = exc.report, refused + 1
+        click.echo(report.json() if report_format == "json" else report.text())
+    sys.exit(1 if refused else 0)
+
+
+def _progress(name: str):
+    """A progress bar on a terminal; nothing when output goes elsewhere."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from tqdm import tqdm
+
+    bar = tqdm(desc=name, unit=" rows", file=sys.stderr, leave=False)
+
+    @contextlib.contextmanager
+    def wrapped():
+        try:
+            yield bar.update
+        finally:
+            bar.close()
+    return wrapped()
+
+
+@main.command("template")
+@click.argument("kind")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: KIND.xlsx / KIND.csv")
+def template_command(kind: str, fmt: str, output: str | None) -> None:
+    """Write an empty template for KIND (projects, sites, responsibilities, a category or an item)."""
+    from pathlib import Path
+
+    from loaders.columns import parse_kind
+    from loaders.templates import write_template
+
+    try:
+        chosen = parse_kind(kind)
+    except RegistryError as exc:
+        raise click.BadParameter(exc.message, param_hint="KIND") from exc
+    path = write_template(chosen, fmt, Path(output or f"{kind}.{fmt}"))
+    click.echo(f"template written: {path}")
+
+
 @main.group("schema")
 def schema_group() -> None:
     """The GraphQL schema."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from registry.audit import Actor
 from registry.catalog import Item, get_catalog
 from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible, RegistryError
+from registry.identifiers import project_code_problem
 from registry.models import Department, Project, Responsibility
 
 if TYPE_CHECKING:
@@ -141,6 +142,8 @@ def _check_row(actor, index, data, catalog, projects, departments, departments_b
         raise InvalidInput.one("item", "unknown_item",
                                f"{data.item!r} is not a catalog item (see `registry catalog show`)")
     project = projects.get(data.project_code)
+    if project is None and (problem := project_code_problem(data.project_code or "")):
+        raise InvalidInput.one("project_code", "invalid_project_code", f'"{data.project_code}" {problem}')
     if project is None:
         raise NotFound.one("project_code", "unknown_project",
                            f"no project has the code {data.project_code!r}")

@@ -201,7 +201,7 @@ def upsert_department(session: Session, actor: Actor, data: DepartmentInput) -> 
 def project_problems(data: ProjectInput) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
     if problem := project_code_problem(data.code or ""):
-        problems.append(Problem("code", "invalid_project_code", f"{data.code!r} {problem}"))
+        problems.append(Problem("code", "invalid_project_code", f'"{data.code}" {problem}'))
     if rules.is_blank(data.name):
         problems.append(Problem("name", "required", "a project name is required"))
     if data.project_type not in PROJECT_TYPES:
@@ -298,6 +298,20 @@ def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcom
     warnings = [f"no department holds the role for category {c}; an administrator must "
                 f"assign it" for c in unassigned]
     return Outcome(action, project, warnings=warnings, before=_jsonable(before))
+
+
+@audited("set_sites", target=lambda project_code, sites: f"project:{project_code}/sites")
+def set_sites(session: Session, actor: Actor, project_code: str, sites: list[SiteInput]) -> Outcome:
+    """Replace the sites of a project (unchanged when they are the same)."""
+    if not _may_register_projects(session, actor):
+        raise Forbidden.one("", "not_registrar",
+                            "only an administrator or a development-and-reform or "
+                            "administrative-approval department changes project sites")
+    geometries, problems = site_geometries(sites)
+    _raise_if(problems)
+    project = _project(session, project_code)
+    changed = _replace_sites(session, project, sites, geometries)
+    return Outcome("updated" if changed else "unchanged", project)
 
 
 def _replace_sites(session: Session, project: Project, sites: list[SiteInput],

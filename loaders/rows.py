@@ -1,0 +1,134 @@
+"""Turn mapped rows into publishing inputs. Value problems name the column key; the
+runner turns keys back into the file's own headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from shapely import wkt as shapely_wkt
+from shapely.errors import GEOSException
+from shapely.geometry import Point
+
+from loaders.base import Row, blank
+from loaders.columns import PROJECT_STATUSES, PROJECT_TYPES, Column, Kind, choice, normalise
+from registry import publishing as pub
+from registry.catalog import get_catalog
+from registry.categories import Category
+from registry.errors import InvalidInput, Problem
+from registry.rules import parse_date
+
+
+def values_by_key(row: Row, mapping: dict[str, Column]) -> dict[str, Any]:
+    values = {}
+    for header, value in row.values.items():
+        column = mapping.get(header)
+        if column is not None and not blank(value):
+            values[column.key] = value.strip() if isinstance(value, str) else value
+    return values
+
+
+def row_geometry(row: Row, values: dict[str, Any]):
+    """The row's geometry: native (GIS files), WKT, or a longitude/latitude pair."""
+    if "__geometry_error__" in row.values:
+        raise row.values["__geometry_error__"]
+    if row.geometry is not None:
+        return row.geometry
+    if "wkt" in values:
+        try:
+            return shapely_wkt.loads(str(values["wkt"]))
+        except (GEOSException, ValueError) as exc:
+            raise InvalidInput.one("wkt", "invalid_wkt", f"is not valid WKT ({exc})") from exc
+    if "lon" in values or "lat" in values:
+        try:
+            return Point(float(values["lon"]), float(values["lat"]))
+        except (KeyError, ValueError) as exc:
+            raise InvalidInput.one("lon", "invalid_point",
+                                   "a point needs both 经度 and 纬度 as numbers") from exc
+    return None
+
+
+def _date(values, key, problems) -> dt.date | None:
+    if key not in values:
+        return None
+    parsed = parse_date(values[key])
+    if parsed is None:
+        problems.append(Problem(key, "not_a_date", f'"{values[key]}" is not a date (use YYYY-MM-DD)'))
+    return parsed
+
+
+def _choice(values, key, options, what, problems, default=None):
+    if key not in values:
+        return default
+    try:
+        return choice(str(values[key]), options, what)
+    except ValueError as exc:
+        problems.append(Problem(key, "unknown_value", str(exc)))
+        return default
+
+
+def project_input(values, geometry, crs, synthetic: bool) -> pub.ProjectInput:
+    problems: list[Problem] = []
+    data = pub.ProjectInput(
+        code=str(values.get("code", "")), name=values.get("name", ""),
+        project_type=_choice(values, "project_type", PROJECT_TYPES, "project type", problems, ""),
+        region_code=str(values.get("region_code", "")), industry=values.get("industry"),
+        description=values.get("description"), owner=values.get("owner"),
+        owner_department=values.get("owner_department"), investment=values.get("investment"),
+        status=_choice(values, "status", PROJECT_STATUSES, "project status", problems, "planning"),
+        approved_on=_date(values, "approved_on", problems),
+        started_on=_date(values, "started_on", problems),
+        completed_on=_date(values, "completed_on", problems),
+        sites=[pub.SiteInput(geometry, name=values.get("site_name"), crs=crs)] if geometry else None,
+        is_synthetic=synthetic)
+    if problems:
+        raise InvalidInput(problems)
+    return data
+
+
+def item_for(kind: Kind, values) -> str:
+    if kind.item is not None:
+        return kind.item.key
+    text = str(values.get("item", ""))
+    catalog = get_catalog()
+    items = catalog.category(kind.category).items if kind.category else catalog.items()
+    for item in items:
+        if normalise(text) in (normalise(item.key), normalise(item.name_zh)):
+            return item.key
+    where = f"category {kind.category.value}" if kind.category else "the catalog"
+    raise InvalidInput.one("item", "unknown_item", f'"{text}" is not an item of {where}')
+
+
+def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.DisclosureInput:
+    item = get_catalog().item(item_for(kind, values))
+    element_keys = {ie.element.key for ie in item.elements}
+    all_elements = {e for e in get_catalog().elements}
+    stray = [k for k in values if k in all_elements and k not in element_keys]
+    if stray:
+        raise InvalidInput([Problem(k, "not_for_item", f"is not an element of {item.name_zh}; leave it "
+                                    f"empty on this row") for k in stray])
+    problems: list[Problem] = []
+    published_at = _date(values, "published_at", problems)
+    documents = []
+    if "document_url" in values or "document_title" in values:
+        documents.append({"title": values.get("document_title", ""), "url": values.get("document_url", "")})
+    if problems:
+        raise InvalidInput(problems)
+    return pub.DisclosureInput(
+        project_code=str(values.get("project_code", "")), item=item.key,
+        formed_on=values.get("formed_on"), title=values.get("title"), ref=str(values.get("ref", "")),
+        publisher=values.get("publisher"),
+        elements={k: v for k, v in values.items() if k in element_keys},
+        documents=documents, geometry=geometry, crs=crs, is_synthetic=synthetic,
+        published_at=dt.datetime.combine(published_at, dt.time(10), tzinfo=dt.timezone(
+            dt.timedelta(hours=8))) if published_at else None)
+
+
+def category_of(values) -> Category:
+    text = normalise(str(values.get("category", "")))
+    for category in Category:
+        if text in (normalise(category.value), normalise(category.name_zh)):
+            return category
+    raise InvalidInput.one("category", "unknown_category",
+                           f'"{values.get("category")}" is not a category '
+                           f'({", ".join(c.name_zh for c in Category)})')

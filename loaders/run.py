@@ -1,0 +1,269 @@
+"""Load one file: read, map headers, build inputs, publish, report. All or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loaders import rows as build
+from loaders.base import Table, reader_for
+from loaders.columns import Column, Kind, infer_kind, map_headers, parse_kind
+from loaders.report import FileReport, RowProblem
+from registry import publishing as pub
+from registry.audit import Actor
+from registry.disclosure_batch import RowsRefused
+from registry.errors import NotFound, Problem, RegistryError
+from registry.geometry import STORAGE_SRID, normalise_crs
+from registry.models import Department
+
+BATCH = 5000
+ADMIN = "admin"
+
+
+class FileRefused(Exception):
+    """A file was refused as a whole: nothing of it is written. ``report`` says why."""
+
+    def __init__(self, report: FileReport) -> None:
+        super().__init__(report.text())
+        self.report = report
+
+
+def actor_for(session: Session, department: str, path: Path) -> Actor:
+    """`admin` loads as an administrator; anything else must be a department's code."""
+    if department == ADMIN:
+        return Actor(path=f"loader:{path.name}", is_admin=True)
+    if session.scalar(select(Department.id).where(Department.code == department)) is None:
+        raise NotFound.one("--as", "unknown_department", f"no department has the code {department!r}")
+    return Actor(path=f"loader:{path.name}", department=department)
+
+
+class _Load:
+    def __init__(self, session: Session, actor: Actor, table: Table, kind: Kind,
+                 mapping: dict[str, Column], crs: str, report: FileReport, synthetic: bool,
+                 progress: Callable[[int], None] | None) -> None:
+        self.session, self.actor, self.table, self.kind = session, actor, table, kind
+        self.mapping, self.crs, self.report, self.synthetic = mapping, crs, report, synthetic
+        self.progress = progress or (lambda n: None)
+        self.headers = {column.key: header for header, column in mapping.items()}
+
+    # --- problems, by row and by the file's own column header -------------------
+
+    def column(self, path: str) -> str:
+        key = path.split(".")[-1] if path.startswith("elements.") else path.split(".")[0]
+        if key.startswith("sites[") or key in ("geometry", "wkt", "lon", "lat"):
+            return self.headers.get("wkt") or self.headers.get("lon") or "geometry"
+        key = {"code": "code" if self.kind.name == "projects" else "project_code"}.get(key, key)
+        if key in self.headers:
+            return self.headers[key]
+        if key == "publisher":
+            return ""          # the department given with --as
+        return next((c.label for c in self.kind.columns() if c.key == key), "")
+
+    def refuse(self, label: str, error: RegistryError) -> None:
+        self.report.counts["refused"] += 1
+        for problem in error.problems:
+            self.report.problems.append(
+                RowProblem(label, self.column(problem.path), problem.message, problem.code))
+
+    def count(self, action: str) -> None:
+        self.report.counts[action] = self.report.counts.get(action, 0) + 1
+
+    # --- kinds ---------------------------------------------------------------------
+
+    def rows(self):
+        for row in self.table.rows:
+            self.report.rows += 1
+            values = build.values_by_key(row, self.mapping)
+            try:
+                geometry = build.row_geometry(row, values)
+            except RegistryError as exc:
+                self.refuse(row.label, exc)
+                continue
+            yield row, values, geometry
+
+    def projects(self) -> None:
+        seen: dict[str, str] = {}
+        for row, values, geometry in self.rows():
+            code = str(values.get("code", ""))
+            if code in seen:
+                self.refuse(row.label, _duplicate("code", seen[code]))
+                continue
+            seen[code] = row.label
+            try:
+                data = build.project_input(values, geometry, self.crs, self.synthetic)
+                self.count(pub.upsert_project(self.session, self.actor, data).action)
+            except RegistryError as exc:
+                self.refuse(row.label, exc)
+            self.progress(1)
+
+    def sites(self) -> None:
+        grouped: dict[str, list[tuple[str, pub.SiteInput]]] = {}
+        for row, values, geometry in self.rows():
+            if geometry is None:
+                self.refuse(row.label, _missing("wkt", "a site needs a geometry"))
+                continue
+            site = pub.SiteInput(geometry, values.get("site_name"), values.get("site_kind"), self.crs)
+            grouped.setdefault(str(values.get("project_code", "")), []).append((row.label, site))
+        for code, sites in grouped.items():
+            try:
+                self.count(pub.set_sites(self.session, self.actor, code, [s for _, s in sites]).action)
+            except RegistryError as exc:
+                for problem in exc.problems:
+                    index = int(problem.path[6:problem.path.index("]")]) if problem.path.startswith("sites[") else 0
+                    self.refuse(sites[index][0], type(exc)([problem]))
+            self.progress(len(sites))
+
+    def responsibilities(self) -> None:
+        for row, values, _ in self.rows():
+            try:
+                category = build.category_of(values)
+                items = [build.item_for(Kind("disclosures", category), {"item": text.strip()})
+                         for text in str(values.get("items", "")).replace("；", ";").split(";")
+                         if text.strip()] or None
+                outcome = pub.assign_responsibility(
+                    self.session, self.actor, str(values.get("project_code", "")), category.value,
+                    str(values.get("department", "")), items)
+                self.count(outcome.action)
+            except RegistryError as exc:
+                self.refuse(row.label, exc)
+            self.progress(1)
+
+    def disclosures(self) -> None:
+        seen: dict[tuple, str] = {}
+        stream = self.rows()
+        while chunk := list(islice(stream, BATCH)):
+            labels, inputs = [], []
+            for row, values, geometry in chunk:
+                try:
+                    data = build.disclosure_input(self.kind, values, geometry, self.crs, self.synthetic)
+                except RegistryError as exc:
+                    self.refuse(row.label, exc)
+                    continue
+                key = (data.project_code, data.item, data.ref)
+                if key in seen:
+                    self.refuse(row.label, _duplicate("ref", seen[key]))
+                    continue
+                seen[key] = row.label
+                labels.append(row.label)
+                inputs.append(data)
+            self.publish(labels, inputs)
+            self.progress(len(chunk))
+
+    def publish(self, labels: list[str], inputs: list[pub.DisclosureInput]) -> None:
+        if not inputs:
+            return
+        try:
+            result = pub.publish_disclosures(self.session, self.actor, inputs,
+                                             reason=f"re-loaded from {self.table.source}",
+                                             target=f"file:{self.table.source}")
+        except RowsRefused as exc:
+            for index, error in exc.by_row.items():
+                self.refuse(labels[index], error)
+            return
+        for action, number in result.counts().items():
+            self.report.counts[action] += number
+
+
+def _duplicate(path: str, first: str) -> RegistryError:
+    from registry.errors import InvalidInput
+
+    return InvalidInput.one(path, "duplicate_row", f"repeats {first} of this file")
+
+
+def _missing(path: str, message: str) -> RegistryError:
+    from registry.errors import InvalidInput
+
+    return InvalidInput.one(path, "required", message)
+
+
+def _file_crs(table: Table, crs: str | None) -> str:
+    if crs is not None:
+        return normalise_crs(crs)
+    if table.crs is not None:
+        return table.crs
+    if table.has_geometry:
+        raise NotFound.one("--crs", "crs_unknown", "has no coordinate system (.prj); say which "
+                           "with --crs (e.g. 4527 for CGCS2000 3-degree zone 39)")
+    return f"EPSG:{STORAGE_SRID}"
+
+
+def _renamed(table: Table, rename: dict[str, str]) -> Table:
+    """The table with some headers renamed (`--map XMDM=项目统一代码`): Shapefile field
+    names hold at most 10 bytes, so GIS files often use abbreviations."""
+    if not rename:
+        return table
+    unknown = [h for h in rename if h not in table.headers]
+    if unknown:
+        raise NotFound.one("--map", "unknown_header",
+                           f"{', '.join(unknown)} not among the file's columns ({', '.join(table.headers)})")
+
+    original = table.rows
+
+    def rows():
+        for row in original:
+            row.values = {rename.get(k, k): v for k, v in row.values.items()}
+            yield row
+
+    table.headers = [rename.get(h, h) for h in table.headers]
+    table.rows = rows()
+    return table
+
+
+def load_file(session: Session, path: str | Path, department: str, kind: str | None = None,
+              crs: str | None = None, sheet: str | None = None, dry_run: bool = False,
+              synthetic: bool = False, progress: Callable[[int], None] | None = None,
+              rename: dict[str, str] | None = None) -> FileReport:
+    """Load one file as ``department`` (a code, or ``admin``). Raises FileRefused, with
+    nothing of the file written, when any row is refused."""
+    path = Path(path)
+    report = FileReport(path.name, dry_run=dry_run)
+    try:
+        return _load(session, path, department, kind, crs, sheet, dry_run, synthetic, progress,
+                     rename, report)
+    finally:
+        if report.table is not None:
+            report.table.close()
+
+
+def _load(session, path, department, kind, crs, sheet, dry_run, synthetic, progress, rename,
+          report: FileReport) -> FileReport:
+    try:
+        actor = actor_for(session, department, path)
+        table = report.table = reader_for(path)(path, sheet=sheet)
+        table = _renamed(table, rename or {})
+        report.notes += table.notes
+        chosen = parse_kind(kind) if kind else infer_kind(table.headers)
+        report.kind = chosen.label
+        mapping, problems = map_headers(chosen, table.headers)
+        mapped = {c.key for c in mapping.values()}
+        problems += [Problem(c.label, "missing_column", "is a required column and is missing")
+                     for c in chosen.columns() if c.required and c.key not in mapped]
+        file_crs = _file_crs(table, crs)
+        if file_crs != f"EPSG:{STORAGE_SRID}":
+            report.notes.append(f"coordinates: {file_crs if len(file_crs) < 30 else 'from .prj'}")
+    except RegistryError as exc:
+        report.problems += [RowProblem("", p.path, p.message, p.code) for p in exc.problems]
+        raise FileRefused(report) from exc
+    if problems:
+        report.problems += [RowProblem("", p.path, p.message, p.code) for p in problems]
+        raise FileRefused(report)
+
+    savepoint = session.begin_nested()
+    load = _Load(session, actor, table, chosen, mapping, file_crs, report, synthetic, progress)
+    try:
+        getattr(load, chosen.name)()
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if report.problems or dry_run:
+        savepoint.rollback()
+        if report.problems:
+            raise FileRefused(report)
+        return report
+    savepoint.commit()
+    report.written = True
+    return report

@@ -1,0 +1,85 @@
+"""Zipped Shapefiles (.shp/.shx/.dbf, .prj for the CRS, .cpg for the attribute encoding).
+
+Natural-resources data often comes in CGCS2000 Gauss-Krüger (EPSG:4527/4548) with GBK
+attributes; both are read from the files themselves. No .prj and no --crs is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import shapefile
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from shapely.geometry import shape
+
+from loaders.base import Row, Table, UnreadableFile
+
+CODE_PAGES = {"936": "gbk", "cp936": "gbk", "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030",
+              "utf-8": "utf-8", "utf8": "utf-8", "65001": "utf-8"}
+
+
+def _members(archive: zipfile.ZipFile, name: str) -> dict[str, bytes]:
+    shps = [m for m in archive.namelist() if m.lower().endswith(".shp")]
+    if len(shps) != 1:
+        raise UnreadableFile.one(name, "shapefile_count",
+                                 f"must hold exactly one .shp (found {len(shps) or 'none'})")
+    stem = str(PurePosixPath(shps[0]).with_suffix("")).lower()
+    parts = {}
+    for member in archive.namelist():
+        path = PurePosixPath(member)
+        if str(path.with_suffix("")).lower() == stem:
+            parts[path.suffix.lower()] = archive.read(member)
+    missing = [s for s in (".shp", ".shx", ".dbf") if s not in parts]
+    if missing:
+        raise UnreadableFile.one(name, "shapefile_incomplete", f"lacks {', '.join(missing)}")
+    return parts
+
+
+def _crs(prj: bytes | None, name: str) -> str | None:
+    if prj is None:
+        return None
+    try:
+        crs = CRS.from_wkt(prj.decode("utf-8", errors="replace"))
+    except CRSError as exc:
+        raise UnreadableFile.one(name, "unreadable_prj", f"has a .prj PROJ cannot read ({exc})") from exc
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def _encoding(parts: dict[str, bytes]) -> str:
+    if ".cpg" in parts:
+        page = parts[".cpg"].decode("ascii", errors="ignore").strip().lower()
+        return CODE_PAGES.get(page, page or "utf-8")
+    try:
+        parts[".dbf"].decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _members(archive, path.name)
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile.one(path.name, "unreadable_zip", f"is not a readable ZIP ({exc})") from exc
+    encoding = _encoding(parts)
+    try:
+        reader = shapefile.Reader(shp=io.BytesIO(parts[".shp"]), shx=io.BytesIO(parts[".shx"]),
+                                  dbf=io.BytesIO(parts[".dbf"]), encoding=encoding)
+        headers = [f[0] for f in reader.fields[1:]]
+    except (shapefile.ShapefileException, LookupError) as exc:
+        raise UnreadableFile.one(path.name, "unreadable_shapefile", f"cannot be read ({exc})") from exc
+
+    def rows():
+        with reader:
+            for number, record in enumerate(reader.iterShapeRecords(), start=1):
+                geometry = record.shape.__geo_interface__ if record.shape.shapeType else None
+                geom = shape(geometry) if geometry else None
+                yield Row(f"record {number}", record.record.as_dict(), geom)
+
+    return Table(path.name, headers, rows(), crs=_crs(parts.get(".prj"), path.name),
+                 has_geometry=True, notes=[f"attributes: {encoding}"], close=reader.close)
