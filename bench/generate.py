@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bench.geometries import random_geometry
 from registry.catalog import get_catalog
 from registry.db import sync_engine
-from registry.demo import load_demo
+from loaders.demo import load_demo
 from registry.migrate import upgrade
 from registry.settings import get_settings
 

@@ -59,7 +59,7 @@ def demo() -> None:
 def demo_load() -> None:
     """Load the demo data through the publishing functions (loading twice changes nothing)."""
     from registry.db import session_scope
-    from registry.demo import load_demo
+    from loaders.demo import load_demo
 
     with session_scope() as session:
         counts = load_demo(session)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from registry.demo import load_demo
+from loaders.demo import load_demo
 from registry.settings import ApiSettings, Settings
 from tests.conftest import truncate
 
