@@ -4,6 +4,7 @@ runner turns keys back into the file's own headers."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from shapely import wkt as shapely_wkt
@@ -86,24 +87,28 @@ def project_input(values, geometry, crs, synthetic: bool) -> pub.ProjectInput:
     return data
 
 
+@cache
+def _items_by_name(category: Category | None) -> dict[str, str]:
+    catalog = get_catalog()
+    items = catalog.category(category).items if category else catalog.items()
+    return {**{normalise(i.name_zh): i.key for i in items}, **{normalise(i.key): i.key for i in items}}
+
+
 def item_for(kind: Kind, values) -> str:
     if kind.item is not None:
         return kind.item.key
     text = str(values.get("item", ""))
-    catalog = get_catalog()
-    items = catalog.category(kind.category).items if kind.category else catalog.items()
-    for item in items:
-        if normalise(text) in (normalise(item.key), normalise(item.name_zh)):
-            return item.key
-    where = f"category {kind.category.value}" if kind.category else "the catalog"
-    raise InvalidInput.one("item", "unknown_item", f'"{text}" is not an item of {where}')
+    found = _items_by_name(kind.category).get(normalise(text))
+    if found is None:
+        where = f"category {kind.category.value}" if kind.category else "the catalog"
+        raise InvalidInput.one("item", "unknown_item", f'"{text}" is not an item of {where}')
+    return found
 
 
 def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.DisclosureInput:
     item = get_catalog().item(item_for(kind, values))
-    element_keys = {ie.element.key for ie in item.elements}
-    all_elements = {e for e in get_catalog().elements}
-    stray = [k for k in values if k in all_elements and k not in element_keys]
+    element_keys = _element_keys(item.key)
+    stray = [k for k in values if k in _all_elements() and k not in element_keys]
     if stray:
         raise InvalidInput([Problem(k, "not_for_item", f"is not an element of {item.name_zh}; leave it "
                                     f"empty on this row") for k in stray])
@@ -122,6 +127,16 @@ def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.
         documents=documents, geometry=geometry, crs=crs, is_synthetic=synthetic,
         published_at=dt.datetime.combine(published_at, dt.time(10), tzinfo=dt.timezone(
             dt.timedelta(hours=8))) if published_at else None)
+
+
+@cache
+def _element_keys(item_key: str) -> frozenset[str]:
+    return frozenset(ie.element.key for ie in get_catalog().item(item_key).elements)
+
+
+@cache
+def _all_elements() -> frozenset[str]:
+    return frozenset(get_catalog().elements)
 
 
 def category_of(values) -> Category:

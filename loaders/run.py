@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
@@ -221,10 +222,16 @@ def load_file(session: Session, path: str | Path, department: str, kind: str | N
     nothing of the file written, when any row is refused."""
     path = Path(path)
     report = FileReport(path.name, dry_run=dry_run)
+    # A large file makes ~10 short-lived objects per row; the cyclic collector would walk
+    # them again and again for nothing (none form cycles that outlive a batch).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _load(session, path, department, kind, crs, sheet, dry_run, synthetic, progress,
                      rename, report)
     finally:
+        if collecting:
+            gc.enable()
         if report.table is not None:
             report.table.close()
 

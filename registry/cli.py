@@ -58,8 +58,8 @@ def demo() -> None:
 @demo.command("load")
 def demo_load() -> None:
     """Load the demo data through the publishing functions (loading twice changes nothing)."""
-    from registry.db import session_scope
     from loaders.demo import load_demo
+    from registry.db import session_scope
 
     with session_scope() as session:
         counts = load_demo(session)

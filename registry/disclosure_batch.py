@@ -9,11 +9,12 @@ refused row is reported. ``publishing.publish_disclosure`` is a batch of one.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import orjson
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from registry.audit import Actor
 from registry.catalog import Item, get_catalog
 from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible, RegistryError
 from registry.identifiers import project_code_problem
-from registry.models import Department, Project, Responsibility
+from registry.models import Department
 
 if TYPE_CHECKING:
     from registry.publishing import DisclosureInput, _Content
@@ -45,7 +46,7 @@ class Planned:
 
     index: int
     action: str                  # added | revised | unchanged
-    project: Project
+    project: Any                 # (id, code, name, approved_on)
     item: Item
     publisher: Department
     content: _Content | None
@@ -56,11 +57,19 @@ class Planned:
     disclosure_id: int | None = None
 
 
-def _responsibility_index(session: Session, project_ids: set[int]) -> dict:
+def _projects(session: Session, codes: set[str]) -> dict:
+    """code -> (id, code, name, approved_on): light rows, one array-bound query."""
+    rows = session.execute(text("SELECT id, code, name, approved_on FROM projects "
+                                "WHERE code = ANY(:codes)"), {"codes": list(codes)})
+    return {row.code: row for row in rows}
+
+
+def _responsibility_index(session: Session, project_ids: set[int], categories: set[str]) -> dict:
     index: dict[tuple[int, str], list[tuple[int, list | None]]] = defaultdict(list)
-    rows = session.execute(select(Responsibility.project_id, Responsibility.category,
-                                  Responsibility.department_id, Responsibility.item_keys)
-                           .where(Responsibility.project_id.in_(project_ids)))
+    rows = session.execute(text(
+        "SELECT project_id, category, department_id, item_keys FROM responsibilities "
+        "WHERE project_id = ANY(:ids) AND category = ANY(:categories)"),
+        {"ids": list(project_ids), "categories": list(categories)})
     for project_id, category, department_id, item_keys in rows:
         index[(project_id, category)].append((department_id, item_keys))
     return index
@@ -92,12 +101,12 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
 
     catalog = get_catalog()
     errors: dict[int, RegistryError] = {}
-    codes = {d.project_code for d in inputs}
-    projects = {p.code: p for p in session.scalars(select(Project).where(Project.code.in_(codes)))}
+    projects = _projects(session, {d.project_code for d in inputs})
     wanted = {d.publisher or actor.department for d in inputs} - {None}
     departments = {d.code: d for d in session.scalars(select(Department).where(Department.code.in_(wanted)))}
     departments_by_id = {d.id: d for d in departments.values()}
-    responsible = _responsibility_index(session, {p.id for p in projects.values()})
+    categories = {item.category.value for d in inputs if (item := catalog.item(d.item))}
+    responsible = _responsibility_index(session, {p.id for p in projects.values()}, categories)
     holder_ids = {dep for entries in responsible.values() for dep, _ in entries} - set(departments_by_id)
     if holder_ids:
         departments_by_id.update({d.id: d for d in session.scalars(
@@ -179,14 +188,18 @@ def write(session: Session, actor: Actor, planned: list[Planned], reason: str | 
     if superseded:
         session.execute(text("UPDATE disclosures SET status = 'superseded' WHERE id = ANY(:ids)"),
                         {"ids": superseded})
-    ids = session.scalars(text("SELECT nextval(pg_get_serial_sequence('disclosures', 'id')) "
-                               "FROM generate_series(1, :n)"), {"n": len(changes)}).all()
-    now = dt.datetime.now(dt.UTC)
     raw = session.connection().connection.driver_connection
+    ids = [row[0] for row in raw.execute(
+        "SELECT nextval(pg_get_serial_sequence('disclosures', 'id')) FROM generate_series(1, %s)",
+        (len(changes),)).fetchall()]
+    now = dt.datetime.now(dt.UTC)
     columns = ("id, lineage_id, revision, replaces_id, project_id, category, item_key, ref, "
                "publisher_id, title, elements, documents, geom, formed_on, published_at, status, "
                "audience, mode, correction_reason, content_hash, is_synthetic")
-    with raw.cursor().copy(f"COPY disclosures ({columns}) FROM STDIN") as copy:
+    cursor = raw.cursor()
+    # A writer thread streams the data while Python formats the next rows, so PostgreSQL
+    # parses and indexes in parallel with us.
+    with cursor.copy(f"COPY disclosures ({columns}) FROM STDIN", writer=QueuedLibpqWriter(cursor)) as copy:
         for new_id, p in zip(ids, changes, strict=True):
             p.disclosure_id = new_id
             c, previous = p.content, p.previous
@@ -195,29 +208,33 @@ def write(session: Session, actor: Actor, planned: list[Planned], reason: str | 
                 new_id, previous["lineage_id"] if previous else new_id,
                 previous["revision"] + 1 if previous else 1, previous["id"] if previous else None,
                 p.project.id, p.item.category.value, p.item.key, p.ref, p.publisher.id, c.title,
-                json.dumps(c.elements, ensure_ascii=False), json.dumps(c.documents, ensure_ascii=False),
+                orjson.dumps(c.elements).decode(), orjson.dumps(c.documents).decode(),
                 f"SRID=4326;{c.geometry.wkt}" if c.geometry is not None else None,
                 c.formed_on, published, "draft" if c.draft else "published", p.item.audience,
                 p.item.mode, (reason or f"updated through {actor.path}") if previous else None,
                 c.digest(), p.is_synthetic))
 
 
-def audit_rows(session: Session, actor: Actor, planned: list[Planned]) -> None:
-    """One audit entry per written revision, in the same transaction (COPY)."""
+def audit_rows(session: Session, actor: Actor, planned: list[Planned], target: str) -> None:
+    """Audit what was written, in the same transaction: one entry per revision for a
+    single publication; one entry for a batch (a loaded file), with the counts and the ids."""
     changes = [p for p in planned if p.action in ("added", "revised")]
     if not changes:
         return
-    # Every value is built before COPY starts: a lazy load inside it would wait forever on
-    # the connection COPY holds.
-    rows = [(actor.name, actor.path, "publish_disclosure",
-             f"project:{p.project.code}/{p.item.key}/{p.ref or '-'}", "ok",
-             json.dumps({"action": p.action, "id": p.disclosure_id,
-                         "before": {"id": p.previous["id"]} if p.previous else None}))
-            for p in changes]
+    if len(planned) == 1:
+        p = changes[0]
+        entries = [(f"project:{p.project.code}/{p.item.key}/{p.ref or '-'}",
+                    {"action": p.action, "id": p.disclosure_id,
+                     "before": {"id": p.previous["id"]} if p.previous else None})]
+    else:
+        counts: dict[str, int] = defaultdict(int)
+        for p in planned:
+            counts[p.action] += 1
+        entries = [(target, {"counts": counts, "added": [p.disclosure_id for p in changes if not p.previous],
+                             "revised": [[p.previous["id"], p.disclosure_id] for p in changes if p.previous]})]
     raw = session.connection().connection.driver_connection
     with raw.cursor().copy("COPY audit_log (actor, path, action, target, outcome, detail) "
                            "FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
+        for entry_target, detail in entries:
+            copy.write_row((actor.name, actor.path, "publish_disclosure", entry_target, "ok",
+                            orjson.dumps(detail).decode()))

@@ -13,8 +13,20 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    ARRAY, BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
-    Numeric, Text, UniqueConstraint, func, text,
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -165,6 +177,8 @@ class Disclosure(Base):
         Index("ix_disclosures_project_category", "project_id", "category",
               postgresql_where=text("status = 'published'")),
         Index("ix_disclosures_lineage", "lineage_id", "revision"),
+        Index("ix_disclosures_project_id", "project_id"),
+        Index("ix_disclosures_replaces_id", "replaces_id", postgresql_where=text("replaces_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

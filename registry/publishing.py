@@ -13,25 +13,39 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+import orjson
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import responsibility, rules
-from registry import disclosure_batch
+from registry import disclosure_batch, responsibility, rules
 from registry.audit import Actor, audited, record_refusal
-from registry.disclosure_batch import RowsRefused
 from registry.catalog import Item, get_catalog
 from registry.categories import Category
-from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible, Problem, RegistryError
+from registry.disclosure_batch import RowsRefused
+from registry.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotResponsible,
+    Problem,
+    RegistryError,
+)
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson, to_storage
 from registry.identifiers import project_code_problem, region_code_problem, uscc_problem
 from registry.models import (
-    CURRENT_STATUSES, DEPARTMENT_KINDS, PROJECT_STATUSES, PROJECT_TYPES, Department, Disclosure,
-    Project, Site,
+    CURRENT_STATUSES,
+    DEPARTMENT_KINDS,
+    PROJECT_STATUSES,
+    PROJECT_TYPES,
+    Department,
+    Disclosure,
+    Project,
+    Site,
 )
 
 # Departments holding one of these roles may register and update projects.
@@ -400,11 +414,18 @@ class _Content:
     draft: bool
 
     def digest(self) -> str:
+        """The content's fingerprint: the same content always gives the same digest, so
+        loading the same row again is recognised as unchanged."""
         payload = {"title": self.title, "elements": self.elements, "documents": self.documents,
                    "formed_on": self.formed_on.isoformat(), "draft": self.draft,
                    "geometry": self.geometry.wkb_hex if self.geometry is not None else None}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False)
-                              .encode()).hexdigest()
+        return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@cache
+def _official_numbers(item_key: str) -> frozenset[str]:
+    item = get_catalog().item(item_key)
+    return frozenset(f"elements.{ie.element.key}" for ie in item.elements if ie.element.code)
 
 
 def _content(project: Project, item: Item, data: DisclosureInput) -> _Content:
@@ -426,7 +447,7 @@ def _content(project: Project, item: Item, data: DisclosureInput) -> _Content:
             problems.append(Problem(f"documents[{index}]", "required",
                                     "a document needs a title and a url"))
     title = (data.title or f"{project.name} {item.name_zh}").strip()
-    official = frozenset(f"elements.{ie.element.key}" for ie in item.elements if ie.element.code)
+    official = _official_numbers(item.key)
     problems += rules.privacy_problems(
         [("title", title), *((f"elements.{k}", v) for k, v in elements.items()),
          *((f"documents[{i}].title", d.get("title")) for i, d in enumerate(documents))],
@@ -474,13 +495,14 @@ class BatchResult:
 def publish_disclosures(session: Session, actor: Actor, inputs: list[DisclosureInput],
                         reason: str | None = None, target: str = "batch") -> BatchResult:
     """Publish many items under the same rules as one: all of them, or (RowsRefused,
-    naming every refused row) none. Written revisions are audited one by one; a refused
-    batch is audited once, apart, so the record survives the rollback."""
+    naming every refused row) none. A single publication is audited as such, a batch as one
+    entry with its counts and ids; a refused batch is audited once, apart, so the record
+    survives the rollback."""
     try:
         with session.begin_nested():
             planned = disclosure_batch.plan(session, actor, inputs)
             disclosure_batch.write(session, actor, planned, reason)
-            disclosure_batch.audit_rows(session, actor, planned)
+            disclosure_batch.audit_rows(session, actor, planned, target)
         session.expire_all()  # rows changed behind the ORM's back (UPDATE, COPY)
     except RegistryError as exc:
         refusal = exc.by_row[0] if isinstance(exc, RowsRefused) and len(inputs) == 1 else exc

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    Select, and_, exists, false, func, literal, or_, select, true,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,7 +33,13 @@ from registry.errors import InvalidInput, Problem
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson
 from registry.identifiers import region_prefix
 from registry.models import (
-    PROJECT_STATUSES, PROJECT_TYPES, Department, Disclosure, Project, Responsibility, Site,
+    PROJECT_STATUSES,
+    PROJECT_TYPES,
+    Department,
+    Disclosure,
+    Project,
+    Responsibility,
+    Site,
 )
 
 P, S, D, R, DEP = (Project.__table__, Site.__table__, Disclosure.__table__,
