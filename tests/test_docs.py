@@ -38,33 +38,50 @@ def test_catalog_page_is_generated_from_the_catalog():
         "docs/catalog.md is stale: run `registry catalog show --format markdown > docs/catalog.md`"
 
 
+def console_blocks(path: Path):
+    """(command, expected output lines) for each `$ ` line in the page's console blocks."""
+    for block in re.findall(r"```console\n(.*?)```", path.read_text(encoding="utf-8"), re.S):
+        lines = block.splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith("$ "):
+                output = []
+                for following in lines[index + 1:]:
+                    if following.startswith("$ "):
+                        break
+                    output.append(following)
+                yield line[2:], output
+
+
 def console_lines(prefix: str):
-    """(file, command, expected output lines) for each `$ prefix…` line in console blocks."""
     for path in sorted(DOCS.glob("*.md")):
-        for block in re.findall(r"```console\n(.*?)```", path.read_text(encoding="utf-8"), re.S):
-            lines = block.splitlines()
-            for index, line in enumerate(lines):
-                if line.startswith(f"$ {prefix}"):
-                    output = []
-                    for following in lines[index + 1:]:
-                        if following.startswith("$ "):
-                            break
-                        output.append(following)
-                    yield pytest.param(line[2:], output, id=f"{path.name}: {line[2:]}")
+        for command, output in console_blocks(path):
+            if command.startswith(prefix):
+                yield pytest.param(command, output, id=f"{path.name}: {command}")
 
 
-@pytest.mark.parametrize("command, expected", list(console_lines("registry ")))
-def test_documented_registry_commands_run(command, expected, clean_engine, database_url):
-    args = shlex.split(command)
-    if args[1] == "serve":
-        pytest.skip("serving is exercised by the live-server tests")
+PAGES = [p for p in sorted(DOCS.glob("*.md"))
+         if any(c.startswith("registry ") for c, _ in console_blocks(p))]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_documented_registry_commands_run_in_order(page, clean_engine, database_url, tmp_path):
+    """Each page is a walkthrough: its commands run in order, in a scratch folder holding
+    the example files, against an empty database; `# exits N` marks an expected failure."""
+    shutil.copytree(DOCS / "examples", tmp_path / "docs" / "examples")
     exe = shutil.which("registry")
-    argv = [exe, *args[1:]] if exe else [sys.executable, "-m", "registry.cli", *args[1:]]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "DATABASE_URL": database_url})
-    assert result.returncode == 0, result.stderr
-    for line in expected:
-        assert line in result.stdout
+    for command, expected in console_blocks(page):
+        if not command.startswith("registry "):
+            continue
+        exits = int(re.search(r"# exits (\d+)", command).group(1)) if "# exits" in command else 0
+        args = shlex.split(command, comments=True)
+        if args[1] == "serve":
+            continue
+        argv = [exe, *args[1:]] if exe else [sys.executable, "-m", "registry.cli", *args[1:]]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                                env={**os.environ, "DATABASE_URL": database_url})
+        assert result.returncode == exits, f"{command}\n{result.stdout}\n{result.stderr}"
+        for line in expected:
+            assert line in result.stdout, f"{command}: {line!r} not in\n{result.stdout}"
 
 
 @pytest.mark.parametrize("command, expected", list(console_lines("curl ")))

@@ -17,7 +17,7 @@ def run(*args, env=None):
 def test_help_lists_every_command():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("db", "demo", "catalog", "serve"):
+    for command in ("db", "demo", "catalog", "serve", "load", "template", "schema"):
         assert f"  {command} " in result.stdout
     assert "upgrade" in run("db", "--help").stdout
 
