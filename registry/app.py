@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from registry.catalog import get_catalog
-from registry.db import async_engine
+from registry.db import async_engine, sync_engine
 from registry.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                               statement_timeout_ms=settings.registry.statement_timeout_ms,
                               pool_size=settings.registry.pool_size)
         app.state.engine = engine
+        app.state.write_engine = sync_engine(settings.database.database_url)
         app.state.settings = settings
         yield
         await engine.dispose()

@@ -31,7 +31,9 @@ class Actor:
 
     @property
     def name(self) -> str:
-        return self.department or ("admin" if self.is_admin else "system")
+        if self.is_admin:
+            return f"admin:{self.department}" if self.department else "admin"
+        return self.department or "system"
 
     @property
     def is_privileged(self) -> bool:
@@ -69,9 +71,13 @@ def audited(action: str, target: Callable[..., str]) -> Callable[[Callable[P, R]
     return decorate
 
 
-def record_refusal(session: Session, actor: Actor, action: str, target: str,
-                   error: RegistryError) -> None:
+def record_refusal(session: Session, actor: Actor | str, action: str, target: str,
+                   error: RegistryError, path: str | None = None) -> None:
+    """Audit a refused write in a transaction of its own. ``actor`` may be a plain name for
+    callers that are not actors at all (no key, a revoked key)."""
+    name = actor if isinstance(actor, str) else actor.name
+    where = path or (actor.path if isinstance(actor, Actor) else "")
     detail = {"code": error.code, "problems": [p.__dict__ for p in error.problems[:50]]}
     with Session(session.get_bind()) as separate, separate.begin():
-        separate.add(AuditEntry(actor=actor.name, path=actor.path, action=action, target=target,
+        separate.add(AuditEntry(actor=name, path=where, action=action, target=target,
                                 outcome="refused", detail=detail))

@@ -183,6 +183,59 @@ def template_command(kind: str, fmt: str, output: str | None) -> None:
     click.echo(f"template written: {path}")
 
 
+@main.group()
+def keys() -> None:
+    """API keys for departments (Authorization: Bearer …)."""
+
+
+@keys.command("create")
+@click.argument("department_code")
+@click.option("--admin", is_flag=True, help="An administrator's key: manages departments and responsibility.")
+@click.option("--label", help="A note to recognise the key by (who holds it).")
+def keys_create(department_code: str, admin: bool, label: str | None) -> None:
+    """Create a key for DEPARTMENT_CODE; it is shown once and only its hash is kept."""
+    from registry.db import session_scope
+    from registry.keys import create_key
+
+    try:
+        with session_scope() as session:
+            key_id, token = create_key(session, department_code, admin, label)
+    except RegistryError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"key {key_id} for {department_code}{' (admin)' if admin else ''}; it is shown only once:")
+    click.echo(token)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys: id, department, admin, created, revoked (never the secret)."""
+    from sqlalchemy import select
+
+    from registry.db import session_scope
+    from registry.models import ApiKey
+
+    with session_scope() as session:
+        for key in session.scalars(select(ApiKey).order_by(ApiKey.created_at)):
+            state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+            click.echo(f"{key.id}  {key.department.code:10s} {'admin' if key.is_admin else '     '}  "
+                       f"created {key.created_at:%Y-%m-%d %H:%M}  {state}  {key.label or ''}".rstrip())
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key at once; requests with it are refused from then on."""
+    from registry.db import session_scope
+    from registry.keys import revoke_key
+
+    try:
+        with session_scope() as session:
+            changed = revoke_key(session, key_id)
+    except RegistryError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"key {key_id} {'revoked' if changed else 'was already revoked'}")
+
+
 @main.group("schema")
 def schema_group() -> None:
     """The GraphQL schema."""

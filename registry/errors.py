@@ -62,6 +62,11 @@ class NotResponsible(RegistryError):
     code = "NOT_RESPONSIBLE"
 
 
+class Unauthenticated(RegistryError):
+    status = 401
+    code = "UNAUTHENTICATED"
+
+
 class Forbidden(RegistryError):
     status = 403
     code = "FORBIDDEN"

@@ -210,11 +210,28 @@ class Disclosure(Base):
     publisher: Mapped[Department] = relationship()
 
 
+class ApiKey(Base):
+    """A department's key for the API. Only a hash of the secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    secret_hash: Mapped[str] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    department: Mapped[Department] = relationship()
+
+
 class AuditEntry(Base):
     """Every write and every refused write: who, through which path, on what, the outcome."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (CheckConstraint("outcome IN ('ok', 'unchanged', 'refused')", name="outcome_known"),)
+    __table_args__ = (CheckConstraint("outcome IN ('ok', 'unchanged', 'refused')", name="outcome_known"),
+                      Index("ix_audit_log_at", "at"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = _now()

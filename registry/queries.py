@@ -19,7 +19,6 @@ from sqlalchemy import (
     Select,
     and_,
     exists,
-    false,
     func,
     literal,
     or_,
@@ -28,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registry.categories import Category
 from registry.errors import InvalidInput, Problem
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson
 from registry.identifiers import region_prefix
@@ -375,10 +373,21 @@ async def count_disclosures(conn: AsyncConnection, q: DisclosureQuery) -> int:
     return await conn.scalar(select(func.count()).select_from(D).where(*disclosure_conditions(q)))
 
 
+async def disclosure_written(conn: AsyncConnection, disclosure_id: int) -> dict | None:
+    """Any revision, whatever its status: for the writer who just wrote it."""
+    row = (await conn.execute(select(*DISCLOSURE_COLUMNS).where(D.c.id == disclosure_id))).first()
+    return dict(row._mapping) if row else None
+
+
+async def drafts_of(conn: AsyncConnection, department: str, limit: int, offset: int) -> list[dict]:
+    rows = await conn.execute(select(*DISCLOSURE_COLUMNS).where(
+        D.c.status == "draft", D.c.publisher_id == select(DEP.c.id).where(DEP.c.code == department)
+        .scalar_subquery()).order_by(D.c.id.desc()).limit(limit).offset(offset))
+    return [dict(r._mapping) for r in rows]
+
+
 async def disclosure_by_id(conn: AsyncConnection, disclosure_id: int) -> dict | None:
     row = (await conn.execute(select(*DISCLOSURE_COLUMNS).where(
         D.c.id == disclosure_id, public_disclosure()))).first()
     return dict(row._mapping) if row else None
 
-
-__all__ = ["Category", "false"]

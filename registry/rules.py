@@ -68,6 +68,8 @@ def is_blank(value: Any) -> bool:
 
 def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Problem]]:
     """The value normalised for storage (dates ISO, amounts numbers), or the problems."""
+    if isinstance(value, dict | list | tuple | set):
+        return None, [Problem(path, "not_a_scalar", "must be a single value, not a list or an object")]
     if element.type == "date":
         date = parse_date(value)
         if date is None:

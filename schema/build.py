@@ -9,6 +9,7 @@ import graphene
 
 @cache
 def build_schema() -> graphene.Schema:
+    from schema.mutations import Mutation
     from schema.query import ALL_TYPES, Query
 
-    return graphene.Schema(query=Query, types=ALL_TYPES, auto_camelcase=True)
+    return graphene.Schema(query=Query, mutation=Mutation, types=ALL_TYPES, auto_camelcase=True)

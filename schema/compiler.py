@@ -15,7 +15,11 @@ from functools import cache
 from typing import Any
 
 from graphql import (
-    FieldNode, GraphQLSchema, OperationDefinitionNode, OperationType, get_argument_values,
+    FieldNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    get_argument_values,
 )
 from sqlalchemy import Text, case, cast, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -24,7 +28,7 @@ from registry import queries
 from registry.catalog import get_catalog
 from registry.categories import Category
 from registry.errors import RegistryError
-from registry.queries import D, DEP, P, R, S
+from registry.queries import DEP, D, P, R, S
 from schema.catalog_types import category_type_name, graphql_field_name
 from schema.pagination import PREFIX, page_window
 from schema.query import project_query

@@ -15,6 +15,7 @@ from graphene.utils.dataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry import queries
+from registry.keys import Credentials
 from registry.settings import ApiSettings
 
 
@@ -44,6 +45,8 @@ class Context:
     engine: AsyncEngine
     settings: ApiSettings
     request: Any = None
+    credentials: Credentials = field(default_factory=lambda: Credentials(problem="missing"))
+    write_engine: Any = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -17,13 +17,23 @@ from typing import Any
 import orjson
 from graphene.validation import depth_limit_validator
 from graphql import (
-    FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType,
-    execute, get_operation_ast, parse, specified_rules, validate,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
 )
 from graphql.pyutils import is_awaitable
+from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from registry.keys import KEY_LOOKUP, Credentials, check, parse_bearer
 from registry.settings import ApiSettings
 from schema.compiler import compile_operation
 from schema.context import Context
@@ -186,7 +196,9 @@ class GraphQLEndpoint:
                                   504, media)
             return Response(b'{"data":' + data.encode() + b"}", status_code=200,
                             media_type=f"{media}; charset=utf-8")
-        context = Context(engine=engine, settings=self.settings, request=request)
+        context = Context(engine=engine, settings=self.settings, request=request,
+                          credentials=await self.credentials(request, engine),
+                          write_engine=request.app.state.write_engine)
         result = execute(self.schema, document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         if is_awaitable(result):
@@ -199,6 +211,18 @@ class GraphQLEndpoint:
         if any(e["extensions"].get("code") == TIMEOUT for e in payload.get("errors", ())):
             status = 504
         return self._json(payload, status, media)
+
+    @staticmethod
+    async def credentials(request: Request, engine) -> Credentials:
+        """Who is calling: a department's key, or why not. Reads with a bad key are answered
+        as for anyone; writes refuse it (and audit the attempt)."""
+        parsed = parse_bearer(request.headers.get("authorization"))
+        if isinstance(parsed, str):
+            return Credentials(problem=parsed)
+        key_id, secret = parsed
+        async with engine.connect() as conn:
+            row = (await conn.execute(text(KEY_LOOKUP), {"key_id": key_id})).first()
+        return check(tuple(row) if row else None, key_id, secret, "http")
 
     def _too_costly(self, document, operation: OperationDefinitionNode, variables) -> dict | None:
         fragments = {d.name.value: d for d in document.definitions

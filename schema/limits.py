@@ -13,9 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
-    FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLList, GraphQLObjectType,
-    GraphQLSchema, InlineFragmentNode, IntValueNode, OperationDefinitionNode, VariableNode,
-    get_named_type, get_nullable_type,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
 )
 
 LIST_FANOUT = 5

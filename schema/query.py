@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import graphene
+from sqlalchemy import func, select
 
 from registry import queries
 from registry.categories import Category
+from registry.errors import Forbidden, Unauthenticated
+from registry.models import AuditEntry as AuditTable
 from schema.catalog_types import CatalogCategory, catalog_categories
 from schema.pagination import Page, connection_type, page_window
-from schema.scalars import CategoryKey, GeoJSON, ProjectOrder, ProjectStatus, ProjectType
+from schema.scalars import (
+    JSON,
+    CategoryKey,
+    GeoJSON,
+    ProjectOrder,
+    ProjectStatus,
+    ProjectType,
+    Timestamp,
+)
 from schema.types import DISCLOSURE_TYPES, Department, Disclosure, Project
 
 ProjectConnection = connection_type(Project, "Project")
@@ -102,6 +113,41 @@ async def fetch_page(engine, search, count, query, limit: int, offset: int) -> P
     return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit, count=total)
 
 
+class AuditEntry(graphene.ObjectType):
+    """One write, or one refused write attempt."""
+
+    id = graphene.ID(required=True)
+    at = Timestamp(required=True)
+    actor = graphene.String(required=True, description="Department code, admin:CODE, or why "
+                            "there was no actor (missing-key, revoked-key:ID…).")
+    path = graphene.String(required=True, description="mutation:NAME, loader:FILE, cli:…")
+    action = graphene.String(required=True)
+    target = graphene.String(required=True)
+    outcome = graphene.String(required=True, description="ok or refused")
+    detail = JSON(required=True, description="What changed (before/after ids, counts) or the "
+                  "problems that refused it.")
+
+
+AuditConnection = connection_type(AuditEntry, "Audit")
+
+
+class Viewer(graphene.ObjectType):
+    """Who the API takes the caller to be."""
+
+    authenticated = graphene.Boolean(required=True)
+    department = graphene.String()
+    is_admin = graphene.Boolean(required=True)
+
+
+def _actor(info, admin: bool = False):
+    actor = info.context.credentials.actor
+    if actor is None:
+        raise Unauthenticated.one("", "unauthenticated", "this needs a department key")
+    if admin and not actor.is_admin:
+        raise Forbidden.one("", "admin_only", "only an administrator's key may read this")
+    return actor
+
+
 class Query(graphene.ObjectType):
     projects = graphene.Field(
         ProjectConnection, required=True,
@@ -120,6 +166,14 @@ class Query(graphene.ObjectType):
     department = graphene.Field(Department, code=graphene.String(required=True))
     categories = graphene.List(graphene.NonNull(CatalogCategory), required=True,
                                description="The catalog: categories, items, elements, time limits.")
+    viewer = graphene.Field(Viewer, required=True)
+    my_drafts = graphene.Field(DisclosureConnection, required=True, first=graphene.Int(),
+                               after=graphene.String(),
+                               description="Your department's unpublished drafts (needs a key).")
+    audit_log = graphene.Field(AuditConnection, required=True, first=graphene.Int(),
+                               after=graphene.String(), actor=graphene.String(),
+                               outcome=graphene.String(), target=graphene.String(),
+                               description="Every write and refused write, newest first (admin).")
 
     @staticmethod
     async def resolve_projects(root, info, filter=None, bbox=None, intersects=None, near=None,
@@ -163,6 +217,61 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_categories(root, info):
         return catalog_categories()
+
+    @staticmethod
+    def resolve_viewer(root, info):
+        actor = info.context.credentials.actor
+        return Viewer(authenticated=actor is not None, department=actor.department if actor else None,
+                      is_admin=bool(actor and actor.is_admin))
+
+    @staticmethod
+    async def resolve_my_drafts(root, info, first=None, after=None):
+        actor = _actor(info)
+        limit, offset = page_window(first, after, info.context.settings)
+        async with info.context.engine.connect() as conn:
+            rows = await queries.drafts_of(conn, actor.department or "", limit + 1, offset)
+        return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit,
+                    count=lambda: _count_drafts(info, actor.department or ""))
+
+    @staticmethod
+    async def resolve_audit_log(root, info, first=None, after=None, actor=None, outcome=None,
+                                target=None):
+        _actor(info, admin=True)
+        limit, offset = page_window(first, after, info.context.settings)
+        async with info.context.engine.connect() as conn:
+            rows = await audit_entries(conn, actor, outcome, target, limit + 1, offset)
+        return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit,
+                    count=lambda: _count_audit(info, actor, outcome, target))
+
+
+def _audit_query(actor, outcome, target):
+    table = AuditTable.__table__
+    conditions = []
+    if actor:
+        conditions.append(table.c.actor == actor)
+    if outcome:
+        conditions.append(table.c.outcome == outcome)
+    if target:
+        conditions.append(table.c.target.startswith(target, autoescape=True))
+    return table, conditions
+
+
+async def audit_entries(conn, actor, outcome, target, limit, offset):
+    table, conditions = _audit_query(actor, outcome, target)
+    rows = await conn.execute(select(table).where(*conditions)
+                              .order_by(table.c.id.desc()).limit(limit).offset(offset))
+    return [dict(r._mapping) for r in rows]
+
+
+async def _count_audit(info, actor, outcome, target):
+    table, conditions = _audit_query(actor, outcome, target)
+    async with info.context.engine.connect() as conn:
+        return await conn.scalar(select(func.count()).select_from(table).where(*conditions))
+
+
+async def _count_drafts(info, department):
+    async with info.context.engine.connect() as conn:
+        return len(await queries.drafts_of(conn, department, 10_000, 0))
 
 
 ALL_TYPES = list(DISCLOSURE_TYPES.values())

@@ -16,7 +16,15 @@ from registry.catalog import Element, get_catalog
 from registry.categories import Category
 from schema import geometry as geo
 from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
-from schema.scalars import JSON, CategoryKey, GeoJSON, OutputCRS, ProjectStatus, ProjectType, Timestamp
+from schema.scalars import (
+    JSON,
+    CategoryKey,
+    GeoJSON,
+    OutputCRS,
+    ProjectStatus,
+    ProjectType,
+    Timestamp,
+)
 
 
 def _crs(value) -> str:

@@ -20,7 +20,7 @@ from registry.settings import get_settings
 
 SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test")
-TABLES = ("audit_log", "disclosures", "responsibilities", "sites", "projects", "departments")
+TABLES = ("audit_log", "api_keys", "disclosures", "responsibilities", "sites", "projects", "departments")
 
 
 def create_database(name: str) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy.pool import NullPool
 from registry.migrate import downgrade, upgrade
 from tests.conftest import create_database, drop_database
 
-TABLES = {"departments", "projects", "sites", "responsibilities", "disclosures", "audit_log",
+TABLES = {"departments", "projects", "sites", "responsibilities", "disclosures", "audit_log", "api_keys",
           "alembic_version"}
 
 

@@ -1,0 +1,91 @@
+"""Department API keys: shown once, stored as a hash, compared in constant time.
+
+A key reads ``mpr_<id>_<secret>``: the id (8 hex) finds the row, the secret (256 bits)
+is checked against its SHA-256. A fast hash is right for random secrets of that size
+(there is nothing to brute-force); a slow one would only slow every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.audit import Actor
+from registry.errors import NotFound
+from registry.models import ApiKey, Department
+
+KEY = re.compile(r"^mpr_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
+DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who a request is: an actor, or why its key was refused (``problem``)."""
+
+    actor: Actor | None = None
+    problem: str | None = None       # missing | malformed | unknown | revoked
+    key_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        if self.actor:
+            return self.actor.name
+        return f"{self.problem}-key" + (f":{self.key_id}" if self.key_id else "")
+
+
+def create_key(session: Session, department_code: str, admin: bool = False,
+               label: str | None = None) -> tuple[str, str]:
+    """(key id, the full key). The key is not stored and cannot be shown again."""
+    department = session.scalar(select(Department).where(Department.code == department_code))
+    if department is None:
+        raise NotFound.one("department", "unknown_department",
+                           f"no department has the code {department_code!r}")
+    key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    session.add(ApiKey(id=key_id, department_id=department.id, is_admin=admin,
+                       secret_hash=digest(secret), label=label))
+    return key_id, f"mpr_{key_id}_{secret}"
+
+
+def revoke_key(session: Session, key_id: str) -> bool:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound.one("key_id", "unknown_key", f"no key has the id {key_id!r}")
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = dt.datetime.now(dt.UTC)
+    return True
+
+
+def parse_bearer(header: str | None) -> tuple[str, str] | str:
+    """(key id, secret), or the problem: missing | malformed."""
+    if not header:
+        return "missing"
+    scheme, _, token = header.partition(" ")
+    match = KEY.match(token.strip()) if scheme.lower() == "bearer" else None
+    return (match.group(1), match.group(2)) if match else "malformed"
+
+
+def check(row: tuple | None, key_id: str, secret: str, path: str) -> Credentials:
+    """``row``: (secret_hash, revoked_at, department_code, is_admin) or None."""
+    stored = row[0] if row else DUMMY_HASH
+    matches = hmac.compare_digest(digest(secret), stored)
+    if row is None or not matches:
+        return Credentials(problem="unknown", key_id=key_id)
+    if row[1] is not None:
+        return Credentials(problem="revoked", key_id=key_id)
+    return Credentials(actor=Actor(path=path, department=row[2], is_admin=row[3]), key_id=key_id)
+
+
+KEY_LOOKUP = ("SELECT k.secret_hash, k.revoked_at, d.code, k.is_admin FROM api_keys k "
+              "JOIN departments d ON d.id = k.department_id WHERE k.id = :key_id")
