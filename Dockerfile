@@ -6,7 +6,8 @@ RUN npm ci --no-audit --no-fund --loglevel=error \
  && mkdir vendor \
  && cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
        node_modules/react/umd/react.production.min.js \
-       node_modules/react-dom/umd/react-dom.production.min.js vendor/
+       node_modules/react-dom/umd/react-dom.production.min.js \
+       node_modules/maplibre-gl/dist/maplibre-gl.js node_modules/maplibre-gl/dist/maplibre-gl.css vendor/
 
 FROM python:3.11-slim
 WORKDIR /app

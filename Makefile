@@ -39,7 +39,9 @@ registry/static/vendor/.installed: package.json package-lock.json
 	mkdir -p registry/static/vendor
 	cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
 	   node_modules/react/umd/react.production.min.js \
-	   node_modules/react-dom/umd/react-dom.production.min.js registry/static/vendor/
+	   node_modules/react-dom/umd/react-dom.production.min.js \
+	   node_modules/maplibre-gl/dist/maplibre-gl.js node_modules/maplibre-gl/dist/maplibre-gl.css \
+	   registry/static/vendor/
 	touch $@
 
 browser:                                ## headless Chromium for the page tests (Debian packages)

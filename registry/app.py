@@ -48,9 +48,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.api.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=["*"]))
+    from registry.maps_http import ROUTES as MAP_ROUTES
+
     routes = [
         Route("/health", health),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        *MAP_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,

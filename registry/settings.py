@@ -45,6 +45,10 @@ class ApiSettings(BaseSettings):
     compile_queries: bool = Field(
         default=True, description="Answer common read queries with one compiled SQL statement "
         "(same output as the resolvers; false runs every query through the resolvers).")
+    map_basemap_url: str = Field(
+        default="", description="Raster tile URL template for the /map page's base map, e.g. "
+        "https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: no base map, for intranets).")
+    map_basemap_attribution: str = Field(default="", description="Attribution shown for that base map.")
     cors_origins: list[str] = Field(default_factory=list,
                                     description="Origins allowed by CORS (JSON list; [] disables).")
 
