@@ -44,10 +44,10 @@ registry/static/vendor/.installed: package.json package-lock.json
 	   registry/static/vendor/
 	touch $@
 
-browser:                                ## headless Chromium for the page tests (Debian packages)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+browser:                                ## the clients tests drive: headless Chromium, GDAL/OGR (Debian)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v ogrinfo >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver fonts-wqy-microhei; }
+	    chromium chromium-driver fonts-wqy-microhei gdal-bin; }
 
 lint:
 	$(BIN)/ruff check .

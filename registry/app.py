@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     routes = [
         Route("/health", health),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *MAP_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),

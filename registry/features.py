@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cache
 
 from shapely.geometry import mapping, shape
 from sqlalchemy import Text, case, cast, func, literal, literal_column, select
@@ -109,10 +110,10 @@ def _geometry_json(project_id_column):
             .where(site.c.project_id == project_id_column).scalar_subquery())
 
 
-def _project_features(q: ItemsQuery):
-    project_query = queries.validate_project_query(queries.ProjectQuery(
-        region_code=q.region, statuses=q.status or [], has_categories=q.category or [], bbox=q.bbox))
-    conditions = queries.project_conditions(project_query)
+@cache
+def _project_feature():
+    """The feature expression, built once: only the filters change between requests, so
+    SQLAlchemy's compiled-statement cache serves the rest."""
     x, resp, dep = D.alias("fx"), R.alias("fr"), DEP.alias("fd")
     categories = (select(func.coalesce(func.json_agg(aggregate_order_by(
         x.c.category.distinct(), x.c.category)), literal_column("'[]'::json")))
@@ -121,10 +122,11 @@ def _project_features(q: ItemsQuery):
              .scalar_subquery())
     inner = (select(resp.c.category, func.json_agg(aggregate_order_by(dep.c.name, dep.c.name)).label("names"))
              .select_from(resp.join(dep, dep.c.id == resp.c.department_id))
-             .where(resp.c.project_id == P.c.id).group_by(resp.c.category).subquery("fresp"))
+             .where(resp.c.project_id == P.c.id).group_by(resp.c.category)
+             .correlate(P).subquery("fresp"))
     responsible = select(func.json_object_agg(inner.c.category, inner.c.names)).scalar_subquery()
-    feature = func.json_build_object(
-        literal_column("'type'"), literal("Feature"), literal_column("'id'"), P.c.code,
+    return func.json_build_object(
+        literal_column("'type'"), literal_column("'Feature'"), literal_column("'id'"), P.c.code,
         literal_column("'geometry'"), _geometry_json(P.c.id),
         literal_column("'properties'"), func.json_build_object(
             literal_column("'code'"), P.c.code, literal_column("'name'"), P.c.name,
@@ -132,7 +134,13 @@ def _project_features(q: ItemsQuery):
             literal_column("'project_type'"), P.c.project_type, literal_column("'industry'"), P.c.industry,
             literal_column("'categories'"), categories, literal_column("'disclosures'"), count,
             literal_column("'responsible'"), responsible, literal_column("'is_synthetic'"), P.c.is_synthetic))
-    page = select(feature.label("feature"), P.c.code).where(*conditions).order_by(P.c.code)
+
+
+def _project_features(q: ItemsQuery):
+    project_query = queries.validate_project_query(queries.ProjectQuery(
+        region_code=q.region, statuses=q.status or [], has_categories=q.category or [], bbox=q.bbox))
+    conditions = queries.project_conditions(project_query)
+    page = select(_project_feature().label("feature"), P.c.code).where(*conditions).order_by(P.c.code)
     total = select(func.count()).select_from(P).where(*conditions)
     return page, total, P.c.code
 
@@ -173,9 +181,9 @@ async def items(conn: AsyncConnection, collection_id: str, q: ItemsQuery, base: 
             raise NotFound.one("featureId", "unknown_feature", f"{one!r} is not in {collection_id}")
         return _recrs(text_value, q.crs, single=True)
     limited = page.limit(q.limit).offset(q.offset).subquery()
-    features = await conn.scalar(select(cast(func.coalesce(func.json_agg(limited.c.feature),
-                                                            literal_column("'[]'::json")), Text)))
-    matched = await conn.scalar(total)
+    features, matched = (await conn.execute(select(
+        cast(func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")), Text),
+        total.scalar_subquery()))).one()
     returned = min(max(matched - q.offset, 0), q.limit)
     links = _links(base, collection_id, params, q, matched)
     head = json.dumps({"numberMatched": matched, "numberReturned": returned,

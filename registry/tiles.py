@@ -7,7 +7,6 @@ picks the sites: an empty tile costs one index probe.
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import InvalidInput, NotFound
@@ -17,11 +16,11 @@ LAYER = "projects"
 FIELDS = {"code": "String", "name": "String", "status": "String", "industry": "String",
           "kind": "String", "is_synthetic": "Boolean"}
 
-TILE_SQL = text("""
-WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
-                       ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AS wgs),
+TILE_SQL = ("""
+WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
+                       ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS wgs),
 features AS (
-  SELECT ST_AsMVTGeom(ST_Transform(CASE WHEN :z < :points_below THEN ST_PointOnSurface(s.geom)
+  SELECT ST_AsMVTGeom(ST_Transform(CASE WHEN %(z)s < %(points_below)s THEN ST_PointOnSurface(s.geom)
                                         ELSE s.geom END, 3857),
                       bounds.merc, 4096, 64, true) AS geom,
          p.code, p.name, p.status, p.industry, s.kind, p.is_synthetic
@@ -41,8 +40,12 @@ def check_tile(z: int, x: int, y: int) -> None:
 
 async def tile(conn: AsyncConnection, z: int, x: int, y: int) -> bytes:
     check_tile(z, x, y)
-    data = await conn.scalar(TILE_SQL, {"z": z, "x": x, "y": y, "points_below": POINTS_BELOW})
-    return bytes(data or b"")
+    # Straight to psycopg on the pooled connection: a tile is one fixed, prepared
+    # statement, and at high zoom SQLAlchemy's execution layer was a third of the time.
+    raw = (await conn.get_raw_connection()).driver_connection
+    cursor = await raw.execute(TILE_SQL, {"z": z, "x": x, "y": y, "points_below": POINTS_BELOW})
+    row = await cursor.fetchone()
+    return bytes(row[0] or b"") if row else b""
 
 
 def tilejson(base: str) -> dict:

@@ -12,7 +12,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 @contextmanager
-def chromium(width: int = 1280, height: int = 800):
+def chromium(width: int = 1280, height: int = 800, webgl: bool = False):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -21,7 +21,9 @@ def chromium(width: int = 1280, height: int = 800):
     options = webdriver.ChromeOptions()
     options.binary_location = binary
     profile = tempfile.mkdtemp(prefix="chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    # WebGL (for maps) comes from SwiftShader, the software renderer, in headless Chromium.
+    graphics = ("--use-angle=swiftshader", "--enable-unsafe-swiftshader") if webgl else ("--disable-gpu",)
+    for flag in ("--headless=new", "--no-sandbox", *graphics, "--disable-quic",
                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
                  f"--window-size={width},{height}"):

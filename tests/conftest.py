@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -127,3 +128,35 @@ def live_server(database_url, tmp_path_factory) -> Iterator[str]:
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def demo_data(engine):
+    """The demo data set, loaded once per module through the loaders; emptied afterwards."""
+    from loaders.demo import load_demo
+
+    truncate(engine)
+    with Session(engine) as session, session.begin():
+        load_demo(session)
+    yield engine
+    truncate(engine)
+
+
+class GraphQLClient:
+    def __init__(self, base: str) -> None:
+        self.url = f"{base}/graphql"
+        self.http = httpx.Client(timeout=30)
+
+    def post(self, query: str, variables: dict | None = None, **kwargs) -> httpx.Response:
+        return self.http.post(self.url, json={"query": query, "variables": variables}, **kwargs)
+
+    def data(self, query: str, variables: dict | None = None) -> dict:
+        response = self.post(query, variables)
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+        return body["data"]
+
+    def errors(self, query: str, variables: dict | None = None) -> list[dict]:
+        body = self.post(query, variables).json()
+        assert body.get("errors"), body
+        return body["errors"]

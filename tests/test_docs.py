@@ -38,6 +38,11 @@ def test_catalog_page_is_generated_from_the_catalog():
         "docs/catalog.md is stale: run `registry catalog show --format markdown > docs/catalog.md`"
 
 
+# Pages whose examples need keys and demo data run in tests of their own.
+DEDICATED = {"publishing.md": "tests/schema/test_publishing_docs.py",
+             "maps.md": "tests/registry/test_maps_docs.py"}
+
+
 def console_blocks(path: Path):
     """(command, expected output lines) for each `$ ` line in the page's console blocks."""
     for block in re.findall(r"```console\n(.*?)```", path.read_text(encoding="utf-8"), re.S):
@@ -53,14 +58,12 @@ def console_blocks(path: Path):
 
 
 def console_lines(prefix: str):
-    for path in sorted(DOCS.glob("*.md")):
+    for path in sorted(p for p in DOCS.glob("*.md") if p.name not in DEDICATED):
         for command, output in console_blocks(path):
             if command.startswith(prefix):
                 yield pytest.param(command, output, id=f"{path.name}: {command}")
 
 
-# Pages whose examples need keys and demo data run in tests of their own.
-DEDICATED = {"publishing.md": "tests/schema/test_publishing_docs.py"}
 PAGES = [p for p in sorted(DOCS.glob("*.md"))
          if p.name not in DEDICATED and any(c.startswith("registry ") for c, _ in console_blocks(p))]
 
@@ -88,8 +91,6 @@ def test_documented_registry_commands_run_in_order(page, clean_engine, database_
 
 @pytest.mark.parametrize("command, expected", list(console_lines("curl ")))
 def test_documented_http_examples_run(command, expected, live_server):
-    if "$REGISTRY_" in command:
-        pytest.skip("needs a key: run by tests/schema/test_publishing_docs.py")
     command = command.replace("127.0.0.1:8000", f"127.0.0.1:{live_server}")
     result = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

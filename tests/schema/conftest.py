@@ -9,18 +9,8 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from loaders.demo import load_demo
 from registry.settings import ApiSettings, Settings
-from tests.conftest import truncate
-
-
-@pytest.fixture(scope="module")
-def demo_data(engine):
-    truncate(engine)
-    with Session(engine) as session, session.begin():
-        load_demo(session)
-    yield engine
-    truncate(engine)
+from tests.conftest import GraphQLClient, demo_data, truncate  # noqa: F401  (fixtures shared)
 
 
 @pytest.fixture(scope="module")
@@ -34,26 +24,6 @@ def keys(demo_data) -> dict[str, str]:
                                           ("admin", "NCXZSP", True), ("revoked", "NCFGW", False))}
         revoke_key(session, made["revoked"].split("_")[1])
     return made
-
-
-class GraphQLClient:
-    def __init__(self, base: str) -> None:
-        self.url = f"{base}/graphql"
-        self.http = httpx.Client(timeout=30)
-
-    def post(self, query: str, variables: dict | None = None, **kwargs) -> httpx.Response:
-        return self.http.post(self.url, json={"query": query, "variables": variables}, **kwargs)
-
-    def data(self, query: str, variables: dict | None = None) -> dict:
-        response = self.post(query, variables)
-        body = response.json()
-        assert response.status_code == 200 and "errors" not in body, body
-        return body["data"]
-
-    def errors(self, query: str, variables: dict | None = None) -> list[dict]:
-        body = self.post(query, variables).json()
-        assert body.get("errors"), body
-        return body["errors"]
 
 
 @pytest.fixture(scope="module")

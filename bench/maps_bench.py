@@ -1,0 +1,73 @@
+"""OGC API items and vector tiles against the raw SQL that builds the same bytes.
+
+    python -m bench.maps_bench [--database registry_bench] [--concurrency 4]
+
+Needs the data of `python -m bench.generate`. The baseline for items is the features SQL
+the registry runs, executed through psycopg; for tiles it is ST_AsMVT for the same tile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+from bench.generate import psycopg_url
+from bench.harness import api_server, http_worker, rate, sql_worker
+from registry import features, tiles
+from registry.settings import get_settings
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    n = 2 ** z
+    return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def items_sql(limit: int) -> str:
+    page, _, _ = features.BUILDERS["projects"](features.ItemsQuery(limit=limit))
+    from sqlalchemy import Text, cast, func, literal_column, select
+    limited = page.limit(limit).subquery()
+    statement = select(cast(func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")), Text))
+    count = select(func.count()).select_from(features.P)
+    compiled = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    counted = count.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    return f"SELECT ({compiled}), ({counted})"
+
+
+def run(database: str, concurrency: int) -> list[dict]:
+    url = make_url(get_settings().database.database_url).set(database=database).render_as_string(hide_password=False)
+    dsn = psycopg_url(url)
+    cases = [("OGC items, 100 projects", "/ogc/collections/projects/items?limit=100", items_sql(100), None, 200)]
+    for z in (10, 12, 14):
+        zz, x, y = tile_of(115.95, 28.70, z)
+        params = {"z": zz, "x": x, "y": y, "points_below": tiles.POINTS_BELOW}
+        cases.append((f"tile {zz}/{x}/{y}", f"/tiles/{zz}/{x}/{y}.mvt", tiles.TILE_SQL, params, 200))
+    results = []
+    with api_server(url, {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000"}) as base:
+        for name, path, sql, params, requests in cases:
+            api_work, clients = http_worker(base + path, concurrency)
+            sql_work, connections = sql_worker(dsn, sql, params, concurrency)
+            api_rate, sql_rate = rate(api_work, requests, concurrency), rate(sql_work, requests, concurrency)
+            for c in clients:
+                c.close()
+            for c in connections:
+                c.close()
+            results.append({"case": name, "api_req_s": round(api_rate, 1), "sql_req_s": round(sql_rate, 1),
+                            "ratio": round(api_rate / sql_rate, 3)})
+            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="registry_bench")
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    run(args.database, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()

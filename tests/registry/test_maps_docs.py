@@ -1,0 +1,26 @@
+"""docs/maps.md: its curl, ogrinfo and ogr2ogr lines run against the demo data."""
+
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "maps.md"
+LINES = re.findall(r"^\$ ((?:curl|ogrinfo|ogr2ogr) .*)$", PAGE.read_text(encoding="utf-8"), re.M)
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_command_runs(line, live_server, demo_data, tmp_path):
+    tool = shlex.split(line)[0]
+    if not shutil.which(tool):
+        pytest.fail(f"{tool} is missing: make test installs gdal-bin and curl")
+    command = shlex.split(line.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{live_server}"))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    if tool == "curl":
+        assert result.stdout.startswith("{") and '"code"' not in result.stdout[:20], result.stdout[:300]
+    if tool == "ogr2ogr":
+        assert (tmp_path / "projects.gpkg").stat().st_size > 10_000
