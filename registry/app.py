@@ -49,12 +49,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
                                      allow_methods=["GET", "POST"], allow_headers=["*"]))
     from registry.maps_http import ROUTES as MAP_ROUTES
+    from registry.open_data_http import ROUTES as OPEN_DATA_ROUTES
 
     routes = [
         Route("/health", health),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *MAP_ROUTES,
+        *OPEN_DATA_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,

@@ -109,6 +109,8 @@ class Catalog(_Frozen):
     roles: dict[str, Role]
     elements: dict[str, Element]
     categories: tuple[CategoryEntry, ...]
+    expected_by_status: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    expected_approvals: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     _by_key: dict[str, Item] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context) -> None:
@@ -180,10 +182,17 @@ def _build(raw: dict) -> Catalog:
             category=category, name_zh=raw_cat["name_zh"], name_en=raw_cat["name_en"],
             default_publisher_zh=raw_cat["default_publisher_zh"],
             items=tuple(i for i in items if i is not None)))
+    expected = {k: tuple(v) for k, v in (raw.get("expected_by_status") or {}).items()}
+    approvals = {k: tuple(v) for k, v in (raw.get("expected_approvals") or {}).items()}
+    for section, table in (("expected_by_status", expected), ("expected_approvals", approvals)):
+        for key, items in table.items():
+            problems += [Problem(f"{section}.{key}", "unknown_item", f"{item!r} is not a catalog item")
+                         for item in items if item not in item_keys]
     if problems:
         raise CatalogError(problems)
     return Catalog(version=raw["version"], source=raw.get("source", ""), roles=roles,
-                   elements=elements, categories=tuple(categories))
+                   elements=elements, categories=tuple(categories), expected_by_status=expected,
+                   expected_approvals=approvals)
 
 
 def _build_item(raw: dict, category: Category, path: str, elements: dict[str, Element | None],

@@ -236,6 +236,86 @@ def keys_revoke(key_id: str) -> None:
     click.echo(f"key {key_id} {'revoked' if changed else 'was already revoked'}")
 
 
+@main.group()
+def report() -> None:
+    """Reports for assessment (考核)."""
+
+
+@report.command("compliance")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output (csv).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Formed on or after.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Formed on or before.")
+def report_compliance(fmt: str, output: str | None, start, end) -> None:
+    """Per department and category: published, on time, late, overdue, on-time rate."""
+    import csv
+    import io
+
+    from registry.compliance import score_rows, scoreboard
+    from registry.db import session_scope
+
+    with session_scope() as session:
+        rows = score_rows(scoreboard(session, start.date() if start else None, end.date() if end else None))
+    columns = list(rows[0]) if rows else ["department"]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        if not output:
+            raise click.UsageError("--format xlsx needs -o PATH")
+        book = Workbook()
+        book.active.title = "考核"
+        book.active.append(columns)
+        for row in rows:
+            book.active.append([row[c] for c in columns])
+        book.save(output)
+        click.echo(f"report written: {output} ({len(rows)} rows)")
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    if output:
+        with open(output, "w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(buffer.getvalue())
+        click.echo(f"report written: {output} ({len(rows)} rows)")
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+
+
+@main.group()
+def export() -> None:
+    """Open-data exports."""
+
+
+@export.command("oc4ids")
+@click.option("--project", help="Only this project code.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output.")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where the registry is published (for the package's uri).")
+def export_oc4ids(project: str | None, output: str | None, base_url: str) -> None:
+    """An OC4IDS 0.9 project package, validated against the vendored schema before it is written."""
+    from registry import oc4ids
+    from registry.db import session_scope
+
+    try:
+        with session_scope() as session:
+            document = oc4ids.package(session, base_url.rstrip("/"), project)
+    except RegistryError as exc:
+        raise click.ClickException(exc.message) from exc
+    problems = oc4ids.problems(document)
+    if problems:
+        for problem in problems[:50]:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    text_value = json.dumps(document, ensure_ascii=False, indent=1)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text_value)
+        click.echo(f"OC4IDS package written: {output} ({len(document['projects'])} projects, valid)")
+    else:
+        click.echo(text_value)
+
+
 @main.group("schema")
 def schema_group() -> None:
     """The GraphQL schema."""

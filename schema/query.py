@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 import graphene
 from sqlalchemy import func, select
 
-from registry import queries
+from registry import compliance, queries
 from registry.categories import Category
+from registry.db import session_scope
 from registry.errors import Forbidden, Unauthenticated
 from registry.models import AuditEntry as AuditTable
 from schema.catalog_types import CatalogCategory, catalog_categories
@@ -131,6 +133,22 @@ class AuditEntry(graphene.ObjectType):
 AuditConnection = connection_type(AuditEntry, "Audit")
 
 
+class ComplianceScore(graphene.ObjectType):
+    """One department's record in one category (考核)."""
+
+    department = graphene.Field(Department, required=True)
+    category = graphene.Field(CategoryKey, required=True)
+    published = graphene.Int(required=True)
+    on_time = graphene.Int(required=True)
+    late = graphene.Int(required=True)
+    overdue = graphene.Int(required=True, description="Drafts past their deadline.")
+    no_deadline = graphene.Int(required=True, description="Real-time, prompt or event-driven items.")
+    on_time_rate = graphene.Float(description="on time / (on time + late); null when nothing counts.")
+    working_days_late = graphene.Int(required=True, description="Sum over late items.")
+    overdue_items = JSON(required=True, description="Drafts past their deadline: id, project, "
+                         "item, deadline, working_days_overdue.")
+
+
 class Viewer(graphene.ObjectType):
     """Who the API takes the caller to be."""
 
@@ -167,6 +185,10 @@ class Query(graphene.ObjectType):
     categories = graphene.List(graphene.NonNull(CatalogCategory), required=True,
                                description="The catalog: categories, items, elements, time limits.")
     viewer = graphene.Field(Viewer, required=True)
+    compliance_scoreboard = graphene.List(
+        graphene.NonNull(ComplianceScore), required=True, from_=graphene.Date(name="from"),
+        to=graphene.Date(), department=graphene.String(),
+        description="Per department and category: published, on time, late, overdue (by formedOn).")
     my_drafts = graphene.Field(DisclosureConnection, required=True, first=graphene.Int(),
                                after=graphene.String(),
                                description="Your department's unpublished drafts (needs a key).")
@@ -217,6 +239,20 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_categories(root, info):
         return catalog_categories()
+
+    @staticmethod
+    async def resolve_compliance_scoreboard(root, info, from_=None, to=None, department=None):
+        def work():
+            with session_scope(info.context.write_engine) as session:
+                return compliance.scoreboard(session, from_, to)
+        scores = await anyio.to_thread.run_sync(work)
+        async with info.context.engine.connect() as conn:
+            departments = {d["code"]: d for d in await queries.departments(conn)}
+        return [ComplianceScore(department=departments[s.department], category=s.category, published=s.published,
+                                on_time=s.on_time, late=s.late, overdue=s.overdue, no_deadline=s.no_deadline,
+                                on_time_rate=s.on_time_rate, working_days_late=s.working_days_late,
+                                overdue_items=s.overdue_items)
+                for s in scores if department in (None, s.department)]
 
     @staticmethod
     def resolve_viewer(root, info):

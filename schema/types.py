@@ -11,7 +11,7 @@ from functools import cache
 
 import graphene
 
-from registry import deadlines
+from registry import compliance, deadlines
 from registry.catalog import Element, get_catalog
 from registry.categories import Category
 from schema import geometry as geo
@@ -109,6 +109,23 @@ class DisclosureRevision(graphene.ObjectType):
         return info.context.loaders.departments.load(root["publisher_id"])
 
 
+class Timeliness(graphene.ObjectType):
+    """Was it published within its time limit, in official working days?"""
+
+    status = graphene.String(required=True, description="on_time, late, pending, overdue or no_deadline.")
+    deadline = graphene.Date()
+    working_days_late = graphene.Int(required=True)
+
+
+class Completeness(graphene.ObjectType):
+    """What a project at its stage should have published (catalog: expected_by_status)."""
+
+    expected_items = graphene.List(graphene.NonNull(graphene.String), required=True)
+    missing_items = graphene.List(graphene.NonNull(graphene.String), required=True)
+    missing_categories = graphene.List(graphene.NonNull(CategoryKey), required=True)
+    complete = graphene.Boolean(required=True)
+
+
 @cache
 def _catalog_item(key: str) -> CatalogItem:
     return CatalogItem.from_item(get_catalog().item(key))
@@ -137,6 +154,7 @@ class Disclosure(graphene.Interface):
     documents = graphene.List(graphene.NonNull(Document), required=True)
     geometry = GeoJSON(crs=OutputCRS(default_value="wgs84"))
     is_synthetic = graphene.Boolean(required=True)
+    timeliness = graphene.Field(Timeliness, required=True)
 
     @classmethod
     def resolve_type(cls, instance, info):
@@ -170,6 +188,13 @@ class Disclosure(graphene.Interface):
     @staticmethod
     def resolve_history(root, info):
         return info.context.loaders.history.load(root["lineage_id"])
+
+    @staticmethod
+    def resolve_timeliness(root, info):
+        result = compliance.timeliness(root["item_key"], root["formed_on"],
+                                       root["published_at"] if root["status"] != "draft" else None)
+        return Timeliness(status=result.status, deadline=result.deadline,
+                          working_days_late=result.working_days_late)
 
     @staticmethod
     def resolve_geometry(root, info, crs="wgs84"):
@@ -241,6 +266,14 @@ class _ProjectBase(graphene.ObjectType):
                        description="All sites: one geometry, or a GeometryCollection.")
     centroid = GeoJSON(crs=OutputCRS(default_value="wgs84"))
     responsibilities = graphene.List(graphene.NonNull(Responsibility), required=True)
+    completeness = graphene.Field(Completeness, required=True)
+
+    @staticmethod
+    async def resolve_completeness(root, info):
+        rows = await info.context.loaders.disclosures.load(root["id"])
+        result = compliance.completeness(root["status"], root["project_type"], {r["item_key"] for r in rows})
+        return Completeness(expected_items=list(result.expected), missing_items=list(result.missing),
+                            missing_categories=list(result.missing_categories), complete=not result.missing)
 
     @staticmethod
     def resolve_sites(root, info):

@@ -1,4 +1,4 @@
-"""Every GraphQL example in docs/api.md runs against the demo data."""
+"""Every GraphQL example in docs/ runs against the demo data."""
 
 import json
 import re
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-API_MD = Path(__file__).resolve().parents[2] / "docs" / "api.md"
-BLOCKS = re.findall(r"```graphql\n(.*?)```", API_MD.read_text(encoding="utf-8"), re.S)
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+BLOCKS = [block for page in sorted(DOCS.glob("*.md"))
+          for block in re.findall(r"```graphql\n(.*?)```", page.read_text(encoding="utf-8"), re.S)]
 
 
 def options(block: str, name: str):

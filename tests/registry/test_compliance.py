@@ -1,0 +1,94 @@
+"""Deadlines in official working days, timeliness, completeness and the scoreboard."""
+
+import datetime as dt
+
+import pytest
+
+from registry import compliance
+from registry.catalog import TimeLimit
+from registry.deadlines import CalendarNotCovered, add_working_days, deadline
+
+D = dt.date
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.combine(D.fromisoformat(day), dt.time(10), tzinfo=CST)
+
+
+def test_spring_festival_2025_with_its_make_up_working_days():
+    # 国办发明电〔2024〕12号: 1.28–2.4 off; Sunday 1.26 and Saturday 2.8 are working days.
+    assert add_working_days(D(2025, 1, 24), 1) == D(2025, 1, 26)      # the make-up Sunday counts
+    assert add_working_days(D(2025, 1, 26), 1) == D(2025, 1, 27)
+    assert add_working_days(D(2025, 1, 27), 1) == D(2025, 2, 5)       # the whole holiday is skipped
+    assert add_working_days(D(2025, 2, 7), 1) == D(2025, 2, 8)        # the make-up Saturday counts
+
+
+def test_national_day_2025():
+    # 10.1–10.8 off; Sunday 9.28 and Saturday 10.11 are working days.
+    assert add_working_days(D(2025, 9, 26), 1) == D(2025, 9, 28)
+    assert add_working_days(D(2025, 9, 30), 1) == D(2025, 10, 9)
+    assert add_working_days(D(2025, 10, 10), 1) == D(2025, 10, 11)
+
+
+def test_twenty_working_days_across_spring_festival():
+    limit = TimeLimit(kind="working_days", days=20)
+    # From Monday 2025-01-20: 1.21–1.24 (4), Sunday 1.26 (5), 1.27 (6), holiday 1.28–2.4,
+    # 2.5–2.7 (9), Saturday 2.8 (10), 2.10–2.14 (15), 2.17–2.21 (20).
+    assert deadline(limit, D(2025, 1, 20)) == D(2025, 2, 21)
+
+
+def test_seven_working_days_for_licensing_and_penalty_decisions():
+    catalog = compliance.get_catalog()
+    permit = catalog.item("construction_permit")
+    assert permit.decision == "licensing" and permit.time_limit.days == 7
+    # From Friday 2025-09-26: Sunday 9.28, 9.29, 9.30, (holiday 10.1–10.8), 10.9, 10.10,
+    # Saturday 10.11, then Monday 10.13 is the seventh working day.
+    assert deadline(permit.time_limit, D(2025, 9, 26)) == D(2025, 10, 13)
+    assert catalog.item("quality_safety_penalties").time_limit.days == 7
+
+
+def test_days_outside_the_published_calendar_are_an_error_not_a_guess():
+    with pytest.raises(CalendarNotCovered, match="no data for 2099"):
+        add_working_days(D(2099, 3, 1), 5)
+
+
+@pytest.mark.parametrize("published, status, late", [
+    ("2025-02-21", "on_time", 0), ("2025-02-22", "late", 0), ("2025-02-24", "late", 1),
+    ("2025-02-26", "late", 3)])
+def test_on_time_and_late_by_working_days(published, status, late):
+    """Late on Saturday 2.22 but by no working day yet; Monday 2.24 is one working day late."""
+    result = compliance.timeliness("gov_feasibility_study_approval", D(2025, 1, 20), at(published))
+    assert (result.status, result.working_days_late, result.deadline) == (status, late, D(2025, 2, 21))
+
+
+def test_unpublished_items_are_pending_then_overdue():
+    pending = compliance.timeliness("gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 21))
+    overdue = compliance.timeliness("gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 25))
+    assert pending.status == "pending" and (overdue.status, overdue.working_days_late) == ("overdue", 2)
+    assert compliance.timeliness("service_guide", D(2025, 1, 20), None).status == "no_deadline"
+
+
+def test_completeness_by_stage_and_type():
+    planned = compliance.completeness("planning", "approval", {"service_guide"})
+    assert planned.missing == ("consultation_supervision",)
+    built = compliance.completeness("under_construction", "filing", {"enterprise_project_filing", "tender_notice"})
+    assert "enterprise_project_filing" in built.expected and "gov_feasibility_study_approval" not in built.expected
+    assert {"construction_permit", "quality_safety_supervision"} <= set(built.missing)
+    assert "construction" in built.missing_categories and "bidding" in built.missing_categories
+    done = compliance.completeness("completed", "approval", set(built.expected) | {
+        "gov_project_proposal_approval", "gov_feasibility_study_approval", "tender_notice",
+        "award_result_publicity", "construction_permit", "construction_management",
+        "quality_safety_supervision", "completion_acceptance_filing", "service_guide",
+        "consultation_supervision", "land_use_pre_review", "eia_approval"})
+    assert done.missing == ()
+
+
+def test_the_demo_scoreboard_has_on_time_and_late_publications(demo_data):
+    from sqlalchemy.orm import Session
+
+    with Session(demo_data) as session:
+        scores = compliance.scoreboard(session)
+    assert sum(s.on_time for s in scores) > 0 and sum(s.late for s in scores) > 0
+    fgw = [s for s in scores if s.department == "NCFGW" and s.category == "approval_result"][0]
+    assert fgw.published == fgw.on_time + fgw.late + fgw.no_deadline and 0 < fgw.on_time_rate < 1
