@@ -22,9 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.geometries import random_geometry
+from loaders.demo import load_demo
 from registry.catalog import get_catalog
 from registry.db import sync_engine
-from loaders.demo import load_demo
 from registry.migrate import upgrade
 from registry.settings import get_settings
 

@@ -9,12 +9,11 @@ Generate the data first: python -m bench.generate --projects 50000 --disclosures
 from __future__ import annotations
 
 import argparse
-import json
 
 from sqlalchemy.engine import make_url
 
 from bench.generate import psycopg_url
-from bench.harness import api_server, graphql_worker, rate, sql_worker
+from bench.harness import api_server, compare, graphql_worker
 from registry.settings import get_settings
 
 CATEGORY_FIELDS = {
@@ -97,25 +96,13 @@ def run(database: str, concurrency: int, resolvers_only: bool = False) -> list[d
     url = make_url(get_settings().database.database_url).set(database=database) \
         .render_as_string(hide_password=False)
     dsn = psycopg_url(url)
-    results = []
     env = {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000",
            "REGISTRY_API_COMPILE_QUERIES": "false" if resolvers_only else "true"}
+    cases = [(name + (" (resolvers)" if resolvers_only else ""), query, sql, None,
+              requests // 4 if resolvers_only else requests) for name, query, sql, requests in CASES]
     with api_server(url, env) as base:
-        for name, query, sql, requests in CASES:
-            requests = requests // 4 if resolvers_only else requests
-            api_work, clients = graphql_worker(base, query, None, concurrency)
-            sql_work, connections = sql_worker(dsn, sql, None, concurrency)
-            api_rate = rate(api_work, requests, concurrency)
-            sql_rate = rate(sql_work, requests, concurrency)
-            for c in clients:
-                c.close()
-            for c in connections:
-                c.close()
-            results.append({"case": name, "path": "resolvers" if resolvers_only else "compiled",
-                            "api_req_s": round(api_rate, 1),
-                             "sql_req_s": round(sql_rate, 1), "ratio": round(api_rate / sql_rate, 3)})
-            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
-    return results
+        return compare(base, dsn, cases, concurrency,
+                       lambda base, query, n: graphql_worker(base, query, None, n))
 
 
 def main() -> None:

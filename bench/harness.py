@@ -93,3 +93,20 @@ def http_worker(url: str, concurrency: int, headers: dict | None = None):
     def work(index: int) -> None:
         clients[index].get(url, headers=headers).raise_for_status()
     return work, clients
+
+
+def compare(base: str, dsn: str, cases, concurrency: int, api_worker) -> list[dict]:
+    """For each (name, api target, sql, params, requests): the API's and the SQL's rates."""
+    import json
+
+    results = []
+    for name, target, sql, params, requests in cases:
+        api_work, clients = api_worker(base, target, concurrency)
+        sql_work, connections = sql_worker(dsn, sql, params, concurrency)
+        api_rate, sql_rate = rate(api_work, requests, concurrency), rate(sql_work, requests, concurrency)
+        for closable in (*clients, *connections):
+            closable.close()
+        results.append({"case": name, "api_req_s": round(api_rate, 1), "sql_req_s": round(sql_rate, 1),
+                        "ratio": round(api_rate / sql_rate, 3)})
+        print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+    return results

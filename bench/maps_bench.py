@@ -9,14 +9,13 @@ the registry runs, executed through psycopg; for tiles it is ST_AsMVT for the sa
 from __future__ import annotations
 
 import argparse
-import json
 import math
 
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from bench.generate import psycopg_url
-from bench.harness import api_server, http_worker, rate, sql_worker
+from bench.harness import api_server, compare, http_worker
 from registry import features, tiles
 from registry.settings import get_settings
 
@@ -45,20 +44,9 @@ def run(database: str, concurrency: int) -> list[dict]:
         zz, x, y = tile_of(115.95, 28.70, z)
         params = {"z": zz, "x": x, "y": y, "points_below": tiles.POINTS_BELOW}
         cases.append((f"tile {zz}/{x}/{y}", f"/tiles/{zz}/{x}/{y}.mvt", tiles.TILE_SQL, params, 200))
-    results = []
     with api_server(url, {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000"}) as base:
-        for name, path, sql, params, requests in cases:
-            api_work, clients = http_worker(base + path, concurrency)
-            sql_work, connections = sql_worker(dsn, sql, params, concurrency)
-            api_rate, sql_rate = rate(api_work, requests, concurrency), rate(sql_work, requests, concurrency)
-            for c in clients:
-                c.close()
-            for c in connections:
-                c.close()
-            results.append({"case": name, "api_req_s": round(api_rate, 1), "sql_req_s": round(sql_rate, 1),
-                            "ratio": round(api_rate / sql_rate, 3)})
-            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
-    return results
+        return compare(base, dsn, cases, concurrency,
+                       lambda base, path, n: http_worker(base + path, n))
 
 
 def main() -> None:

@@ -54,7 +54,9 @@ def _geojson(column):
     return func.ST_AsGeoJSON(column, queries.GEOJSON_DIGITS).op("::")(literal_column("json"))
 
 
-def _fields(node: FieldNode) -> list[FieldNode]:
+def _fields(node) -> list[FieldNode]:
+    """The fields selected under a field or an operation; Unsupported for fragments and
+    directives, which are left to graphene."""
     if node.selection_set is None:
         return []
     fields = []
@@ -295,7 +297,7 @@ def compile_operation(schema: GraphQLSchema, operation: OperationDefinitionNode,
     compiler = Compiler(schema, variables, settings)
     try:
         pairs = []
-        for index, node in enumerate(_fields_of(operation)):
+        for index, node in enumerate(_fields(operation)):
             if node.name.value == "__typename":
                 pairs.append((_key(node), literal("Query")))
             elif node.name.value == "projects":
@@ -305,13 +307,3 @@ def compile_operation(schema: GraphQLSchema, operation: OperationDefinitionNode,
         return select(cast(_object(pairs), Text))
     except Unsupported:
         return None
-
-
-def _fields_of(operation: OperationDefinitionNode) -> list[FieldNode]:
-    fields = []
-    for selection in operation.selection_set.selections:
-        if not isinstance(selection, FieldNode) or selection.directives:
-            raise Unsupported("fragments and directives")
-        fields.append(selection)
-    return fields
-
