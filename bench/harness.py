@@ -28,7 +28,7 @@ def api_server(database_url: str, extra_env: dict | None = None):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, **(extra_env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], env=env)
+                             "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

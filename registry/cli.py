@@ -342,11 +342,13 @@ def schema_export(output: str | None) -> None:
               help="Address to listen on; repeat for several (IPv4 and IPv6).")
 @click.option("--port", default=8000, show_default=True)
 @click.option("--log-level", default="info", show_default=True)
-def serve_command(hosts: tuple[str, ...], port: int, log_level: str) -> None:
-    """Serve the API (GraphQL, health) with uvicorn."""
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log every request (a reverse proxy often does this already).")
+def serve_command(hosts: tuple[str, ...], port: int, log_level: str, access_log: bool) -> None:
+    """Serve the API (GraphQL, OGC API, tiles, map, report, feeds) with uvicorn."""
     from registry.serve import serve
 
-    serve("registry.app:create_app", list(hosts), port, log_level)
+    serve("registry.app:create_app", list(hosts), port, log_level, access_log)
 
 
 if __name__ == "__main__":
