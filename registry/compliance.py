@@ -76,19 +76,24 @@ def scoreboard(session: Session, start: dt.date | None = None, end: dt.date | No
                on: dt.date | None = None) -> list[Score]:
     """Per department and category: published, on time, late, and overdue drafts.
 
-    Items count by the date the information was formed, within [start, end]."""
+    Each item counts once, by its current revision, and is judged by when it was *first*
+    published against the date its information was first formed (a later correction does
+    not make an item late, nor a late one on time). Items count by that date, within
+    [start, end]."""
     rows = session.execute(text(
-        "SELECT d.code, d.name, x.category, x.item_key, x.formed_on, x.published_at, x.status, "
-        "x.id, p.code AS project FROM disclosures x JOIN departments d ON d.id = x.publisher_id "
-        "JOIN projects p ON p.id = x.project_id WHERE x.status IN ('published', 'draft') "
-        "AND x.revision = 1 AND (CAST(:start AS date) IS NULL OR x.formed_on >= :start) "
-        "AND (CAST(:end AS date) IS NULL OR x.formed_on <= :end)"), {"start": start, "end": end})
+        "SELECT d.code, d.name, x.category, x.item_key, first.formed_on, "
+        "(SELECT min(r.published_at) FROM disclosures r WHERE r.lineage_id = x.lineage_id) AS published_at, "
+        "x.status, x.id, p.code AS project "
+        "FROM disclosures x JOIN disclosures first ON first.lineage_id = x.lineage_id AND first.revision = 1 "
+        "JOIN departments d ON d.id = x.publisher_id JOIN projects p ON p.id = x.project_id "
+        "WHERE x.status IN ('published', 'draft') "
+        "AND (CAST(:start AS date) IS NULL OR first.formed_on >= :start) "
+        "AND (CAST(:end AS date) IS NULL OR first.formed_on <= :end)"), {"start": start, "end": end})
     catalog = get_catalog()
     scores: dict[tuple[str, str], Score] = {}
     for code, name, category, item_key, formed_on, published_at, status, disclosure_id, project in rows:
         score = scores.setdefault((code, category), Score(code, name, category))
-        result = timeliness(item_key, formed_on, published_at if status == "published" else None,
-                            on, catalog)
+        result = timeliness(item_key, formed_on, published_at, on, catalog)
         if status == "published":
             score.published += 1
         if result.status in ("on_time", "late", "no_deadline", "overdue"):

@@ -92,3 +92,26 @@ def test_the_demo_scoreboard_has_on_time_and_late_publications(demo_data):
     assert sum(s.on_time for s in scores) > 0 and sum(s.late for s in scores) > 0
     fgw = [s for s in scores if s.department == "NCFGW" and s.category == "approval_result"][0]
     assert fgw.published == fgw.on_time + fgw.late + fgw.no_deadline and 0 < fgw.on_time_rate < 1
+
+
+def test_a_correction_does_not_move_an_item_out_of_the_score(demo_data):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from registry import publishing as pub
+    from registry.audit import Actor
+    from registry.models import Disclosure
+
+    def fgw_approvals():
+        with Session(demo_data) as session:
+            return next(s for s in compliance.scoreboard(session)
+                        if s.department == "NCFGW" and s.category == "approval_result")
+
+    before = fgw_approvals()
+    with Session(demo_data) as session, session.begin():
+        target = session.scalars(select(Disclosure).where(
+            Disclosure.item_key == "gov_feasibility_study_approval", Disclosure.status == "published")).first()
+        pub.correct_disclosure(session, Actor(path="test"), target.id, reason="文号更正",
+                               elements={"approval_doc_no": "洪发改投资〔2020〕999号"})
+    after = fgw_approvals()
+    assert (after.published, after.on_time, after.late) == (before.published, before.on_time, before.late)
