@@ -13,7 +13,6 @@ from functools import cache
 from registry.catalog import Item, get_catalog
 from registry.categories import Category
 from registry.errors import InvalidInput, Problem
-from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 
 FIXED_KINDS = ("projects", "sites", "responsibilities", "disclosures")
 
@@ -208,6 +207,3 @@ def choice(value: str, options: dict[str, str], what: str) -> str:
             return key
     raise ValueError(f'"{value}" is not a {what} ({", ".join(f"{n}/{k}" for k, n in options.items())})')
 
-
-PROJECT_TYPE_NAMES = PROJECT_TYPES
-STATUS_NAMES = PROJECT_STATUSES

@@ -12,11 +12,12 @@ from shapely.errors import GEOSException
 from shapely.geometry import Point
 
 from loaders.base import Row, blank
-from loaders.columns import PROJECT_STATUSES, PROJECT_TYPES, Column, Kind, choice, normalise
+from loaders.columns import Column, Kind, choice, normalise
 from registry import publishing as pub
 from registry.catalog import get_catalog
 from registry.categories import Category
 from registry.errors import InvalidInput, Problem
+from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 from registry.rules import parse_date
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.settings import get_settings
@@ -29,10 +29,6 @@ def async_engine(url: str | None = None, statement_timeout_ms: int | None = None
         pool_size=pool_size or settings.registry.pool_size,
         connect_args={"options": f"-c statement_timeout={timeout}"},
     )
-
-
-def async_sessions(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager

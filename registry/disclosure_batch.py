@@ -88,7 +88,7 @@ def _current_revisions(session: Session, keys: list[tuple[int, str, str]]) -> di
     return {(r.project_id, r.item_key, r.ref): r._asdict() for r in rows}
 
 
-def _holders_message(holders, departments_by_id, publisher, item, project) -> str:
+def _holders_message(holders, publisher, item, project) -> str:
     names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
     return (f"{publisher.code} ({publisher.name}) is not the responsible body for "
             f"{item.category.name_zh}/{item.name_zh} of project {project.code}; "
@@ -169,7 +169,7 @@ def _check_row(actor, index, data, catalog, projects, departments, departments_b
     holders = [departments_by_id[dep] for dep, keys in entries if keys is None or item.key in keys]
     if publisher not in holders:
         raise NotResponsible.one("publisher", "not_responsible",
-                                 _holders_message(holders, departments_by_id, publisher, item, project))
+                                 _holders_message(holders, publisher, item, project))
     if data.published_at is not None and not actor.is_privileged:
         raise Forbidden.one("published_at", "admin_only",
                             "only an administrator may record an earlier publication time")
