@@ -8,7 +8,7 @@ import random
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-NANCHANG = (115.60, 28.40, 116.40, 29.00)   # lon/lat box of the generated data
+NANCHANG = (115.60, 28.40, 116.40, 29.00)  # lon/lat box of the generated data
 
 
 def random_point(rng: random.Random) -> tuple[float, float]:
@@ -36,8 +36,10 @@ def random_polygon(rng: random.Random) -> Polygon:
     angle = rng.uniform(0, math.pi)
     cos, sin = math.cos(angle), math.sin(angle)
     corners = [(-half_w, -half_h), (half_w, -half_h), (half_w, half_h), (-half_w, half_h)]
-    ring = [(round(cx + dx * cos - dy * sin, 6), round(cy + dx * sin + dy * cos, 6))
-            for dx, dy in corners]
+    ring = [
+        (round(cx + dx * cos - dy * sin, 6), round(cy + dx * sin + dy * cos, 6))
+        for dx, dy in corners
+    ]
     return Polygon(ring)
 
 

@@ -27,20 +27,27 @@ CATEGORY_FIELDS = {
     "completion": ("completion", "acceptanceDate", "acceptance_date"),
 }
 
-NESTED = "query { projects(first: 100) { totalCount nodes { code name status " \
-    "sites { name geometry } responsibilities { category department { name } } " + " ".join(
+NESTED = (
+    "query { projects(first: 100) { totalCount nodes { code name status "
+    "sites { name geometry } responsibilities { category department { name } } "
+    + " ".join(
         f"{field} {{ title formedOn publishedAt publisher {{ name }} {element} }}"
-        for field, element, _ in CATEGORY_FIELDS.values()) + " } } }"
+        for field, element, _ in CATEGORY_FIELDS.values()
+    )
+    + " } } }"
+)
 
 PUBLIC = "x.status = 'published' AND x.audience = 'public' AND x.mode = 'proactive'"
 
 
 def _category_sql(category: str, field: str, element: str, column: str) -> str:
-    return (f"'{field}', (SELECT coalesce(json_agg(json_build_object('title', x.title, 'formedOn', "
-            f"x.formed_on, 'publishedAt', x.published_at, 'publisher', json_build_object('name', "
-            f"d.name), '{element}', x.elements->'{column}') ORDER BY x.formed_on, x.id), '[]') "
-            f"FROM disclosures x JOIN departments d ON d.id = x.publisher_id WHERE x.project_id = "
-            f"p.id AND x.category = '{category}' AND {PUBLIC})")
+    return (
+        f"'{field}', (SELECT coalesce(json_agg(json_build_object('title', x.title, 'formedOn', "
+        f"x.formed_on, 'publishedAt', x.published_at, 'publisher', json_build_object('name', "
+        f"d.name), '{element}', x.elements->'{column}') ORDER BY x.formed_on, x.id), '[]') "
+        f"FROM disclosures x JOIN departments d ON d.id = x.publisher_id WHERE x.project_id = "
+        f"p.id AND x.category = '{category}' AND {PUBLIC})"
+    )
 
 
 NESTED_SQL = f"""
@@ -73,8 +80,10 @@ SELECT json_build_object('data', json_build_object('projects', json_build_object
 """
 
 NEAR = {"lon": 115.9, "lat": 28.68, "meters": 2000}
-NEAR_QUERY = ("query { projects(near: {lon: 115.9, lat: 28.68, meters: 2000}, first: 100) "
-              "{ totalCount nodes { code name distance } } }")
+NEAR_QUERY = (
+    "query { projects(near: {lon: 115.9, lat: 28.68, meters: 2000}, first: 100) "
+    "{ totalCount nodes { code name distance } } }"
+)
 NEAR_SQL = """
 WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(115.9, 28.68), 4326)::geography AS g),
 hits AS (SELECT p.id, p.code, p.name, (SELECT min(ST_Distance(s.geom::geography, pt.g)) FROM sites s
@@ -87,30 +96,53 @@ SELECT json_build_object('data', json_build_object('projects', json_build_object
             ORDER BY distance, code) FROM (SELECT * FROM hits ORDER BY distance, code LIMIT 100) h))))::text
 """
 
-CASES = [("nested page of 100 projects, 8 categories", NESTED, NESTED_SQL, 60),
-         ("bbox, 100 projects with geometry", BBOX_QUERY, BBOX_SQL, 200),
-         ("near 2 km, nearest 100", NEAR_QUERY, NEAR_SQL, 200)]
+CASES = [
+    ("nested page of 100 projects, 8 categories", NESTED, NESTED_SQL, 60),
+    ("bbox, 100 projects with geometry", BBOX_QUERY, BBOX_SQL, 200),
+    ("near 2 km, nearest 100", NEAR_QUERY, NEAR_SQL, 200),
+]
 
 
 def run(database: str, concurrency: int, resolvers_only: bool = False) -> list[dict]:
-    url = make_url(get_settings().database.database_url).set(database=database) \
+    url = (
+        make_url(get_settings().database.database_url)
+        .set(database=database)
         .render_as_string(hide_password=False)
+    )
     dsn = psycopg_url(url)
-    env = {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000",
-           "REGISTRY_API_COMPILE_QUERIES": "false" if resolvers_only else "true"}
-    cases = [(name + (" (resolvers)" if resolvers_only else ""), query, sql, None,
-              requests // 4 if resolvers_only else requests) for name, query, sql, requests in CASES]
+    env = {
+        "REGISTRY_STATEMENT_TIMEOUT_MS": "60000",
+        "REGISTRY_API_COMPILE_QUERIES": "false" if resolvers_only else "true",
+    }
+    cases = [
+        (
+            name + (" (resolvers)" if resolvers_only else ""),
+            query,
+            sql,
+            None,
+            requests // 4 if resolvers_only else requests,
+        )
+        for name, query, sql, requests in CASES
+    ]
     with api_server(url, env) as base:
-        return compare(base, dsn, cases, concurrency,
-                       lambda base, query, n: graphql_worker(base, query, None, n))
+        return compare(
+            base,
+            dsn,
+            cases,
+            concurrency,
+            lambda base, query, n: graphql_worker(base, query, None, n),
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="registry_bench")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--resolvers", action="store_true",
-                        help="Run every query through the graphene resolvers (no compiled SQL).")
+    parser.add_argument(
+        "--resolvers",
+        action="store_true",
+        help="Run every query through the graphene resolvers (no compiled SQL).",
+    )
     args = parser.parse_args()
     run(args.database, args.concurrency, args.resolvers)
 

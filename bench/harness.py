@@ -27,8 +27,22 @@ def api_server(database_url: str, extra_env: dict | None = None):
     """`registry serve` on the given database; yields the base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, **(extra_env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "registry.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -72,10 +86,13 @@ def graphql_worker(base: str, query: str, variables: dict | None, concurrency: i
     clients = [httpx.Client(timeout=60) for _ in range(concurrency)]
 
     def work(index: int) -> None:
-        response = clients[index].post(f"{base}/graphql", json={"query": query, "variables": variables})
+        response = clients[index].post(
+            f"{base}/graphql", json={"query": query, "variables": variables}
+        )
         response.raise_for_status()
         if b'"errors"' in response.content[:20]:
             raise RuntimeError(response.text[:500])
+
     return work, clients
 
 
@@ -84,6 +101,7 @@ def sql_worker(dsn: str, sql: str, params: dict | None, concurrency: int):
 
     def work(index: int) -> None:
         connections[index].execute(sql, params).fetchone()
+
     return work, connections
 
 
@@ -92,6 +110,7 @@ def http_worker(url: str, concurrency: int, headers: dict | None = None):
 
     def work(index: int) -> None:
         clients[index].get(url, headers=headers).raise_for_status()
+
     return work, clients
 
 
@@ -103,10 +122,19 @@ def compare(base: str, dsn: str, cases, concurrency: int, api_worker) -> list[di
     for name, target, sql, params, requests in cases:
         api_work, clients = api_worker(base, target, concurrency)
         sql_work, connections = sql_worker(dsn, sql, params, concurrency)
-        api_rate, sql_rate = rate(api_work, requests, concurrency), rate(sql_work, requests, concurrency)
+        api_rate, sql_rate = (
+            rate(api_work, requests, concurrency),
+            rate(sql_work, requests, concurrency),
+        )
         for closable in (*clients, *connections):
             closable.close()
-        results.append({"case": name, "api_req_s": round(api_rate, 1), "sql_req_s": round(sql_rate, 1),
-                        "ratio": round(api_rate / sql_rate, 3)})
+        results.append(
+            {
+                "case": name,
+                "api_req_s": round(api_rate, 1),
+                "sql_req_s": round(sql_rate, 1),
+                "ratio": round(api_rate / sql_rate, 3),
+            }
+        )
         print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     return results

@@ -26,14 +26,28 @@ from bench.generate import generate, psycopg_url, recreate
 from loaders import load_file
 from registry.db import sync_engine
 
-HEADERS = ["项目统一代码", "公开事项", "信息形成日期", "编号", "审批结果", "批复时间", "批复文号", "批复单位"]
+HEADERS = [
+    "项目统一代码",
+    "公开事项",
+    "信息形成日期",
+    "编号",
+    "审批结果",
+    "批复时间",
+    "批复文号",
+    "批复单位",
+]
 ITEMS = ["政府投资项目建议书审批", "政府投资项目可行性研究报告审批", "政府投资项目初步设计审批"]
 
 
 def project_codes(dsn: str) -> list[str]:
     with psycopg.connect(dsn) as conn:
-        return [r[0] for r in conn.execute("SELECT code FROM projects WHERE description LIKE "
-                                           "'【演示数据】基准测试%' ORDER BY id")]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT code FROM projects WHERE description LIKE "
+                "'【演示数据】基准测试%' ORDER BY id"
+            )
+        ]
 
 
 def write_file(path: Path, rows: int, codes: list[str]) -> None:
@@ -41,20 +55,36 @@ def write_file(path: Path, rows: int, codes: list[str]) -> None:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
         for n in range(rows):
-            writer.writerow([codes[n % len(codes)], ITEMS[n % 3], "2023-03-10", f"R{n}", "同意",
-                             "2023-03-10", f"洪发改投资〔2023〕{n}号", "南昌市发展和改革委员会"])
+            writer.writerow(
+                [
+                    codes[n % len(codes)],
+                    ITEMS[n % 3],
+                    "2023-03-10",
+                    f"R{n}",
+                    "同意",
+                    "2023-03-10",
+                    f"洪发改投资〔2023〕{n}号",
+                    "南昌市发展和改革委员会",
+                ]
+            )
 
 
 def copy_baseline(dsn: str, path: Path) -> float:
     with psycopg.connect(dsn) as conn:
-        conn.execute("CREATE TABLE copy_baseline (project_code text, item text, formed_on date, "
-                     "ref text, approval_result text, approval_date date, approval_doc_no text, "
-                     "approving_authority text)")
+        conn.execute(
+            "CREATE TABLE copy_baseline (project_code text, item text, formed_on date, "
+            "ref text, approval_result text, approval_date date, approval_doc_no text, "
+            "approving_authority text)"
+        )
         start = time.perf_counter()
-        with conn.cursor().copy("COPY copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
+        with (
+            conn.cursor().copy(
+                "COPY copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)"
+            ) as copy,
+            path.open("rb") as handle,
+        ):
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
         conn.commit()
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE copy_baseline")
@@ -69,13 +99,15 @@ def copy_into_disclosures(dsn: str) -> tuple[int, float]:
         rows = conn.execute(
             "SELECT id, lineage_id, revision, project_id, category, item_key, ref, publisher_id, "
             "title, elements::text, documents::text, formed_on, published_at, status, audience, "
-            "mode, content_hash, is_synthetic FROM disclosures WHERE ref LIKE 'R%'").fetchall()
+            "mode, content_hash, is_synthetic FROM disclosures WHERE ref LIKE 'R%'"
+        ).fetchall()
         conn.execute("CREATE TABLE disclosures_baseline (LIKE disclosures INCLUDING ALL)")
         start = time.perf_counter()
         with conn.cursor().copy(
-                "COPY disclosures_baseline (id, lineage_id, revision, project_id, category, item_key, "
-                "ref, publisher_id, title, elements, documents, formed_on, published_at, status, "
-                "audience, mode, content_hash, is_synthetic) FROM STDIN") as copy:
+            "COPY disclosures_baseline (id, lineage_id, revision, project_id, category, item_key, "
+            "ref, publisher_id, title, elements, documents, formed_on, published_at, status, "
+            "audience, mode, content_hash, is_synthetic) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(row)
         conn.commit()
@@ -104,12 +136,17 @@ def run(rows: int, projects: int) -> dict:
         load_s, first = timed_load(url, path)
         again_s, second = timed_load(url, path)
         copied, table_s = copy_into_disclosures(dsn)
-    result = {"rows": rows, "load_rows_s": round(rows / load_s),
-              "copy_csv_rows_s": round(rows / copy_s), "ratio_to_copy_csv": round(copy_s / load_s, 3),
-              "copy_disclosures_rows_s": round(copied / table_s),
-              "ratio_to_copy_disclosures": round((table_s / copied) / (load_s / rows), 3),
-              "reload_unchanged_rows_s": round(rows / again_s),
-              "first": {k: v for k, v in first.items() if v}, "second": {k: v for k, v in second.items() if v}}
+    result = {
+        "rows": rows,
+        "load_rows_s": round(rows / load_s),
+        "copy_csv_rows_s": round(rows / copy_s),
+        "ratio_to_copy_csv": round(copy_s / load_s, 3),
+        "copy_disclosures_rows_s": round(copied / table_s),
+        "ratio_to_copy_disclosures": round((table_s / copied) / (load_s / rows), 3),
+        "reload_unchanged_rows_s": round(rows / again_s),
+        "first": {k: v for k, v in first.items() if v},
+        "second": {k: v for k, v in second.items() if v},
+    }
     print(json.dumps(result, ensure_ascii=False))
     return result
 

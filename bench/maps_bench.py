@@ -21,32 +21,56 @@ from registry.settings import get_settings
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
-    n = 2 ** z
-    return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    n = 2**z
+    return (
+        z,
+        int((lon + 180) / 360 * n),
+        int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n),
+    )
 
 
 def items_sql(limit: int) -> str:
     page, _, _ = features.BUILDERS["projects"](features.ItemsQuery(limit=limit))
     from sqlalchemy import Text, cast, func, literal_column, select
+
     limited = page.limit(limit).subquery()
-    statement = select(cast(func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")), Text))
+    statement = select(
+        cast(func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")), Text)
+    )
     count = select(func.count()).select_from(features.P)
-    compiled = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    compiled = statement.compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+    )
     counted = count.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     return f"SELECT ({compiled}), ({counted})"
 
 
 def run(database: str, concurrency: int) -> list[dict]:
-    url = make_url(get_settings().database.database_url).set(database=database).render_as_string(hide_password=False)
+    url = (
+        make_url(get_settings().database.database_url)
+        .set(database=database)
+        .render_as_string(hide_password=False)
+    )
     dsn = psycopg_url(url)
-    cases = [("OGC items, 100 projects", "/ogc/collections/projects/items?limit=100", items_sql(100), None, 200)]
+    cases = [
+        (
+            "OGC items, 100 projects",
+            "/ogc/collections/projects/items?limit=100",
+            items_sql(100),
+            None,
+            200,
+        )
+    ]
     for z in (10, 12, 14):
         zz, x, y = tile_of(115.95, 28.70, z)
         params = {"z": zz, "x": x, "y": y, "points_below": tiles.POINTS_BELOW}
-        cases.append((f"tile {zz}/{x}/{y}", f"/tiles/{zz}/{x}/{y}.mvt", tiles.TILE_SQL, params, 200))
+        cases.append(
+            (f"tile {zz}/{x}/{y}", f"/tiles/{zz}/{x}/{y}.mvt", tiles.TILE_SQL, params, 200)
+        )
     with api_server(url, {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000"}) as base:
-        return compare(base, dsn, cases, concurrency,
-                       lambda base, path, n: http_worker(base + path, n))
+        return compare(
+            base, dsn, cases, concurrency, lambda base, path, n: http_worker(base + path, n)
+        )
 
 
 def main() -> None:

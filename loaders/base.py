@@ -19,7 +19,7 @@ class UnreadableFile(RegistryError):
 
 @dataclass
 class Row:
-    label: str                           # "row 17", "feature 3", "record 5"
+    label: str  # "row 17", "feature 3", "record 5"
     values: dict[str, Any]
     geometry: BaseGeometry | None = None
 
@@ -29,17 +29,20 @@ class Table:
     source: str
     headers: list[str]
     rows: Iterator[Row]
-    crs: str | None = None               # the file's own CRS (GeoJSON, .prj); None: ask --crs
+    crs: str | None = None  # the file's own CRS (GeoJSON, .prj); None: ask --crs
     has_geometry: bool = False
     notes: list[str] = field(default_factory=list)
-    close: Callable[[], None] = lambda: None   # release the file even if rows were never read
+    close: Callable[[], None] = lambda: None  # release the file even if rows were never read
 
 
 Reader = Callable[..., Table]
 READERS: dict[str, str] = {
-    ".csv": "loaders.csv_:read_csv", ".txt": "loaders.csv_:read_csv",
-    ".xlsx": "loaders.excel:read_xlsx", ".xlsm": "loaders.excel:read_xlsx",
-    ".geojson": "loaders.geojson:read_geojson", ".json": "loaders.geojson:read_geojson",
+    ".csv": "loaders.csv_:read_csv",
+    ".txt": "loaders.csv_:read_csv",
+    ".xlsx": "loaders.excel:read_xlsx",
+    ".xlsm": "loaders.excel:read_xlsx",
+    ".geojson": "loaders.geojson:read_geojson",
+    ".json": "loaders.geojson:read_geojson",
     ".zip": "loaders.shapefile_:read_zipped_shapefile",
 }
 
@@ -50,9 +53,12 @@ def reader_for(path: Path) -> Reader:
 
     target = READERS.get(path.suffix.lower())
     if target is None:
-        raise UnreadableFile.one(path.name, "unknown_format",
-                                 f"{path.suffix or 'no extension'} is not a format the loaders read "
-                                 f"({', '.join(sorted(READERS))})")
+        raise UnreadableFile.one(
+            path.name,
+            "unknown_format",
+            f"{path.suffix or 'no extension'} is not a format the loaders read "
+            f"({', '.join(sorted(READERS))})",
+        )
     module, name = target.split(":")
     return getattr(importlib.import_module(module), name)
 

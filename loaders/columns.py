@@ -20,7 +20,7 @@ FIXED_KINDS = ("projects", "sites", "responsibilities", "disclosures")
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str                 # the Chinese header
+    label: str  # the Chinese header
     meaning: str
     type: str = "text"
     required: bool = False
@@ -34,59 +34,146 @@ def normalise(header: str) -> str:
 
 
 GEOMETRY = [
-    Column("wkt", "几何(WKT)", "Geometry as WKT, in the file's coordinate system (--crs)", "wkt",
-           example="POINT(115.8921 28.6765)"),
+    Column(
+        "wkt",
+        "几何(WKT)",
+        "Geometry as WKT, in the file's coordinate system (--crs)",
+        "wkt",
+        example="POINT(115.8921 28.6765)",
+    ),
     Column("lon", "经度", "Longitude (with 纬度, for a point)", "number", example="115.8921"),
     Column("lat", "纬度", "Latitude (with 经度, for a point)", "number", example="28.6765"),
 ]
-PROJECT_CODE = Column("project_code", "项目统一代码", "National project code (24 characters)",
-                      "code", True, "2303-360111-48-01-123456")
+PROJECT_CODE = Column(
+    "project_code",
+    "项目统一代码",
+    "National project code (24 characters)",
+    "code",
+    True,
+    "2303-360111-48-01-123456",
+)
 
 PROJECTS = [
-    Column("code", "项目统一代码", "National project code (24 characters)", "code", True,
-           "2303-360111-48-01-123456"),
+    Column(
+        "code",
+        "项目统一代码",
+        "National project code (24 characters)",
+        "code",
+        True,
+        "2303-360111-48-01-123456",
+    ),
     Column("name", "项目名称", "Project name", "text", True, "青山湖大道综合改造"),
-    Column("project_type", "项目类型", "审批 / 核准 / 备案 (approval, authorization, filing)",
-           "choice", True, "审批"),
-    Column("region_code", "行政区划代码", "6-digit administrative division code", "code", True, "360111"),
+    Column(
+        "project_type",
+        "项目类型",
+        "审批 / 核准 / 备案 (approval, authorization, filing)",
+        "choice",
+        True,
+        "审批",
+    ),
+    Column(
+        "region_code",
+        "行政区划代码",
+        "6-digit administrative division code",
+        "code",
+        True,
+        "360111",
+    ),
     Column("industry", "所属行业", "Industry", "text", example="市政道路"),
-    Column("owner", "项目单位", "Project owner (legal person)", "text", example="南昌市政公用集团有限公司"),
-    Column("owner_department", "项目单位部门代码", "The owner's department code in this registry, "
-           "if it publishes its own bidding notices", "code", example="NCMUNI"),
-    Column("investment", "总投资(万元)", "Total investment in 10,000 CNY", "amount", example="52000"),
-    Column("status", "项目状态", "前期 / 已批复 / 在建 / 已竣工 / 停缓建", "choice", example="在建"),
+    Column(
+        "owner",
+        "项目单位",
+        "Project owner (legal person)",
+        "text",
+        example="南昌市政公用集团有限公司",
+    ),
+    Column(
+        "owner_department",
+        "项目单位部门代码",
+        "The owner's department code in this registry, if it publishes its own bidding notices",
+        "code",
+        example="NCMUNI",
+    ),
+    Column(
+        "investment", "总投资(万元)", "Total investment in 10,000 CNY", "amount", example="52000"
+    ),
+    Column(
+        "status", "项目状态", "前期 / 已批复 / 在建 / 已竣工 / 停缓建", "choice", example="在建"
+    ),
     Column("approved_on", "批复日期", "Approval date", "date", example="2023-03-10"),
     Column("started_on", "开工日期", "Construction start date", "date", example="2023-09-01"),
     Column("completed_on", "竣工日期", "Completion date", "date", example=""),
     Column("description", "项目简介", "Description", "text"),
-    Column("site_name", "位置名称", "Name of the site given by the geometry columns", "text",
-           example="项目红线"),
+    Column(
+        "site_name",
+        "位置名称",
+        "Name of the site given by the geometry columns",
+        "text",
+        example="项目红线",
+    ),
     *GEOMETRY,
 ]
 SITES = [
     PROJECT_CODE,
     Column("site_name", "位置名称", "Site name", "text", example="车站"),
-    Column("site_kind", "位置类型", "Site kind (alignment, station, parcel...)", "text", example="station"),
+    Column(
+        "site_kind",
+        "位置类型",
+        "Site kind (alignment, station, parcel...)",
+        "text",
+        example="station",
+    ),
     *GEOMETRY,
 ]
 RESPONSIBILITIES = [
     PROJECT_CODE,
     Column("category", "公开类别", "Category key or Chinese name", "choice", True, "施工有关信息"),
     Column("department", "部门代码", "Code of the responsible department", "code", True, "NCSLJ"),
-    Column("items", "公开事项", "Only these items (keys or names, separated by ; ), empty: all",
-           "text", example=""),
+    Column(
+        "items",
+        "公开事项",
+        "Only these items (keys or names, separated by ; ), empty: all",
+        "text",
+        example="",
+    ),
 ]
 DISCLOSURE_COMMON = [
     PROJECT_CODE,
-    Column("item", "公开事项", "Catalog item key or Chinese name", "choice", True, "政府投资项目可行性研究报告审批"),
-    Column("formed_on", "信息形成日期", "When the information was formed or changed (or the decision "
-           "made): the deadline counts from it", "date", True, "2023-03-10"),
+    Column(
+        "item",
+        "公开事项",
+        "Catalog item key or Chinese name",
+        "choice",
+        True,
+        "政府投资项目可行性研究报告审批",
+    ),
+    Column(
+        "formed_on",
+        "信息形成日期",
+        "When the information was formed or changed (or the decision "
+        "made): the deadline counts from it",
+        "date",
+        True,
+        "2023-03-10",
+    ),
     Column("title", "标题", "Title (default: project name + item name)", "text"),
-    Column("ref", "编号", "Your own reference, to tell apart several items of one kind on one project",
-           "text", example="2023-001"),
-    Column("publisher", "发布部门代码", "Publishing department (only when loading as admin)", "code"),
-    Column("published_at", "发布时间", "When it was first published, for records moved from an "
-           "earlier platform (only when loading as admin)", "date"),
+    Column(
+        "ref",
+        "编号",
+        "Your own reference, to tell apart several items of one kind on one project",
+        "text",
+        example="2023-001",
+    ),
+    Column(
+        "publisher", "发布部门代码", "Publishing department (only when loading as admin)", "code"
+    ),
+    Column(
+        "published_at",
+        "发布时间",
+        "When it was first published, for records moved from an "
+        "earlier platform (only when loading as admin)",
+        "date",
+    ),
     Column("document_title", "附件名称", "Title of an attached document", "text"),
     Column("document_url", "附件链接", "Link to the attached document", "text"),
     *GEOMETRY,
@@ -98,8 +185,17 @@ def element_columns(items: tuple[Item, ...]) -> list[Column]:
     for item in items:
         for ie in item.elements:
             e = ie.element
-            columns.setdefault(e.key, Column(e.key, e.name_zh, e.name_en, e.type,
-                                             ie.required and len(items) == 1, e.example or ""))
+            columns.setdefault(
+                e.key,
+                Column(
+                    e.key,
+                    e.name_zh,
+                    e.name_en,
+                    e.type,
+                    ie.required and len(items) == 1,
+                    e.example or "",
+                ),
+            )
     return list(columns.values())
 
 
@@ -107,7 +203,7 @@ def element_columns(items: tuple[Item, ...]) -> list[Column]:
 class Kind:
     """What a file holds: a fixed kind, or disclosures of a category or of one item."""
 
-    name: str                  # projects | sites | responsibilities | disclosures
+    name: str  # projects | sites | responsibilities | disclosures
     category: Category | None = None
     item: Item | None = None
 
@@ -123,8 +219,13 @@ class Kind:
         if self.name == "responsibilities":
             return RESPONSIBILITIES
         catalog = get_catalog()
-        items = (self.item,) if self.item else catalog.category(self.category).items \
-            if self.category else catalog.items()
+        items = (
+            (self.item,)
+            if self.item
+            else catalog.category(self.category).items
+            if self.category
+            else catalog.items()
+        )
         common = [c for c in DISCLOSURE_COMMON if not (self.item and c.key == "item")]
         return common + element_columns(items)
 
@@ -137,8 +238,11 @@ def parse_kind(text: str) -> Kind:
     item = get_catalog().item(text)
     if item is not None:
         return Kind("disclosures", category=item.category, item=item)
-    raise InvalidInput.one("kind", "unknown_kind", f"{text!r} is not one of {', '.join(FIXED_KINDS)}, "
-                           f"a category key or an item key")
+    raise InvalidInput.one(
+        "kind",
+        "unknown_kind",
+        f"{text!r} is not one of {', '.join(FIXED_KINDS)}, a category key or an item key",
+    )
 
 
 @cache
@@ -148,9 +252,18 @@ def _lookup(kind: Kind) -> dict[str, Column]:
         table[normalise(column.label)] = column
         table[normalise(column.key)] = column
     # Short names for Shapefile attributes (DBF field names hold at most 10 bytes).
-    aliases = {"longitude": "lon", "latitude": "lat", "geometry": "wkt", "几何": "wkt", "wkt": "wkt",
-               "项目代码": "project_code" if kind.name != "projects" else "code", "事项": "item",
-               "形成日期": "formed_on", "名称": "site_name", "类型": "site_kind"}
+    aliases = {
+        "longitude": "lon",
+        "latitude": "lat",
+        "geometry": "wkt",
+        "几何": "wkt",
+        "wkt": "wkt",
+        "项目代码": "project_code" if kind.name != "projects" else "code",
+        "事项": "item",
+        "形成日期": "formed_on",
+        "名称": "site_name",
+        "类型": "site_kind",
+    }
     by_key = {c.key: c for c in kind.columns()}
     for alias, key in aliases.items():
         if key in by_key:
@@ -166,12 +279,20 @@ def map_headers(kind: Kind, headers: list[str]) -> tuple[dict[str, Column], list
             continue
         column = table.get(normalise(header))
         if column is None:
-            problems.append(Problem(str(header), "unknown_column",
-                                    f"is not a column of {kind.label} files; see "
-                                    f"`registry template {kind.label}` for the columns"))
+            problems.append(
+                Problem(
+                    str(header),
+                    "unknown_column",
+                    f"is not a column of {kind.label} files; see "
+                    f"`registry template {kind.label}` for the columns",
+                )
+            )
         elif column.key in seen:
-            problems.append(Problem(str(header), "repeated_column",
-                                    f"means the same as column {seen[column.key]!r}"))
+            problems.append(
+                Problem(
+                    str(header), "repeated_column", f"means the same as column {seen[column.key]!r}"
+                )
+            )
         else:
             mapping[header] = column
             seen[column.key] = header
@@ -194,9 +315,11 @@ def infer_kind(headers: list[str]) -> Kind:
     if len(candidates) == 1:
         return candidates[0]
     names = ", ".join(k.name for k in candidates) or "none"
-    raise InvalidInput.one("kind", "ambiguous_kind" if candidates else "unknown_kind",
-                           f"cannot tell the kind of file from its headers (candidates: {names}); "
-                           f"name it with --kind")
+    raise InvalidInput.one(
+        "kind",
+        "ambiguous_kind" if candidates else "unknown_kind",
+        f"cannot tell the kind of file from its headers (candidates: {names}); name it with --kind",
+    )
 
 
 def choice(value: str, options: dict[str, str], what: str) -> str:
@@ -205,5 +328,6 @@ def choice(value: str, options: dict[str, str], what: str) -> str:
     for key, name in options.items():
         if text in (normalise(key), normalise(name)):
             return key
-    raise ValueError(f'"{value}" is not a {what} ({", ".join(f"{n}/{k}" for k, n in options.items())})')
-
+    raise ValueError(
+        f'"{value}" is not a {what} ({", ".join(f"{n}/{k}" for k, n in options.items())})'
+    )

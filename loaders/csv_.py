@@ -9,7 +9,7 @@ from pathlib import Path
 
 from loaders.base import Row, Table, UnreadableFile
 
-ENCODINGS = ("utf-8-sig", "gb18030")   # GB18030 is a superset of GBK
+ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
 CHUNK = 1 << 20
 
 
@@ -29,9 +29,11 @@ def detect_encoding(path: Path) -> str:
     for encoding in ENCODINGS:
         if _decodes(path, encoding):
             return encoding
-    raise UnreadableFile.one(path.name, "unknown_encoding",
-                             "is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 "
-                             "(Excel: 另存为 → CSV UTF-8)")
+    raise UnreadableFile.one(
+        path.name,
+        "unknown_encoding",
+        "is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8)",
+    )
 
 
 def read_csv(path: Path, sheet: str | None = None) -> Table:

@@ -21,8 +21,11 @@ from registry import publishing as pub
 from registry.audit import Actor
 
 DEMO = Path(registry.__file__).parent / "data" / "demo"
-FILES = [("projects.csv", "projects"), ("sites.geojson", "sites"),
-         ("responsibilities.csv", "responsibilities")]
+FILES = [
+    ("projects.csv", "projects"),
+    ("sites.geojson", "sites"),
+    ("responsibilities.csv", "responsibilities"),
+]
 
 
 def demo_files() -> list[tuple[Path, str | None]]:
@@ -35,10 +38,19 @@ def load_departments(session: Session) -> dict[str, int]:
     actor = Actor(path="demo:departments.csv", is_admin=True)
     with (DEMO / "departments.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            outcome = pub.upsert_department(session, actor, pub.DepartmentInput(
-                code=row["部门代码"], name=row["部门名称"], kind=row["类型"],
-                uscc=row["统一社会信用代码"] or None, region_code=row["行政区划代码"] or None,
-                roles=[r for r in row["角色"].split(";") if r], is_synthetic=True))
+            outcome = pub.upsert_department(
+                session,
+                actor,
+                pub.DepartmentInput(
+                    code=row["部门代码"],
+                    name=row["部门名称"],
+                    kind=row["类型"],
+                    uscc=row["统一社会信用代码"] or None,
+                    region_code=row["行政区划代码"] or None,
+                    roles=[r for r in row["角色"].split(";") if r],
+                    is_synthetic=True,
+                ),
+            )
             counts[outcome.action] = counts.get(outcome.action, 0) + 1
     return counts
 

@@ -24,28 +24,40 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError) as exc:
-        raise UnreadableFile.one(path.name, "unreadable_xlsx",
-                                 f"is not a readable XLSX workbook (truncated or damaged: {exc})") from exc
+        raise UnreadableFile.one(
+            path.name,
+            "unreadable_xlsx",
+            f"is not a readable XLSX workbook (truncated or damaged: {exc})",
+        ) from exc
     if sheet is not None and sheet not in book.sheetnames:
-        raise UnreadableFile.one(path.name, "unknown_sheet",
-                                 f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+        raise UnreadableFile.one(
+            path.name,
+            "unknown_sheet",
+            f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})",
+        )
     worksheet = book[sheet] if sheet else book.worksheets[0]
     rows_iter = worksheet.iter_rows(values_only=True)
     headers, header_row = None, 0
-    for header_row, values in enumerate(rows_iter, start=1):
+    for number, values in enumerate(rows_iter, start=1):
         if any(not blank(v) for v in values):
             headers = [str(v).strip() if v is not None else "" for v in values]
+            header_row = number
             break
     if headers is None:
         book.close()
-        raise UnreadableFile.one(path.name, "empty_file", f"sheet {worksheet.title!r} has no header row")
+        raise UnreadableFile.one(
+            path.name, "empty_file", f"sheet {worksheet.title!r} has no header row"
+        )
 
     def rows():
         try:
             for number, values in enumerate(rows_iter, start=header_row + 1):
                 if all(blank(v) for v in values):
                     continue
-                yield Row(f"row {number}", {h: _cell(v) for h, v in zip(headers, values, strict=False) if h})
+                yield Row(
+                    f"row {number}",
+                    {h: _cell(v) for h, v in zip(headers, values, strict=False) if h},
+                )
         finally:
             book.close()
 

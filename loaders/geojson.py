@@ -19,11 +19,13 @@ def read_geojson(path: Path, sheet: str | None = None) -> Table:
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnreadableFile.one(path.name, "invalid_json", f"is not valid JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise UnreadableFile.one(path.name, "not_feature_collection", "is not a GeoJSON FeatureCollection")
+        raise UnreadableFile.one(
+            path.name, "not_feature_collection", "is not a GeoJSON FeatureCollection"
+        )
     features = data.get("features") or []
     headers: list[str] = []
     for feature in features:
-        for key in (feature.get("properties") or {}):
+        for key in feature.get("properties") or {}:
             if key not in headers:
                 headers.append(key)
     # RFC 7946 GeoJSON is WGS 84; older files may name another CRS (e.g. EPSG:4490).

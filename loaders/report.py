@@ -11,8 +11,8 @@ ACTIONS = ("added", "updated", "revised", "unchanged", "refused")
 
 @dataclass
 class RowProblem:
-    row: str          # "row 17", "feature 3"; "" for the file itself
-    column: str       # the file's own header, or "" when the problem is not in one column
+    row: str  # "row 17", "feature 3"; "" for the file itself
+    column: str  # the file's own header, or "" when the problem is not in one column
     message: str
     code: str
 
@@ -31,7 +31,7 @@ class FileReport:
     notes: list[str] = field(default_factory=list)
     written: bool = False
     dry_run: bool = False
-    table: Any = field(default=None, repr=False, compare=False)   # the open source, to close
+    table: Any = field(default=None, repr=False, compare=False)  # the open source, to close
 
     @property
     def ok(self) -> bool:
@@ -49,9 +49,16 @@ class FileReport:
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
-        return {"file": self.path, "kind": self.kind, "rows": self.rows, "counts": self.counts,
-                "written": self.written, "dry_run": self.dry_run, "notes": self.notes,
-                "problems": [p.__dict__ for p in self.problems]}
+        return {
+            "file": self.path,
+            "kind": self.kind,
+            "rows": self.rows,
+            "counts": self.counts,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "notes": self.notes,
+            "problems": [p.__dict__ for p in self.problems],
+        }
 
     def json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False)

@@ -45,8 +45,9 @@ def row_geometry(row: Row, values: dict[str, Any]):
         try:
             return Point(float(values["lon"]), float(values["lat"]))
         except (KeyError, ValueError) as exc:
-            raise InvalidInput.one("lon", "invalid_point",
-                                   "a point needs both 经度 and 纬度 as numbers") from exc
+            raise InvalidInput.one(
+                "lon", "invalid_point", "a point needs both 经度 and 纬度 as numbers"
+            ) from exc
     return None
 
 
@@ -55,7 +56,9 @@ def _date(values, key, problems) -> dt.date | None:
         return None
     parsed = parse_date(values[key])
     if parsed is None:
-        problems.append(Problem(key, "not_a_date", f'"{values[key]}" is not a date (use YYYY-MM-DD)'))
+        problems.append(
+            Problem(key, "not_a_date", f'"{values[key]}" is not a date (use YYYY-MM-DD)')
+        )
     return parsed
 
 
@@ -72,17 +75,24 @@ def _choice(values, key, options, what, problems, default=None):
 def project_input(values, geometry, crs, synthetic: bool) -> pub.ProjectInput:
     problems: list[Problem] = []
     data = pub.ProjectInput(
-        code=str(values.get("code", "")), name=values.get("name", ""),
+        code=str(values.get("code", "")),
+        name=values.get("name", ""),
         project_type=_choice(values, "project_type", PROJECT_TYPES, "project type", problems, ""),
-        region_code=str(values.get("region_code", "")), industry=values.get("industry"),
-        description=values.get("description"), owner=values.get("owner"),
-        owner_department=values.get("owner_department"), investment=values.get("investment"),
+        region_code=str(values.get("region_code", "")),
+        industry=values.get("industry"),
+        description=values.get("description"),
+        owner=values.get("owner"),
+        owner_department=values.get("owner_department"),
+        investment=values.get("investment"),
         status=_choice(values, "status", PROJECT_STATUSES, "project status", problems, "planning"),
         approved_on=_date(values, "approved_on", problems),
         started_on=_date(values, "started_on", problems),
         completed_on=_date(values, "completed_on", problems),
-        sites=[pub.SiteInput(geometry, name=values.get("site_name"), crs=crs)] if geometry else None,
-        is_synthetic=synthetic)
+        sites=[pub.SiteInput(geometry, name=values.get("site_name"), crs=crs)]
+        if geometry
+        else None,
+        is_synthetic=synthetic,
+    )
     if problems:
         raise InvalidInput(problems)
     return data
@@ -92,7 +102,10 @@ def project_input(values, geometry, crs, synthetic: bool) -> pub.ProjectInput:
 def _items_by_name(category: Category | None) -> dict[str, str]:
     catalog = get_catalog()
     items = catalog.category(category).items if category else catalog.items()
-    return {**{normalise(i.name_zh): i.key for i in items}, **{normalise(i.key): i.key for i in items}}
+    return {
+        **{normalise(i.name_zh): i.key for i in items},
+        **{normalise(i.key): i.key for i in items},
+    }
 
 
 def item_for(kind: Kind, values) -> str:
@@ -111,23 +124,43 @@ def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.
     element_keys = _element_keys(item.key)
     stray = [k for k in values if k in _all_elements() and k not in element_keys]
     if stray:
-        raise InvalidInput([Problem(k, "not_for_item", f"is not an element of {item.name_zh}; leave it "
-                                    f"empty on this row") for k in stray])
+        raise InvalidInput(
+            [
+                Problem(
+                    k,
+                    "not_for_item",
+                    f"is not an element of {item.name_zh}; leave it empty on this row",
+                )
+                for k in stray
+            ]
+        )
     problems: list[Problem] = []
     published_at = _date(values, "published_at", problems)
     documents = []
     if "document_url" in values or "document_title" in values:
-        documents.append({"title": values.get("document_title", ""), "url": values.get("document_url", "")})
+        documents.append(
+            {"title": values.get("document_title", ""), "url": values.get("document_url", "")}
+        )
     if problems:
         raise InvalidInput(problems)
     return pub.DisclosureInput(
-        project_code=str(values.get("project_code", "")), item=item.key,
-        formed_on=values.get("formed_on"), title=values.get("title"), ref=str(values.get("ref", "")),
+        project_code=str(values.get("project_code", "")),
+        item=item.key,
+        formed_on=values.get("formed_on"),
+        title=values.get("title"),
+        ref=str(values.get("ref", "")),
         publisher=values.get("publisher"),
         elements={k: v for k, v in values.items() if k in element_keys},
-        documents=documents, geometry=geometry, crs=crs, is_synthetic=synthetic,
-        published_at=dt.datetime.combine(published_at, dt.time(10), tzinfo=dt.timezone(
-            dt.timedelta(hours=8))) if published_at else None)
+        documents=documents,
+        geometry=geometry,
+        crs=crs,
+        is_synthetic=synthetic,
+        published_at=dt.datetime.combine(
+            published_at, dt.time(10), tzinfo=dt.timezone(dt.timedelta(hours=8))
+        )
+        if published_at
+        else None,
+    )
 
 
 @cache
@@ -145,6 +178,8 @@ def category_of(values) -> Category:
     for category in Category:
         if text in (normalise(category.value), normalise(category.name_zh)):
             return category
-    raise InvalidInput.one("category", "unknown_category",
-                           f'"{values.get("category")}" is not a category '
-                           f'({", ".join(c.name_zh for c in Category)})')
+    raise InvalidInput.one(
+        "category",
+        "unknown_category",
+        f'"{values.get("category")}" is not a category ({", ".join(c.name_zh for c in Category)})',
+    )

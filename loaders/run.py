@@ -38,14 +38,25 @@ def actor_for(session: Session, department: str, path: Path) -> Actor:
     if department == ADMIN:
         return Actor(path=f"loader:{path.name}", is_admin=True)
     if session.scalar(select(Department.id).where(Department.code == department)) is None:
-        raise NotFound.one("--as", "unknown_department", f"no department has the code {department!r}")
+        raise NotFound.one(
+            "--as", "unknown_department", f"no department has the code {department!r}"
+        )
     return Actor(path=f"loader:{path.name}", department=department)
 
 
 class _Load:
-    def __init__(self, session: Session, actor: Actor, table: Table, kind: Kind,
-                 mapping: dict[str, Column], crs: str, report: FileReport, synthetic: bool,
-                 progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        table: Table,
+        kind: Kind,
+        mapping: dict[str, Column],
+        crs: str,
+        report: FileReport,
+        synthetic: bool,
+        progress: Callable[[int], None] | None,
+    ) -> None:
         self.session, self.actor, self.table, self.kind = session, actor, table, kind
         self.mapping, self.crs, self.report, self.synthetic = mapping, crs, report, synthetic
         self.progress = progress or (lambda n: None)
@@ -61,14 +72,15 @@ class _Load:
         if key in self.headers:
             return self.headers[key]
         if key == "publisher":
-            return ""          # the department given with --as
+            return ""  # the department given with --as
         return next((c.label for c in self.kind.columns() if c.key == key), "")
 
     def refuse(self, label: str, error: RegistryError) -> None:
         self.report.counts["refused"] += 1
         for problem in error.problems:
             self.report.problems.append(
-                RowProblem(label, self.column(problem.path), problem.message, problem.code))
+                RowProblem(label, self.column(problem.path), problem.message, problem.code)
+            )
 
     def count(self, action: str) -> None:
         self.report.counts[action] = self.report.counts.get(action, 0) + 1
@@ -107,14 +119,22 @@ class _Load:
             if geometry is None:
                 self.refuse(row.label, _missing("wkt", "a site needs a geometry"))
                 continue
-            site = pub.SiteInput(geometry, values.get("site_name"), values.get("site_kind"), self.crs)
+            site = pub.SiteInput(
+                geometry, values.get("site_name"), values.get("site_kind"), self.crs
+            )
             grouped.setdefault(str(values.get("project_code", "")), []).append((row.label, site))
         for code, sites in grouped.items():
             try:
-                self.count(pub.set_sites(self.session, self.actor, code, [s for _, s in sites]).action)
+                self.count(
+                    pub.set_sites(self.session, self.actor, code, [s for _, s in sites]).action
+                )
             except RegistryError as exc:
                 for problem in exc.problems:
-                    index = int(problem.path[6:problem.path.index("]")]) if problem.path.startswith("sites[") else 0
+                    index = (
+                        int(problem.path[6 : problem.path.index("]")])
+                        if problem.path.startswith("sites[")
+                        else 0
+                    )
                     self.refuse(sites[index][0], type(exc)([problem]))
             self.progress(len(sites))
 
@@ -122,12 +142,19 @@ class _Load:
         for row, values, _ in self.rows():
             try:
                 category = build.category_of(values)
-                items = [build.item_for(Kind("disclosures", category), {"item": text.strip()})
-                         for text in str(values.get("items", "")).replace("；", ";").split(";")
-                         if text.strip()] or None
+                items = [
+                    build.item_for(Kind("disclosures", category), {"item": text.strip()})
+                    for text in str(values.get("items", "")).replace("；", ";").split(";")
+                    if text.strip()
+                ] or None
                 outcome = pub.assign_responsibility(
-                    self.session, self.actor, str(values.get("project_code", "")), category.value,
-                    str(values.get("department", "")), items)
+                    self.session,
+                    self.actor,
+                    str(values.get("project_code", "")),
+                    category.value,
+                    str(values.get("department", "")),
+                    items,
+                )
                 self.count(outcome.action)
             except RegistryError as exc:
                 self.refuse(row.label, exc)
@@ -140,7 +167,9 @@ class _Load:
             labels, inputs = [], []
             for row, values, geometry in chunk:
                 try:
-                    data = build.disclosure_input(self.kind, values, geometry, self.crs, self.synthetic)
+                    data = build.disclosure_input(
+                        self.kind, values, geometry, self.crs, self.synthetic
+                    )
                 except RegistryError as exc:
                     self.refuse(row.label, exc)
                     continue
@@ -158,9 +187,13 @@ class _Load:
         if not inputs:
             return
         try:
-            result = pub.publish_disclosures(self.session, self.actor, inputs,
-                                             reason=f"re-loaded from {self.table.source}",
-                                             target=f"file:{self.table.source}")
+            result = pub.publish_disclosures(
+                self.session,
+                self.actor,
+                inputs,
+                reason=f"re-loaded from {self.table.source}",
+                target=f"file:{self.table.source}",
+            )
         except RowsRefused as exc:
             for index, error in exc.by_row.items():
                 self.refuse(labels[index], error)
@@ -187,8 +220,12 @@ def _file_crs(table: Table, crs: str | None) -> str:
     if table.crs is not None:
         return table.crs
     if table.has_geometry:
-        raise NotFound.one("--crs", "crs_unknown", "has no coordinate system (.prj); say which "
-                           "with --crs (e.g. 4527 for CGCS2000 3-degree zone 39)")
+        raise NotFound.one(
+            "--crs",
+            "crs_unknown",
+            "has no coordinate system (.prj); say which "
+            "with --crs (e.g. 4527 for CGCS2000 3-degree zone 39)",
+        )
     return f"EPSG:{STORAGE_SRID}"
 
 
@@ -199,8 +236,11 @@ def _renamed(table: Table, rename: dict[str, str]) -> Table:
         return table
     unknown = [h for h in rename if h not in table.headers]
     if unknown:
-        raise NotFound.one("--map", "unknown_header",
-                           f"{', '.join(unknown)} not among the file's columns ({', '.join(table.headers)})")
+        raise NotFound.one(
+            "--map",
+            "unknown_header",
+            f"{', '.join(unknown)} not among the file's columns ({', '.join(table.headers)})",
+        )
 
     original = table.rows
 
@@ -214,10 +254,18 @@ def _renamed(table: Table, rename: dict[str, str]) -> Table:
     return table
 
 
-def load_file(session: Session, path: str | Path, department: str, kind: str | None = None,
-              crs: str | None = None, sheet: str | None = None, dry_run: bool = False,
-              synthetic: bool = False, progress: Callable[[int], None] | None = None,
-              rename: dict[str, str] | None = None) -> FileReport:
+def load_file(
+    session: Session,
+    path: str | Path,
+    department: str,
+    kind: str | None = None,
+    crs: str | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    synthetic: bool = False,
+    progress: Callable[[int], None] | None = None,
+    rename: dict[str, str] | None = None,
+) -> FileReport:
     """Load one file as ``department`` (a code, or ``admin``). Raises FileRefused, with
     nothing of the file written, when any row is refused."""
     path = Path(path)
@@ -227,8 +275,19 @@ def load_file(session: Session, path: str | Path, department: str, kind: str | N
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(session, path, department, kind, crs, sheet, dry_run, synthetic, progress,
-                     rename, report)
+        return _load(
+            session,
+            path,
+            department,
+            kind,
+            crs,
+            sheet,
+            dry_run,
+            synthetic,
+            progress,
+            rename,
+            report,
+        )
     finally:
         if collecting:
             gc.enable()
@@ -236,8 +295,19 @@ def load_file(session: Session, path: str | Path, department: str, kind: str | N
             report.table.close()
 
 
-def _load(session, path, department, kind, crs, sheet, dry_run, synthetic, progress, rename,
-          report: FileReport) -> FileReport:
+def _load(
+    session,
+    path,
+    department,
+    kind,
+    crs,
+    sheet,
+    dry_run,
+    synthetic,
+    progress,
+    rename,
+    report: FileReport,
+) -> FileReport:
     try:
         actor = actor_for(session, department, path)
         table = report.table = reader_for(path)(path, sheet=sheet)
@@ -247,8 +317,11 @@ def _load(session, path, department, kind, crs, sheet, dry_run, synthetic, progr
         report.kind = chosen.label
         mapping, problems = map_headers(chosen, table.headers)
         mapped = {c.key for c in mapping.values()}
-        problems += [Problem(c.label, "missing_column", "is a required column and is missing")
-                     for c in chosen.columns() if c.required and c.key not in mapped]
+        problems += [
+            Problem(c.label, "missing_column", "is a required column and is missing")
+            for c in chosen.columns()
+            if c.required and c.key not in mapped
+        ]
         file_crs = _file_crs(table, crs)
         if file_crs != f"EPSG:{STORAGE_SRID}":
             report.notes.append(f"coordinates: {file_crs if len(file_crs) < 30 else 'from .prj'}")

@@ -17,15 +17,24 @@ from shapely.geometry import shape
 
 from loaders.base import Row, Table, UnreadableFile
 
-CODE_PAGES = {"936": "gbk", "cp936": "gbk", "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030",
-              "utf-8": "utf-8", "utf8": "utf-8", "65001": "utf-8"}
+CODE_PAGES = {
+    "936": "gbk",
+    "cp936": "gbk",
+    "gbk": "gbk",
+    "gb2312": "gbk",
+    "gb18030": "gb18030",
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "65001": "utf-8",
+}
 
 
 def _members(archive: zipfile.ZipFile, name: str) -> dict[str, bytes]:
     shps = [m for m in archive.namelist() if m.lower().endswith(".shp")]
     if len(shps) != 1:
-        raise UnreadableFile.one(name, "shapefile_count",
-                                 f"must hold exactly one .shp (found {len(shps) or 'none'})")
+        raise UnreadableFile.one(
+            name, "shapefile_count", f"must hold exactly one .shp (found {len(shps) or 'none'})"
+        )
     stem = str(PurePosixPath(shps[0]).with_suffix("")).lower()
     parts = {}
     for member in archive.namelist():
@@ -44,7 +53,9 @@ def _crs(prj: bytes | None, name: str) -> str | None:
     try:
         crs = CRS.from_wkt(prj.decode("utf-8", errors="replace"))
     except CRSError as exc:
-        raise UnreadableFile.one(name, "unreadable_prj", f"has a .prj PROJ cannot read ({exc})") from exc
+        raise UnreadableFile.one(
+            name, "unreadable_prj", f"has a .prj PROJ cannot read ({exc})"
+        ) from exc
     epsg = crs.to_epsg(min_confidence=70)
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
@@ -65,14 +76,22 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
         with zipfile.ZipFile(path) as archive:
             parts = _members(archive, path.name)
     except zipfile.BadZipFile as exc:
-        raise UnreadableFile.one(path.name, "unreadable_zip", f"is not a readable ZIP ({exc})") from exc
+        raise UnreadableFile.one(
+            path.name, "unreadable_zip", f"is not a readable ZIP ({exc})"
+        ) from exc
     encoding = _encoding(parts)
     try:
-        reader = shapefile.Reader(shp=io.BytesIO(parts[".shp"]), shx=io.BytesIO(parts[".shx"]),
-                                  dbf=io.BytesIO(parts[".dbf"]), encoding=encoding)
+        reader = shapefile.Reader(
+            shp=io.BytesIO(parts[".shp"]),
+            shx=io.BytesIO(parts[".shx"]),
+            dbf=io.BytesIO(parts[".dbf"]),
+            encoding=encoding,
+        )
         headers = [f[0] for f in reader.fields[1:]]
     except (shapefile.ShapefileException, LookupError) as exc:
-        raise UnreadableFile.one(path.name, "unreadable_shapefile", f"cannot be read ({exc})") from exc
+        raise UnreadableFile.one(
+            path.name, "unreadable_shapefile", f"cannot be read ({exc})"
+        ) from exc
 
     def rows():
         with reader:
@@ -81,5 +100,12 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
                 geom = shape(geometry) if geometry else None
                 yield Row(f"record {number}", record.record.as_dict(), geom)
 
-    return Table(path.name, headers, rows(), crs=_crs(parts.get(".prj"), path.name),
-                 has_geometry=True, notes=[f"attributes: {encoding}"], close=reader.close)
+    return Table(
+        path.name,
+        headers,
+        rows(),
+        crs=_crs(parts.get(".prj"), path.name),
+        has_geometry=True,
+        notes=[f"attributes: {encoding}"],
+        close=reader.close,
+    )

@@ -35,9 +35,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = async_engine(settings.database.database_url,
-                              statement_timeout_ms=settings.registry.statement_timeout_ms,
-                              pool_size=settings.registry.pool_size)
+        engine = async_engine(
+            settings.database.database_url,
+            statement_timeout_ms=settings.registry.statement_timeout_ms,
+            pool_size=settings.registry.pool_size,
+        )
         app.state.engine = engine
         app.state.write_engine = sync_engine(settings.database.database_url)
         app.state.settings = settings
@@ -46,8 +48,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = []
     if settings.api.cors_origins:
-        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
-                                     allow_methods=["GET", "POST"], allow_headers=["*"]))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.api.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["*"],
+            )
+        )
     from registry.maps_http import ROUTES as MAP_ROUTES
     from registry.open_data_http import ROUTES as OPEN_DATA_ROUTES
 
@@ -59,8 +67,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *OPEN_DATA_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                     exception_handlers={Exception: internal_error})
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={Exception: internal_error},
+    )
 
 
 async def health(request: Request) -> JSONResponse:
@@ -71,6 +83,14 @@ async def health(request: Request) -> JSONResponse:
 
 async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return JSONResponse({"errors": [{"message": "Internal server error",
-                                     "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]},
-                        status_code=500)
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": "Internal server error",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ]
+        },
+        status_code=500,
+    )

@@ -62,8 +62,16 @@ def audited(action: str, target: Callable[..., str]) -> Callable[[Callable[P, R]
                 record_refusal(session, actor, action, name, exc)
                 raise
             if result.changed:
-                session.add(AuditEntry(actor=actor.name, path=actor.path, action=action,
-                                       target=name, outcome="ok", detail=result.summary()))
+                session.add(
+                    AuditEntry(
+                        actor=actor.name,
+                        path=actor.path,
+                        action=action,
+                        target=name,
+                        outcome="ok",
+                        detail=result.summary(),
+                    )
+                )
             return result
 
         return wrapper
@@ -71,13 +79,27 @@ def audited(action: str, target: Callable[..., str]) -> Callable[[Callable[P, R]
     return decorate
 
 
-def record_refusal(session: Session, actor: Actor | str, action: str, target: str,
-                   error: RegistryError, path: str | None = None) -> None:
+def record_refusal(
+    session: Session,
+    actor: Actor | str,
+    action: str,
+    target: str,
+    error: RegistryError,
+    path: str | None = None,
+) -> None:
     """Audit a refused write in a transaction of its own. ``actor`` may be a plain name for
     callers that are not actors at all (no key, a revoked key)."""
     name = actor if isinstance(actor, str) else actor.name
     where = path or (actor.path if isinstance(actor, Actor) else "")
     detail = {"code": error.code, "problems": [p.__dict__ for p in error.problems[:50]]}
     with Session(session.get_bind()) as separate, separate.begin():
-        separate.add(AuditEntry(actor=name, path=where, action=action, target=target,
-                                outcome="refused", detail=detail))
+        separate.add(
+            AuditEntry(
+                actor=name,
+                path=where,
+                action=action,
+                target=target,
+                outcome="refused",
+                detail=detail,
+            )
+        )

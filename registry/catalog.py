@@ -50,8 +50,10 @@ class Element(_Frozen):
 class TimeLimit(_Frozen):
     kind: Literal["working_days", "realtime", "prompt", "on_event"]
     days: int | None = Field(default=None, gt=0)
-    start: Literal["formed", "decision", "survey_completed", "approval_received",
-                   "audit_completed"] | None = Field(default=None, alias="from")
+    start: (
+        Literal["formed", "decision", "survey_completed", "approval_received", "audit_completed"]
+        | None
+    ) = Field(default=None, alias="from")
     event: str | None = None
 
     @model_validator(mode="after")
@@ -150,17 +152,26 @@ def _checked(model, path: str, problems: list[Problem], **values):
 def _build(raw: dict) -> Catalog:
     """Turn the YAML shape (elements referred to by key) into the resolved model."""
     problems: list[Problem] = []
-    roles = {k: _checked(Role, f"roles.{k}", problems, key=k, **v)
-             for k, v in (raw.get("roles") or {}).items()}
-    elements = {k: _checked(Element, f"elements.{k}", problems, key=k, **v)
-                for k, v in (raw.get("elements") or {}).items()}
+    roles = {
+        k: _checked(Role, f"roles.{k}", problems, key=k, **v)
+        for k, v in (raw.get("roles") or {}).items()
+    }
+    elements = {
+        k: _checked(Element, f"elements.{k}", problems, key=k, **v)
+        for k, v in (raw.get("elements") or {}).items()
+    }
     raw_categories = raw.get("categories") or []
 
     keys = [c.get("key") for c in raw_categories]
     if sorted(map(str, keys)) != sorted(c.value for c in Category):
-        problems.append(Problem("categories", "categories_fixed",
-                                f"the catalog must define exactly the eight categories "
-                                f"{[c.value for c in Category]}, found {keys}"))
+        problems.append(
+            Problem(
+                "categories",
+                "categories_fixed",
+                f"the catalog must define exactly the eight categories "
+                f"{[c.value for c in Category]}, found {keys}",
+            )
+        )
         raise CatalogError(problems)
 
     item_keys: set[str] = set()
@@ -172,31 +183,59 @@ def _build(raw: dict) -> Catalog:
             path = f"categories[{c_index}].items[{i_index}]"
             items.append(_build_item(raw_item, category, path, elements, roles, problems))
             if raw_item.get("key") in item_keys:
-                problems.append(Problem(f"{path}.key", "duplicate_item",
-                                        f"item key {raw_item.get('key')!r} is used twice"))
+                problems.append(
+                    Problem(
+                        f"{path}.key",
+                        "duplicate_item",
+                        f"item key {raw_item.get('key')!r} is used twice",
+                    )
+                )
             item_keys.add(raw_item.get("key"))
         if not items:
-            problems.append(Problem(f"categories[{c_index}]", "empty_category",
-                                    f"category {category} has no items"))
-        categories.append(CategoryEntry(
-            category=category, name_zh=raw_cat["name_zh"], name_en=raw_cat["name_en"],
-            default_publisher_zh=raw_cat["default_publisher_zh"],
-            items=tuple(i for i in items if i is not None)))
+            problems.append(
+                Problem(
+                    f"categories[{c_index}]", "empty_category", f"category {category} has no items"
+                )
+            )
+        categories.append(
+            CategoryEntry(
+                category=category,
+                name_zh=raw_cat["name_zh"],
+                name_en=raw_cat["name_en"],
+                default_publisher_zh=raw_cat["default_publisher_zh"],
+                items=tuple(i for i in items if i is not None),
+            )
+        )
     expected = {k: tuple(v) for k, v in (raw.get("expected_by_status") or {}).items()}
     approvals = {k: tuple(v) for k, v in (raw.get("expected_approvals") or {}).items()}
     for section, table in (("expected_by_status", expected), ("expected_approvals", approvals)):
         for key, items in table.items():
-            problems += [Problem(f"{section}.{key}", "unknown_item", f"{item!r} is not a catalog item")
-                         for item in items if item not in item_keys]
+            problems += [
+                Problem(f"{section}.{key}", "unknown_item", f"{item!r} is not a catalog item")
+                for item in items
+                if item not in item_keys
+            ]
     if problems:
         raise CatalogError(problems)
-    return Catalog(version=raw["version"], source=raw.get("source", ""), roles=roles,
-                   elements=elements, categories=tuple(categories), expected_by_status=expected,
-                   expected_approvals=approvals)
+    return Catalog(
+        version=raw["version"],
+        source=raw.get("source", ""),
+        roles=roles,
+        elements=elements,
+        categories=tuple(categories),
+        expected_by_status=expected,
+        expected_approvals=approvals,
+    )
 
 
-def _build_item(raw: dict, category: Category, path: str, elements: dict[str, Element | None],
-                roles: dict[str, Role | None], problems: list[Problem]) -> Item | None:
+def _build_item(
+    raw: dict,
+    category: Category,
+    path: str,
+    elements: dict[str, Element | None],
+    roles: dict[str, Role | None],
+    problems: list[Problem],
+) -> Item | None:
     raw = dict(raw)
     element_keys = raw.pop("elements", None) or []
     optional = set(raw.pop("optional", None) or [])
@@ -205,18 +244,34 @@ def _build_item(raw: dict, category: Category, path: str, elements: dict[str, El
         problems.append(Problem(f"{path}.elements", "no_elements", "an item needs elements"))
     for key in element_keys:
         if key not in elements:
-            problems.append(Problem(f"{path}.elements", "unknown_element",
-                                    f"element {key!r} is not defined under 'elements'"))
+            problems.append(
+                Problem(
+                    f"{path}.elements",
+                    "unknown_element",
+                    f"element {key!r} is not defined under 'elements'",
+                )
+            )
     for key in optional - set(element_keys):
-        problems.append(Problem(f"{path}.optional", "unknown_element",
-                                f"optional element {key!r} is not among the item's elements"))
+        problems.append(
+            Problem(
+                f"{path}.optional",
+                "unknown_element",
+                f"optional element {key!r} is not among the item's elements",
+            )
+        )
     if raw.get("publisher_role") not in roles:
-        problems.append(Problem(f"{path}.publisher_role", "unknown_role",
-                                f"role {raw.get('publisher_role')!r} is not defined under 'roles'"))
+        problems.append(
+            Problem(
+                f"{path}.publisher_role",
+                "unknown_role",
+                f"role {raw.get('publisher_role')!r} is not defined under 'roles'",
+            )
+        )
     if len(problems) > before or any(elements[k] is None for k in element_keys):
         return None
-    resolved = tuple(ItemElement(element=elements[k], required=k not in optional)
-                     for k in element_keys)
+    resolved = tuple(
+        ItemElement(element=elements[k], required=k not in optional) for k in element_keys
+    )
     return _checked(Item, path, problems, category=category, elements=resolved, **raw)
 
 
@@ -226,8 +281,12 @@ def load_catalog(path: Path | str = SHIPPED_CATALOG) -> Catalog:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return _build(raw)
     except ValidationError as exc:
-        raise CatalogError([Problem(".".join(map(str, e["loc"])), "catalog_schema", e["msg"])
-                            for e in exc.errors()]) from exc
+        raise CatalogError(
+            [
+                Problem(".".join(map(str, e["loc"])), "catalog_schema", e["msg"])
+                for e in exc.errors()
+            ]
+        ) from exc
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise CatalogError.one(str(path), "catalog_unreadable", str(exc)) from exc
 

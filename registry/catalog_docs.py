@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from registry.catalog import Catalog
 
-TYPES = {"text": "text", "date": "date (YYYY-MM-DD)", "amount": "number (万元 unless named)",
-         "phone": "telephone"}
+TYPES = {
+    "text": "text",
+    "date": "date (YYYY-MM-DD)",
+    "amount": "number (万元 unless named)",
+    "phone": "telephone",
+}
 
 
 def catalog_markdown(catalog: Catalog) -> str:
@@ -19,20 +23,34 @@ def catalog_markdown(catalog: Catalog) -> str:
         "",
     ]
     for entry in catalog.categories:
-        lines += [f"## {entry.name_zh} · {entry.name_en} (`{entry.category.value}`)", "",
-                  f"Default publisher: {entry.default_publisher_zh}", ""]
+        lines += [
+            f"## {entry.name_zh} · {entry.name_en} (`{entry.category.value}`)",
+            "",
+            f"Default publisher: {entry.default_publisher_zh}",
+            "",
+        ]
         for item in entry.items:
-            visibility = "public" if item.is_public else \
-                f"not public: {item.specific_group_zh or item.audience}, {item.mode}"
+            visibility = (
+                "public"
+                if item.is_public
+                else f"not public: {item.specific_group_zh or item.audience}, {item.mode}"
+            )
             decision = f"; {item.decision} decision" if item.decision else ""
-            lines += [f"### {item.name_zh} · {item.name_en} (`{item.key}`)", "",
-                      f"Time limit: {item.time_limit.describe_zh()}{decision}. "
-                      f"Publisher role: `{item.publisher_role}`. Audience: {visibility}. "
-                      f"Confidence: {item.confidence}.", "",
-                      "| key | 要素 | element | type | required |", "|---|---|---|---|---|"]
+            lines += [
+                f"### {item.name_zh} · {item.name_en} (`{item.key}`)",
+                "",
+                f"Time limit: {item.time_limit.describe_zh()}{decision}. "
+                f"Publisher role: `{item.publisher_role}`. Audience: {visibility}. "
+                f"Confidence: {item.confidence}.",
+                "",
+                "| key | 要素 | element | type | required |",
+                "|---|---|---|---|---|",
+            ]
             for ie in item.elements:
                 e = ie.element
-                lines.append(f"| `{e.key}` | {e.name_zh} | {e.name_en} | {TYPES[e.type]} | "
-                             f"{'yes' if ie.required else 'no'} |")
+                lines.append(
+                    f"| `{e.key}` | {e.name_zh} | {e.name_en} | {TYPES[e.type]} | "
+                    f"{'yes' if ie.required else 'no'} |"
+                )
             lines.append("")
     return "\n".join(lines)

@@ -83,8 +83,10 @@ def catalog_check(path: str | None) -> None:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(1)
-    click.echo(f"catalog ok: {len(loaded.categories)} categories, {len(loaded.items())} items, "
-               f"{len(loaded.elements)} elements")
+    click.echo(
+        f"catalog ok: {len(loaded.categories)} categories, {len(loaded.items())} items, "
+        f"{len(loaded.elements)} elements"
+    )
 
 
 @catalog.command("show")
@@ -99,7 +101,9 @@ def catalog_show(fmt: str) -> None:
         click.echo(catalog_markdown(cat), nl=False)
         return
     if fmt == "json":
-        click.echo(json.dumps(cat.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(cat.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2)
+        )
         return
     for entry in cat.categories:
         click.echo(f"{entry.category.value}  {entry.name_zh}  ({entry.name_en})")
@@ -113,15 +117,30 @@ def catalog_show(fmt: str) -> None:
 
 @main.command("load")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--as", "department", required=True, metavar="DEPARTMENT_CODE",
-              help="The department loading the files (`admin` for an administrator).")
-@click.option("--kind", help="projects, sites, responsibilities, a category key or an item key "
-              "(inferred from the headers when absent).")
-@click.option("--crs", help="Coordinates of the file: an EPSG code (4326, 4490, 4527, 4548…), gcj02 or bd09.")
+@click.option(
+    "--as",
+    "department",
+    required=True,
+    metavar="DEPARTMENT_CODE",
+    help="The department loading the files (`admin` for an administrator).",
+)
+@click.option(
+    "--kind",
+    help="projects, sites, responsibilities, a category key or an item key "
+    "(inferred from the headers when absent).",
+)
+@click.option(
+    "--crs", help="Coordinates of the file: an EPSG code (4326, 4490, 4527, 4548…), gcj02 or bd09."
+)
 @click.option("--sheet", help="The XLSX sheet to read (default: the first).")
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
-@click.option("--map", "renames", multiple=True, metavar="HEADER=COLUMN",
-              help="Read a column under another name, e.g. XMDM=项目统一代码 (repeat).")
+@click.option(
+    "--map",
+    "renames",
+    multiple=True,
+    metavar="HEADER=COLUMN",
+    help="Read a column under another name, e.g. XMDM=项目统一代码 (repeat).",
+)
 @click.option("--report", "report_format", type=click.Choice(["text", "json"]), default="text")
 def load_command(files, department, kind, crs, sheet, dry_run, renames, report_format) -> None:
     """Load department files (CSV, XLSX, GeoJSON, zipped Shapefile); each file is all or nothing."""
@@ -137,8 +156,17 @@ def load_command(files, department, kind, crs, sheet, dry_run, renames, report_f
         with _progress(name) as progress:
             try:
                 with session_scope() as session:
-                    report = load_file(session, name, department, kind=kind, crs=crs, sheet=sheet,
-                                       dry_run=dry_run, progress=progress, rename=rename)
+                    report = load_file(
+                        session,
+                        name,
+                        department,
+                        kind=kind,
+                        crs=crs,
+                        sheet=sheet,
+                        dry_run=dry_run,
+                        progress=progress,
+                        rename=rename,
+                    )
             except FileRefused as exc:
                 report, refused = exc.report, refused + 1
         click.echo(report.json() if report_format == "json" else report.text())
@@ -161,13 +189,18 @@ def _progress(name: str):
             yield bar.update
         finally:
             bar.close()
+
     return wrapped()
 
 
 @main.command("template")
 @click.argument("kind")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: KIND.xlsx / KIND.csv")
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Default: KIND.xlsx / KIND.csv"
+)
 def template_command(kind: str, fmt: str, output: str | None) -> None:
     """Write an empty template for KIND (projects, sites, responsibilities, a category or an item)."""
     from pathlib import Path
@@ -190,7 +223,9 @@ def keys() -> None:
 
 @keys.command("create")
 @click.argument("department_code")
-@click.option("--admin", is_flag=True, help="An administrator's key: manages departments and responsibility.")
+@click.option(
+    "--admin", is_flag=True, help="An administrator's key: manages departments and responsibility."
+)
 @click.option("--label", help="A note to recognise the key by (who holds it).")
 def keys_create(department_code: str, admin: bool, label: str | None) -> None:
     """Create a key for DEPARTMENT_CODE; it is shown once and only its hash is kept."""
@@ -202,7 +237,9 @@ def keys_create(department_code: str, admin: bool, label: str | None) -> None:
             key_id, token = create_key(session, department_code, admin, label)
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"key {key_id} for {department_code}{' (admin)' if admin else ''}; it is shown only once:")
+    click.echo(
+        f"key {key_id} for {department_code}{' (admin)' if admin else ''}; it is shown only once:"
+    )
     click.echo(token)
 
 
@@ -217,8 +254,10 @@ def keys_list() -> None:
     with session_scope() as session:
         for key in session.scalars(select(ApiKey).order_by(ApiKey.created_at)):
             state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
-            click.echo(f"{key.id}  {key.department.code:10s} {'admin' if key.is_admin else '     '}  "
-                       f"created {key.created_at:%Y-%m-%d %H:%M}  {state}  {key.label or ''}".rstrip())
+            click.echo(
+                f"{key.id}  {key.department.code:10s} {'admin' if key.is_admin else '     '}  "
+                f"created {key.created_at:%Y-%m-%d %H:%M}  {state}  {key.label or ''}".rstrip()
+            )
 
 
 @keys.command("revoke")
@@ -242,8 +281,12 @@ def report() -> None:
 
 
 @report.command("compliance")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output (csv).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output (csv)."
+)
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Formed on or after.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Formed on or before.")
 def report_compliance(fmt: str, output: str | None, start, end) -> None:
@@ -255,7 +298,9 @@ def report_compliance(fmt: str, output: str | None, start, end) -> None:
     from registry.db import session_scope
 
     with session_scope() as session:
-        rows = score_rows(scoreboard(session, start.date() if start else None, end.date() if end else None))
+        rows = score_rows(
+            scoreboard(session, start.date() if start else None, end.date() if end else None)
+        )
     columns = list(rows[0]) if rows else ["department"]
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -290,8 +335,12 @@ def export() -> None:
 @export.command("oc4ids")
 @click.option("--project", help="Only this project code.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output.")
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
-              help="Where the registry is published (for the package's uri).")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="Where the registry is published (for the package's uri).",
+)
 def export_oc4ids(project: str | None, output: str | None, base_url: str) -> None:
     """An OC4IDS 0.9 project package, validated against the vendored schema before it is written."""
     from registry import oc4ids
@@ -311,7 +360,9 @@ def export_oc4ids(project: str | None, output: str | None, base_url: str) -> Non
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text_value)
-        click.echo(f"OC4IDS package written: {output} ({len(document['projects'])} projects, valid)")
+        click.echo(
+            f"OC4IDS package written: {output} ({len(document['projects'])} projects, valid)"
+        )
     else:
         click.echo(text_value)
 
@@ -322,7 +373,9 @@ def schema_group() -> None:
 
 
 @schema_group.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
 def schema_export(output: str | None) -> None:
     """Print the GraphQL schema (SDL); the repository keeps it in schema/schema.graphql."""
     from graphql import print_schema
@@ -338,12 +391,22 @@ def schema_export(output: str | None) -> None:
 
 
 @main.command("serve")
-@click.option("--host", "hosts", multiple=True, default=["127.0.0.1", "::1"], show_default=True,
-              help="Address to listen on; repeat for several (IPv4 and IPv6).")
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    default=["127.0.0.1", "::1"],
+    show_default=True,
+    help="Address to listen on; repeat for several (IPv4 and IPv6).",
+)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--log-level", default="info", show_default=True)
-@click.option("--access-log/--no-access-log", default=True, show_default=True,
-              help="Log every request (a reverse proxy often does this already).")
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Log every request (a reverse proxy often does this already).",
+)
 def serve_command(hosts: tuple[str, ...], port: int, log_level: str, access_log: bool) -> None:
     """Serve the API (GraphQL, OGC API, tiles, map, report, feeds) with uvicorn."""
     from registry.serve import serve

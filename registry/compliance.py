@@ -22,7 +22,7 @@ from registry.rules import CST, today
 
 @dataclass(frozen=True)
 class Timeliness:
-    status: str                  # on_time | late | pending | overdue | no_deadline
+    status: str  # on_time | late | pending | overdue | no_deadline
     deadline: dt.date | None
     working_days_late: int = 0
 
@@ -36,8 +36,13 @@ def working_days_after(start: dt.date, end: dt.date) -> int:
     return count
 
 
-def timeliness(item_key: str, formed_on: dt.date, published_at: dt.datetime | None,
-               on: dt.date | None = None, catalog: Catalog | None = None) -> Timeliness:
+def timeliness(
+    item_key: str,
+    formed_on: dt.date,
+    published_at: dt.datetime | None,
+    on: dt.date | None = None,
+    catalog: Catalog | None = None,
+) -> Timeliness:
     item = (catalog or get_catalog()).item(item_key)
     last_day = deadline(item.time_limit, formed_on)
     if last_day is None:
@@ -72,26 +77,44 @@ class Score:
         return round(self.on_time / counted, 4) if counted else None
 
 
-def scoreboard(session: Session, start: dt.date | None = None, end: dt.date | None = None,
-               on: dt.date | None = None) -> list[Score]:
+def scoreboard(
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    on: dt.date | None = None,
+) -> list[Score]:
     """Per department and category: published, on time, late, and overdue drafts.
 
     Each item counts once, by its current revision, and is judged by when it was *first*
     published against the date its information was first formed (a later correction does
     not make an item late, nor a late one on time). Items count by that date, within
     [start, end]."""
-    rows = session.execute(text(
-        "SELECT d.code, d.name, x.category, x.item_key, first.formed_on, "
-        "(SELECT min(r.published_at) FROM disclosures r WHERE r.lineage_id = x.lineage_id) AS published_at, "
-        "x.status, x.id, p.code AS project "
-        "FROM disclosures x JOIN disclosures first ON first.lineage_id = x.lineage_id AND first.revision = 1 "
-        "JOIN departments d ON d.id = x.publisher_id JOIN projects p ON p.id = x.project_id "
-        "WHERE x.status IN ('published', 'draft') "
-        "AND (CAST(:start AS date) IS NULL OR first.formed_on >= :start) "
-        "AND (CAST(:end AS date) IS NULL OR first.formed_on <= :end)"), {"start": start, "end": end})
+    rows = session.execute(
+        text(
+            "SELECT d.code, d.name, x.category, x.item_key, first.formed_on, "
+            "(SELECT min(r.published_at) FROM disclosures r WHERE r.lineage_id = x.lineage_id) AS published_at, "
+            "x.status, x.id, p.code AS project "
+            "FROM disclosures x JOIN disclosures first ON first.lineage_id = x.lineage_id AND first.revision = 1 "
+            "JOIN departments d ON d.id = x.publisher_id JOIN projects p ON p.id = x.project_id "
+            "WHERE x.status IN ('published', 'draft') "
+            "AND (CAST(:start AS date) IS NULL OR first.formed_on >= :start) "
+            "AND (CAST(:end AS date) IS NULL OR first.formed_on <= :end)"
+        ),
+        {"start": start, "end": end},
+    )
     catalog = get_catalog()
     scores: dict[tuple[str, str], Score] = {}
-    for code, name, category, item_key, formed_on, published_at, status, disclosure_id, project in rows:
+    for (
+        code,
+        name,
+        category,
+        item_key,
+        formed_on,
+        published_at,
+        status,
+        disclosure_id,
+        project,
+    ) in rows:
         score = scores.setdefault((code, category), Score(code, name, category))
         result = timeliness(item_key, formed_on, published_at, on, catalog)
         if status == "published":
@@ -100,9 +123,15 @@ def scoreboard(session: Session, start: dt.date | None = None, end: dt.date | No
             setattr(score, result.status, getattr(score, result.status) + 1)
         score.working_days_late += result.working_days_late if result.status == "late" else 0
         if result.status == "overdue":
-            score.overdue_items.append({"id": disclosure_id, "project": project, "item": item_key,
-                                        "deadline": result.deadline.isoformat(),
-                                        "working_days_overdue": result.working_days_late})
+            score.overdue_items.append(
+                {
+                    "id": disclosure_id,
+                    "project": project,
+                    "item": item_key,
+                    "deadline": result.deadline.isoformat(),
+                    "working_days_overdue": result.working_days_late,
+                }
+            )
     order = {c.value: i for i, c in enumerate(Category)}
     return sorted(scores.values(), key=lambda s: (s.department, order[s.category]))
 
@@ -121,8 +150,9 @@ class Completeness:
         return tuple(seen)
 
 
-def completeness(status: str, project_type: str, published_items: set[str],
-                 catalog: Catalog | None = None) -> Completeness:
+def completeness(
+    status: str, project_type: str, published_items: set[str], catalog: Catalog | None = None
+) -> Completeness:
     """Which items a project at this stage should have published, and which are missing."""
     catalog = catalog or get_catalog()
     expected = list(catalog.expected_by_status.get(status, ()))
@@ -135,15 +165,28 @@ def completeness(status: str, project_type: str, published_items: set[str],
 def score_rows(scores: list[Score]) -> list[dict]:
     """Flat rows for CSV, XLSX and HTML."""
     names = {c.value: c.name_zh for c in Category}
-    return [{"department": s.department, "department_name": s.department_name,
-             "category": s.category, "category_name": names[s.category], "published": s.published,
-             "on_time": s.on_time, "late": s.late, "no_deadline": s.no_deadline, "overdue": s.overdue,
-             "on_time_rate": s.on_time_rate, "working_days_late": s.working_days_late}
-            for s in scores]
+    return [
+        {
+            "department": s.department,
+            "department_name": s.department_name,
+            "category": s.category,
+            "category_name": names[s.category],
+            "published": s.published,
+            "on_time": s.on_time,
+            "late": s.late,
+            "no_deadline": s.no_deadline,
+            "overdue": s.overdue,
+            "on_time_rate": s.on_time_rate,
+            "working_days_late": s.working_days_late,
+        }
+        for s in scores
+    ]
 
 
 def by_department(scores: list[Score]) -> list[dict]:
-    totals: dict[str, dict] = defaultdict(lambda: {"on_time": 0, "late": 0, "overdue": 0, "published": 0})
+    totals: dict[str, dict] = defaultdict(
+        lambda: {"on_time": 0, "late": 0, "overdue": 0, "published": 0}
+    )
     names = {}
     for s in scores:
         names[s.department] = s.department_name
@@ -152,6 +195,12 @@ def by_department(scores: list[Score]) -> list[dict]:
     result = []
     for code, t in sorted(totals.items()):
         counted = t["on_time"] + t["late"]
-        result.append({"department": code, "department_name": names[code], **t,
-                       "on_time_rate": round(t["on_time"] / counted, 4) if counted else None})
+        result.append(
+            {
+                "department": code,
+                "department_name": names[code],
+                **t,
+                "on_time_rate": round(t["on_time"] / counted, 4) if counted else None,
+            }
+        )
     return result

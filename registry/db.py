@@ -19,11 +19,15 @@ def sync_engine(url: str | None = None) -> Engine:
     return create_engine(url or get_settings().database.database_url, pool_pre_ping=True)
 
 
-def async_engine(url: str | None = None, statement_timeout_ms: int | None = None,
-                 pool_size: int | None = None) -> AsyncEngine:
+def async_engine(
+    url: str | None = None, statement_timeout_ms: int | None = None, pool_size: int | None = None
+) -> AsyncEngine:
     settings = get_settings()
-    timeout = settings.registry.statement_timeout_ms if statement_timeout_ms is None \
+    timeout = (
+        settings.registry.statement_timeout_ms
+        if statement_timeout_ms is None
         else statement_timeout_ms
+    )
     return create_async_engine(
         url or settings.database.database_url,
         pool_size=pool_size or settings.registry.pool_size,

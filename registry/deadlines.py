@@ -24,9 +24,11 @@ def is_working_day(day: dt.date) -> bool:
         return chinese_calendar.is_workday(day)
     except NotImplementedError as exc:
         raise CalendarNotCovered.one(
-            "deadline", "calendar_not_covered",
+            "deadline",
+            "calendar_not_covered",
             f"the official working-day calendar has no data for {day.year} yet "
-            f"(chinese_calendar covers up to the last published State Council notice)") from exc
+            f"(chinese_calendar covers up to the last published State Council notice)",
+        ) from exc
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:

@@ -35,8 +35,9 @@ class RowsRefused(RegistryError):
 
     def __init__(self, by_row: dict[int, RegistryError]) -> None:
         self.by_row = by_row
-        problems = [p.at(f"[{index}]") for index, error in sorted(by_row.items())
-                    for p in error.problems]
+        problems = [
+            p.at(f"[{index}]") for index, error in sorted(by_row.items()) for p in error.problems
+        ]
         super().__init__(problems)
 
 
@@ -45,13 +46,13 @@ class Planned:
     """A row that passed every rule: what to write, or that nothing changes."""
 
     index: int
-    action: str                  # added | revised | unchanged
-    project: Any                 # (id, code, name, approved_on)
+    action: str  # added | revised | unchanged
+    project: Any  # (id, code, name, approved_on)
     item: Item
     publisher: Department
     content: _Content | None
     ref: str
-    previous: dict | None        # the current revision's id, revision, lineage_id
+    previous: dict | None  # the current revision's id, revision, lineage_id
     published_at: dt.datetime | None
     is_synthetic: bool
     disclosure_id: int | None = None
@@ -59,17 +60,22 @@ class Planned:
 
 def _projects(session: Session, codes: set[str]) -> dict:
     """code -> (id, code, name, approved_on): light rows, one array-bound query."""
-    rows = session.execute(text("SELECT id, code, name, approved_on FROM projects "
-                                "WHERE code = ANY(:codes)"), {"codes": list(codes)})
+    rows = session.execute(
+        text("SELECT id, code, name, approved_on FROM projects WHERE code = ANY(:codes)"),
+        {"codes": list(codes)},
+    )
     return {row.code: row for row in rows}
 
 
 def _responsibility_index(session: Session, project_ids: set[int], categories: set[str]) -> dict:
     index: dict[tuple[int, str], list[tuple[int, list | None]]] = defaultdict(list)
-    rows = session.execute(text(
-        "SELECT project_id, category, department_id, item_keys FROM responsibilities "
-        "WHERE project_id = ANY(:ids) AND category = ANY(:categories)"),
-        {"ids": list(project_ids), "categories": list(categories)})
+    rows = session.execute(
+        text(
+            "SELECT project_id, category, department_id, item_keys FROM responsibilities "
+            "WHERE project_id = ANY(:ids) AND category = ANY(:categories)"
+        ),
+        {"ids": list(project_ids), "categories": list(categories)},
+    )
     for project_id, category, department_id, item_keys in rows:
         index[(project_id, category)].append((department_id, item_keys))
     return index
@@ -79,20 +85,25 @@ def _current_revisions(session: Session, keys: list[tuple[int, str, str]]) -> di
     if not keys:
         return {}
     project_ids, items, refs = (list(column) for column in zip(*keys, strict=True))
-    rows = session.execute(text(
-        "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, d.lineage_id "
-        "FROM disclosures d JOIN unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
-        "AS k(project_id, item_key, ref) ON d.project_id = k.project_id AND d.item_key = k.item_key "
-        "AND d.ref = k.ref WHERE d.status IN ('draft', 'published') FOR UPDATE OF d"),
-        {"p": project_ids, "i": items, "r": refs})
+    rows = session.execute(
+        text(
+            "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, d.lineage_id "
+            "FROM disclosures d JOIN unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
+            "AS k(project_id, item_key, ref) ON d.project_id = k.project_id AND d.item_key = k.item_key "
+            "AND d.ref = k.ref WHERE d.status IN ('draft', 'published') FOR UPDATE OF d"
+        ),
+        {"p": project_ids, "i": items, "r": refs},
+    )
     return {(r.project_id, r.item_key, r.ref): r._asdict() for r in rows}
 
 
 def _holders_message(holders, publisher, item, project) -> str:
     names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
-    return (f"{publisher.code} ({publisher.name}) is not the responsible body for "
-            f"{item.category.name_zh}/{item.name_zh} of project {project.code}; "
-            f"responsible: {names} (谁公开，谁负责)")
+    return (
+        f"{publisher.code} ({publisher.name}) is not the responsible body for "
+        f"{item.category.name_zh}/{item.name_zh} of project {project.code}; "
+        f"responsible: {names} (谁公开，谁负责)"
+    )
 
 
 def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[Planned]:
@@ -103,29 +114,49 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
     errors: dict[int, RegistryError] = {}
     projects = _projects(session, {d.project_code for d in inputs})
     wanted = {d.publisher or actor.department for d in inputs} - {None}
-    departments = {d.code: d for d in session.scalars(select(Department).where(Department.code.in_(wanted)))}
+    departments = {
+        d.code: d for d in session.scalars(select(Department).where(Department.code.in_(wanted)))
+    }
     departments_by_id = {d.id: d for d in departments.values()}
     categories = {item.category.value for d in inputs if (item := catalog.item(d.item))}
     responsible = _responsibility_index(session, {p.id for p in projects.values()}, categories)
-    holder_ids = {dep for entries in responsible.values() for dep, _ in entries} - set(departments_by_id)
+    holder_ids = {dep for entries in responsible.values() for dep, _ in entries} - set(
+        departments_by_id
+    )
     if holder_ids:
-        departments_by_id.update({d.id: d for d in session.scalars(
-            select(Department).where(Department.id.in_(holder_ids)))})
+        departments_by_id.update(
+            {
+                d.id: d
+                for d in session.scalars(select(Department).where(Department.id.in_(holder_ids)))
+            }
+        )
 
     checked: list[Planned] = []
     seen: dict[tuple[int, str, str], int] = {}
     for index, data in enumerate(inputs):
         try:
-            planned = _check_row(actor, index, data, catalog, projects, departments,
-                                 departments_by_id, responsible, _content)
+            planned = _check_row(
+                actor,
+                index,
+                data,
+                catalog,
+                projects,
+                departments,
+                departments_by_id,
+                responsible,
+                _content,
+            )
         except RegistryError as exc:
             errors[index] = exc
             continue
         key = (planned.project.id, planned.item.key, planned.ref)
         if key in seen:
             errors[index] = InvalidInput.one(
-                "ref", "duplicate_row", f"repeats row {seen[key]} (same project, item and "
-                f"reference {planned.ref!r}); give each a distinct reference")
+                "ref",
+                "duplicate_row",
+                f"repeats row {seen[key]} (same project, item and "
+                f"reference {planned.ref!r}); give each a distinct reference",
+            )
             continue
         seen[key] = index
         checked.append(planned)
@@ -144,38 +175,63 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
     return checked
 
 
-def _check_row(actor, index, data, catalog, projects, departments, departments_by_id,
-               responsible, content_of) -> Planned:
+def _check_row(
+    actor, index, data, catalog, projects, departments, departments_by_id, responsible, content_of
+) -> Planned:
     item = catalog.item(data.item)
     if item is None:
-        raise InvalidInput.one("item", "unknown_item",
-                               f"{data.item!r} is not a catalog item (see `registry catalog show`)")
+        raise InvalidInput.one(
+            "item",
+            "unknown_item",
+            f"{data.item!r} is not a catalog item (see `registry catalog show`)",
+        )
     project = projects.get(data.project_code)
     if project is None and (problem := project_code_problem(data.project_code or "")):
-        raise InvalidInput.one("project_code", "invalid_project_code", f'"{data.project_code}" {problem}')
+        raise InvalidInput.one(
+            "project_code", "invalid_project_code", f'"{data.project_code}" {problem}'
+        )
     if project is None:
-        raise NotFound.one("project_code", "unknown_project",
-                           f"no project has the code {data.project_code!r}")
+        raise NotFound.one(
+            "project_code", "unknown_project", f"no project has the code {data.project_code!r}"
+        )
     if actor.department and data.publisher and data.publisher != actor.department:
-        raise Forbidden.one("publisher", "publish_as_other",
-                            f"department {actor.department} cannot publish as {data.publisher}")
+        raise Forbidden.one(
+            "publisher",
+            "publish_as_other",
+            f"department {actor.department} cannot publish as {data.publisher}",
+        )
     code = data.publisher or actor.department
     if code is None:
         raise InvalidInput.one("publisher", "required", "name the publishing department")
     publisher = departments.get(code)
     if publisher is None:
-        raise NotFound.one("publisher", "unknown_department", f"no department has the code {code!r}")
+        raise NotFound.one(
+            "publisher", "unknown_department", f"no department has the code {code!r}"
+        )
     entries = responsible.get((project.id, item.category.value), [])
     holders = [departments_by_id[dep] for dep, keys in entries if keys is None or item.key in keys]
     if publisher not in holders:
-        raise NotResponsible.one("publisher", "not_responsible",
-                                 _holders_message(holders, publisher, item, project))
+        raise NotResponsible.one(
+            "publisher", "not_responsible", _holders_message(holders, publisher, item, project)
+        )
     if data.published_at is not None and not actor.is_privileged:
-        raise Forbidden.one("published_at", "admin_only",
-                            "only an administrator may record an earlier publication time")
-    return Planned(index=index, action="", project=project, item=item, publisher=publisher,
-                   content=content_of(project, item, data), ref=data.ref or "", previous=None,
-                   published_at=data.published_at, is_synthetic=data.is_synthetic)
+        raise Forbidden.one(
+            "published_at",
+            "admin_only",
+            "only an administrator may record an earlier publication time",
+        )
+    return Planned(
+        index=index,
+        action="",
+        project=project,
+        item=item,
+        publisher=publisher,
+        content=content_of(project, item, data),
+        ref=data.ref or "",
+        previous=None,
+        published_at=data.published_at,
+        is_synthetic=data.is_synthetic,
+    )
 
 
 def write(session: Session, actor: Actor, planned: list[Planned], reason: str | None) -> None:
@@ -186,33 +242,59 @@ def write(session: Session, actor: Actor, planned: list[Planned], reason: str | 
     session.flush()
     superseded = [p.previous["id"] for p in changes if p.previous]
     if superseded:
-        session.execute(text("UPDATE disclosures SET status = 'superseded' WHERE id = ANY(:ids)"),
-                        {"ids": superseded})
+        session.execute(
+            text("UPDATE disclosures SET status = 'superseded' WHERE id = ANY(:ids)"),
+            {"ids": superseded},
+        )
     raw = session.connection().connection.driver_connection
-    ids = [row[0] for row in raw.execute(
-        "SELECT nextval(pg_get_serial_sequence('disclosures', 'id')) FROM generate_series(1, %s)",
-        (len(changes),)).fetchall()]
+    ids = [
+        row[0]
+        for row in raw.execute(
+            "SELECT nextval(pg_get_serial_sequence('disclosures', 'id')) FROM generate_series(1, %s)",
+            (len(changes),),
+        ).fetchall()
+    ]
     now = dt.datetime.now(dt.UTC)
-    columns = ("id, lineage_id, revision, replaces_id, project_id, category, item_key, ref, "
-               "publisher_id, title, elements, documents, geom, formed_on, published_at, status, "
-               "audience, mode, correction_reason, content_hash, is_synthetic")
+    columns = (
+        "id, lineage_id, revision, replaces_id, project_id, category, item_key, ref, "
+        "publisher_id, title, elements, documents, geom, formed_on, published_at, status, "
+        "audience, mode, correction_reason, content_hash, is_synthetic"
+    )
     cursor = raw.cursor()
     # A writer thread streams the data while Python formats the next rows, so PostgreSQL
     # parses and indexes in parallel with us.
-    with cursor.copy(f"COPY disclosures ({columns}) FROM STDIN", writer=QueuedLibpqWriter(cursor)) as copy:
+    with cursor.copy(
+        f"COPY disclosures ({columns}) FROM STDIN", writer=QueuedLibpqWriter(cursor)
+    ) as copy:
         for new_id, p in zip(ids, changes, strict=True):
             p.disclosure_id = new_id
             c, previous = p.content, p.previous
             published = None if c.draft else (p.published_at or now)
-            copy.write_row((
-                new_id, previous["lineage_id"] if previous else new_id,
-                previous["revision"] + 1 if previous else 1, previous["id"] if previous else None,
-                p.project.id, p.item.category.value, p.item.key, p.ref, p.publisher.id, c.title,
-                orjson.dumps(c.elements).decode(), orjson.dumps(c.documents).decode(),
-                f"SRID=4326;{c.geometry.wkt}" if c.geometry is not None else None,
-                c.formed_on, published, "draft" if c.draft else "published", p.item.audience,
-                p.item.mode, (reason or f"updated through {actor.path}") if previous else None,
-                c.digest(), p.is_synthetic))
+            copy.write_row(
+                (
+                    new_id,
+                    previous["lineage_id"] if previous else new_id,
+                    previous["revision"] + 1 if previous else 1,
+                    previous["id"] if previous else None,
+                    p.project.id,
+                    p.item.category.value,
+                    p.item.key,
+                    p.ref,
+                    p.publisher.id,
+                    c.title,
+                    orjson.dumps(c.elements).decode(),
+                    orjson.dumps(c.documents).decode(),
+                    f"SRID=4326;{c.geometry.wkt}" if c.geometry is not None else None,
+                    c.formed_on,
+                    published,
+                    "draft" if c.draft else "published",
+                    p.item.audience,
+                    p.item.mode,
+                    (reason or f"updated through {actor.path}") if previous else None,
+                    c.digest(),
+                    p.is_synthetic,
+                )
+            )
 
 
 def audit_rows(session: Session, actor: Actor, planned: list[Planned], target: str) -> None:
@@ -223,18 +305,42 @@ def audit_rows(session: Session, actor: Actor, planned: list[Planned], target: s
         return
     if len(planned) == 1:
         p = changes[0]
-        entries = [(f"project:{p.project.code}/{p.item.key}/{p.ref or '-'}",
-                    {"action": p.action, "id": p.disclosure_id,
-                     "before": {"id": p.previous["id"]} if p.previous else None})]
+        entries = [
+            (
+                f"project:{p.project.code}/{p.item.key}/{p.ref or '-'}",
+                {
+                    "action": p.action,
+                    "id": p.disclosure_id,
+                    "before": {"id": p.previous["id"]} if p.previous else None,
+                },
+            )
+        ]
     else:
         counts: dict[str, int] = defaultdict(int)
         for p in planned:
             counts[p.action] += 1
-        entries = [(target, {"counts": counts, "added": [p.disclosure_id for p in changes if not p.previous],
-                             "revised": [[p.previous["id"], p.disclosure_id] for p in changes if p.previous]})]
+        entries = [
+            (
+                target,
+                {
+                    "counts": counts,
+                    "added": [p.disclosure_id for p in changes if not p.previous],
+                    "revised": [[p.previous["id"], p.disclosure_id] for p in changes if p.previous],
+                },
+            )
+        ]
     raw = session.connection().connection.driver_connection
-    with raw.cursor().copy("COPY audit_log (actor, path, action, target, outcome, detail) "
-                           "FROM STDIN") as copy:
+    with raw.cursor().copy(
+        "COPY audit_log (actor, path, action, target, outcome, detail) FROM STDIN"
+    ) as copy:
         for entry_target, detail in entries:
-            copy.write_row((actor.name, actor.path, "publish_disclosure", entry_target, "ok",
-                            orjson.dumps(detail).decode()))
+            copy.write_row(
+                (
+                    actor.name,
+                    actor.path,
+                    "publish_disclosure",
+                    entry_target,
+                    "ok",
+                    orjson.dumps(detail).decode(),
+                )
+            )

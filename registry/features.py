@@ -25,8 +25,10 @@ from registry.queries import DEP, D, P, R, S
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OUTPUT_CRS = {CRS84: "wgs84", "gcj02": "gcj02", "bd09": "bd09"}
-CONFORMANCE = ["http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-               "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"]
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
 MAX_LIMIT, DEFAULT_LIMIT = 1000, 10
 COMMON_PARAMS = {"bbox", "limit", "offset", "crs", "f"}
 
@@ -40,20 +42,29 @@ class Collection:
 
 
 COLLECTIONS = {
-    "projects": Collection("projects", "重大建设项目 Major construction projects",
-                           "One feature per project: its sites, status, region, which of the eight "
-                           "categories are disclosed and who is responsible for each.",
-                           frozenset({"status", "region", "category"})),
-    "land-parcels": Collection("land-parcels", "征收土地 Land acquisition parcels",
-                               "Geometries published with public land-acquisition disclosures.",
-                               frozenset({"region", "item"})),
+    "projects": Collection(
+        "projects",
+        "重大建设项目 Major construction projects",
+        "One feature per project: its sites, status, region, which of the eight "
+        "categories are disclosed and who is responsible for each.",
+        frozenset({"status", "region", "category"}),
+    ),
+    "land-parcels": Collection(
+        "land-parcels",
+        "征收土地 Land acquisition parcels",
+        "Geometries published with public land-acquisition disclosures.",
+        frozenset({"region", "item"}),
+    ),
 }
 
 
 def collection(collection_id: str) -> Collection:
     if collection_id not in COLLECTIONS:
-        raise NotFound.one("collectionId", "unknown_collection",
-                           f"{collection_id!r} is not a collection ({', '.join(COLLECTIONS)})")
+        raise NotFound.one(
+            "collectionId",
+            "unknown_collection",
+            f"{collection_id!r} is not a collection ({', '.join(COLLECTIONS)})",
+        )
     return COLLECTIONS[collection_id]
 
 
@@ -71,9 +82,16 @@ class ItemsQuery:
 
 def parse_items_query(coll: Collection, params: dict[str, str]) -> ItemsQuery:
     """Query parameters to an ItemsQuery; unknown parameters are refused (OGC /req/core/query-param-unknown)."""
-    problems = [Problem(name, "unknown_parameter", f"is not a parameter of {coll.id} items "
-                        f"({', '.join(sorted(COMMON_PARAMS | coll.filters))})")
-                for name in params if name not in COMMON_PARAMS | coll.filters]
+    problems = [
+        Problem(
+            name,
+            "unknown_parameter",
+            f"is not a parameter of {coll.id} items "
+            f"({', '.join(sorted(COMMON_PARAMS | coll.filters))})",
+        )
+        for name in params
+        if name not in COMMON_PARAMS | coll.filters
+    ]
     query = ItemsQuery()
     try:
         if "bbox" in params:
@@ -105,9 +123,15 @@ def _geometry_json(project_id_column):
     site = S.alias("f_site")
     collected = func.ST_Collect(aggregate_order_by(site.c.geom, site.c.id))
     single = func.ST_GeometryN(collected, 1)
-    return (select(func.ST_AsGeoJSON(case((func.count() == 1, single), else_=collected),
-                                     queries.GEOJSON_DIGITS).op("::")(literal_column("json")))
-            .where(site.c.project_id == project_id_column).scalar_subquery())
+    return (
+        select(
+            func.ST_AsGeoJSON(
+                case((func.count() == 1, single), else_=collected), queries.GEOJSON_DIGITS
+            ).op("::")(literal_column("json"))
+        )
+        .where(site.c.project_id == project_id_column)
+        .scalar_subquery()
+    )
 
 
 @cache
@@ -115,39 +139,90 @@ def _project_feature():
     """The feature expression, built once: only the filters change between requests, so
     SQLAlchemy's compiled-statement cache serves the rest."""
     x, resp, dep = D.alias("fx"), R.alias("fr"), DEP.alias("fd")
-    categories = (select(func.coalesce(func.json_agg(aggregate_order_by(
-        x.c.category.distinct(), x.c.category)), literal_column("'[]'::json")))
-        .where(x.c.project_id == P.c.id, queries.public_disclosure(x)).scalar_subquery())
-    count = (select(func.count()).where(x.c.project_id == P.c.id, queries.public_disclosure(x))
-             .scalar_subquery())
-    inner = (select(resp.c.category, func.json_agg(aggregate_order_by(dep.c.name, dep.c.name)).label("names"))
-             .select_from(resp.join(dep, dep.c.id == resp.c.department_id))
-             .where(resp.c.project_id == P.c.id).group_by(resp.c.category)
-             .correlate(P).subquery("fresp"))
+    categories = (
+        select(
+            func.coalesce(
+                func.json_agg(aggregate_order_by(x.c.category.distinct(), x.c.category)),
+                literal_column("'[]'::json"),
+            )
+        )
+        .where(x.c.project_id == P.c.id, queries.public_disclosure(x))
+        .scalar_subquery()
+    )
+    count = (
+        select(func.count())
+        .where(x.c.project_id == P.c.id, queries.public_disclosure(x))
+        .scalar_subquery()
+    )
+    inner = (
+        select(
+            resp.c.category,
+            func.json_agg(aggregate_order_by(dep.c.name, dep.c.name)).label("names"),
+        )
+        .select_from(resp.join(dep, dep.c.id == resp.c.department_id))
+        .where(resp.c.project_id == P.c.id)
+        .group_by(resp.c.category)
+        .correlate(P)
+        .subquery("fresp")
+    )
     responsible = select(func.json_object_agg(inner.c.category, inner.c.names)).scalar_subquery()
     return func.json_build_object(
-        literal_column("'type'"), literal_column("'Feature'"), literal_column("'id'"), P.c.code,
-        literal_column("'geometry'"), _geometry_json(P.c.id),
-        literal_column("'properties'"), func.json_build_object(
-            literal_column("'code'"), P.c.code, literal_column("'name'"), P.c.name,
-            literal_column("'status'"), P.c.status, literal_column("'region_code'"), P.c.region_code,
-            literal_column("'project_type'"), P.c.project_type, literal_column("'industry'"), P.c.industry,
-            literal_column("'categories'"), categories, literal_column("'disclosures'"), count,
-            literal_column("'responsible'"), responsible, literal_column("'is_synthetic'"), P.c.is_synthetic))
+        literal_column("'type'"),
+        literal_column("'Feature'"),
+        literal_column("'id'"),
+        P.c.code,
+        literal_column("'geometry'"),
+        _geometry_json(P.c.id),
+        literal_column("'properties'"),
+        func.json_build_object(
+            literal_column("'code'"),
+            P.c.code,
+            literal_column("'name'"),
+            P.c.name,
+            literal_column("'status'"),
+            P.c.status,
+            literal_column("'region_code'"),
+            P.c.region_code,
+            literal_column("'project_type'"),
+            P.c.project_type,
+            literal_column("'industry'"),
+            P.c.industry,
+            literal_column("'categories'"),
+            categories,
+            literal_column("'disclosures'"),
+            count,
+            literal_column("'responsible'"),
+            responsible,
+            literal_column("'is_synthetic'"),
+            P.c.is_synthetic,
+        ),
+    )
 
 
 def _project_features(q: ItemsQuery):
-    project_query = queries.validate_project_query(queries.ProjectQuery(
-        region_code=q.region, statuses=q.status or [], has_categories=q.category or [], bbox=q.bbox))
+    project_query = queries.validate_project_query(
+        queries.ProjectQuery(
+            region_code=q.region,
+            statuses=q.status or [],
+            has_categories=q.category or [],
+            bbox=q.bbox,
+        )
+    )
     conditions = queries.project_conditions(project_query)
-    page = select(_project_feature().label("feature"), P.c.code).where(*conditions).order_by(P.c.code)
+    page = (
+        select(_project_feature().label("feature"), P.c.code).where(*conditions).order_by(P.c.code)
+    )
     total = select(func.count()).select_from(P).where(*conditions)
     return page, total, P.c.code
 
 
 def _parcel_features(q: ItemsQuery):
     x, p = D.alias("px"), P.alias("pp")
-    conditions = [queries.public_disclosure(x), x.c.category == "land_acquisition", x.c.geom.is_not(None)]
+    conditions = [
+        queries.public_disclosure(x),
+        x.c.category == "land_acquisition",
+        x.c.geom.is_not(None),
+    ]
     if q.region:
         conditions.append(p.c.region_code.like(region_prefix(q.region) + "%"))
     if q.item:
@@ -155,15 +230,37 @@ def _parcel_features(q: ItemsQuery):
     if q.bbox:
         conditions.append(func.ST_Intersects(x.c.geom, func.ST_MakeEnvelope(*q.bbox, 4326)))
     feature = func.json_build_object(
-        literal_column("'type'"), literal("Feature"), literal_column("'id'"), cast(x.c.id, Text),
-        literal_column("'geometry'"), func.ST_AsGeoJSON(x.c.geom, queries.GEOJSON_DIGITS).op("::")(literal_column("json")),
-        literal_column("'properties'"), func.json_build_object(
-            literal_column("'project_code'"), p.c.code, literal_column("'project_name'"), p.c.name,
-            literal_column("'item'"), x.c.item_key, literal_column("'title'"), x.c.title,
-            literal_column("'formed_on'"), x.c.formed_on, literal_column("'published_at'"), x.c.published_at,
-            literal_column("'is_synthetic'"), x.c.is_synthetic))
+        literal_column("'type'"),
+        literal("Feature"),
+        literal_column("'id'"),
+        cast(x.c.id, Text),
+        literal_column("'geometry'"),
+        func.ST_AsGeoJSON(x.c.geom, queries.GEOJSON_DIGITS).op("::")(literal_column("json")),
+        literal_column("'properties'"),
+        func.json_build_object(
+            literal_column("'project_code'"),
+            p.c.code,
+            literal_column("'project_name'"),
+            p.c.name,
+            literal_column("'item'"),
+            x.c.item_key,
+            literal_column("'title'"),
+            x.c.title,
+            literal_column("'formed_on'"),
+            x.c.formed_on,
+            literal_column("'published_at'"),
+            x.c.published_at,
+            literal_column("'is_synthetic'"),
+            x.c.is_synthetic,
+        ),
+    )
     joined = x.join(p, p.c.id == x.c.project_id)
-    page = select(feature.label("feature"), x.c.id).select_from(joined).where(*conditions).order_by(x.c.id)
+    page = (
+        select(feature.label("feature"), x.c.id)
+        .select_from(joined)
+        .where(*conditions)
+        .order_by(x.c.id)
+    )
     total = select(func.count()).select_from(joined).where(*conditions)
     return page, total, x.c.id
 
@@ -171,8 +268,14 @@ def _parcel_features(q: ItemsQuery):
 BUILDERS = {"projects": _project_features, "land-parcels": _parcel_features}
 
 
-async def items(conn: AsyncConnection, collection_id: str, q: ItemsQuery, base: str,
-                params: dict[str, str], one: str | None = None) -> str:
+async def items(
+    conn: AsyncConnection,
+    collection_id: str,
+    q: ItemsQuery,
+    base: str,
+    params: dict[str, str],
+    one: str | None = None,
+) -> str:
     """A FeatureCollection (or one Feature when ``one`` is given) as GeoJSON text."""
     page, total, key = BUILDERS[collection_id](q)
     if one is not None:
@@ -181,14 +284,28 @@ async def items(conn: AsyncConnection, collection_id: str, q: ItemsQuery, base: 
             raise NotFound.one("featureId", "unknown_feature", f"{one!r} is not in {collection_id}")
         return _recrs(text_value, q.crs, single=True)
     limited = page.limit(q.limit).offset(q.offset).subquery()
-    features, matched = (await conn.execute(select(
-        cast(func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")), Text),
-        total.scalar_subquery()))).one()
+    features, matched = (
+        await conn.execute(
+            select(
+                cast(
+                    func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")),
+                    Text,
+                ),
+                total.scalar_subquery(),
+            )
+        )
+    ).one()
     returned = min(max(matched - q.offset, 0), q.limit)
     links = _links(base, collection_id, params, q, matched)
-    head = json.dumps({"numberMatched": matched, "numberReturned": returned,
-                       "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links},
-                      ensure_ascii=False)
+    head = json.dumps(
+        {
+            "numberMatched": matched,
+            "numberReturned": returned,
+            "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "links": links,
+        },
+        ensure_ascii=False,
+    )
     body = f'{{"type":"FeatureCollection","features":{_recrs(features, q.crs)},{head[1:]}'
     return body
 
@@ -213,41 +330,86 @@ def _recrs(geojson_text: str, crs: str, single: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _links(base: str, collection_id: str, params: dict[str, str], q: ItemsQuery, matched: int) -> list:
+def _links(
+    base: str, collection_id: str, params: dict[str, str], q: ItemsQuery, matched: int
+) -> list:
     from urllib.parse import urlencode
 
     def url(offset: int) -> str:
         query = {**params, "offset": str(offset), "limit": str(q.limit)}
         return f"{base}/ogc/collections/{collection_id}/items?{urlencode(query)}"
 
-    links = [{"href": url(q.offset), "rel": "self", "type": "application/geo+json", "title": "this page"},
-             {"href": f"{base}/ogc/collections/{collection_id}", "rel": "collection",
-              "type": "application/json", "title": "the collection"}]
+    links = [
+        {
+            "href": url(q.offset),
+            "rel": "self",
+            "type": "application/geo+json",
+            "title": "this page",
+        },
+        {
+            "href": f"{base}/ogc/collections/{collection_id}",
+            "rel": "collection",
+            "type": "application/json",
+            "title": "the collection",
+        },
+    ]
     if q.offset + q.limit < matched:
-        links.append({"href": url(q.offset + q.limit), "rel": "next", "type": "application/geo+json",
-                      "title": "next page"})
+        links.append(
+            {
+                "href": url(q.offset + q.limit),
+                "rel": "next",
+                "type": "application/geo+json",
+                "title": "next page",
+            }
+        )
     if q.offset > 0:
-        links.append({"href": url(max(q.offset - q.limit, 0)), "rel": "prev",
-                      "type": "application/geo+json", "title": "previous page"})
+        links.append(
+            {
+                "href": url(max(q.offset - q.limit, 0)),
+                "rel": "prev",
+                "type": "application/geo+json",
+                "title": "previous page",
+            }
+        )
     return links
 
 
 def landing(base: str) -> dict:
-    return {"title": "重大建设项目全链条信息公开 · Major construction project disclosures",
-            "description": "OGC API – Features for the registry's projects and land parcels.",
-            "links": [{"href": f"{base}/ogc", "rel": "self", "type": "application/json", "title": "this document"},
-                      {"href": f"{base}/ogc/conformance", "rel": "conformance", "type": "application/json",
-                       "title": "conformance classes"},
-                      {"href": f"{base}/ogc/collections", "rel": "data", "type": "application/json",
-                       "title": "collections"}]}
+    return {
+        "title": "重大建设项目全链条信息公开 · Major construction project disclosures",
+        "description": "OGC API – Features for the registry's projects and land parcels.",
+        "links": [
+            {
+                "href": f"{base}/ogc",
+                "rel": "self",
+                "type": "application/json",
+                "title": "this document",
+            },
+            {
+                "href": f"{base}/ogc/conformance",
+                "rel": "conformance",
+                "type": "application/json",
+                "title": "conformance classes",
+            },
+            {
+                "href": f"{base}/ogc/collections",
+                "rel": "data",
+                "type": "application/json",
+                "title": "collections",
+            },
+        ],
+    }
 
 
 async def extent(conn: AsyncConnection, collection_id: str) -> list[float] | None:
     if collection_id == "projects":
         box = await conn.scalar(select(func.ST_Extent(S.c.geom)))
     else:
-        box = await conn.scalar(select(func.ST_Extent(D.c.geom)).where(
-            D.c.category == "land_acquisition", queries.public_disclosure()))
+        box = await conn.scalar(
+            select(func.ST_Extent(D.c.geom)).where(
+                D.c.category == "land_acquisition", queries.public_disclosure()
+            )
+        )
     if box is None:
         return None
     numbers = [float(v) for v in str(box)[4:-1].replace(",", " ").split()]
@@ -256,8 +418,20 @@ async def extent(conn: AsyncConnection, collection_id: str) -> list[float] | Non
 
 def describe(coll: Collection, base: str, bbox: list[float] | None) -> dict:
     items_url = f"{base}/ogc/collections/{coll.id}/items"
-    return {"id": coll.id, "title": coll.title, "description": coll.description, "itemType": "feature",
-            "crs": [CRS84], "extent": {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}},
-            "links": [{"href": f"{base}/ogc/collections/{coll.id}", "rel": "self", "type": "application/json",
-                       "title": coll.title},
-                      {"href": items_url, "rel": "items", "type": "application/geo+json", "title": "items"}]}
+    return {
+        "id": coll.id,
+        "title": coll.title,
+        "description": coll.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}},
+        "links": [
+            {
+                "href": f"{base}/ogc/collections/{coll.id}",
+                "rel": "self",
+                "type": "application/json",
+                "title": coll.title,
+            },
+            {"href": items_url, "rel": "items", "type": "application/geo+json", "title": "items"},
+        ],
+    }

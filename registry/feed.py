@@ -17,23 +17,38 @@ ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 100
 
 
-def entries(session: Session, category: str | None = None, region: str | None = None,
-            department: str | None = None, limit: int = LIMIT) -> list[dict]:
+def entries(
+    session: Session,
+    category: str | None = None,
+    region: str | None = None,
+    department: str | None = None,
+    limit: int = LIMIT,
+) -> list[dict]:
     if category and category not in {c.value for c in Category}:
-        raise InvalidInput.one("category", "unknown_category",
-                               f"{category!r} is not one of {', '.join(c.value for c in Category)}")
-    rows = session.execute(text(
-        "SELECT x.id, x.title, x.item_key, x.category, x.revision, x.correction_reason, x.published_at, "
-        "x.formed_on, p.code AS project_code, p.name AS project_name, d.code AS department, "
-        "d.name AS department_name FROM disclosures x JOIN projects p ON p.id = x.project_id "
-        "JOIN departments d ON d.id = x.publisher_id WHERE x.status IN ('published', 'superseded') "
-        "AND x.audience = 'public' AND x.mode = 'proactive' AND x.published_at IS NOT NULL "
-        "AND (CAST(:category AS text) IS NULL OR x.category = :category) "
-        "AND (CAST(:region AS text) IS NULL OR p.region_code LIKE :region) "
-        "AND (CAST(:department AS text) IS NULL OR d.code = :department) "
-        "ORDER BY x.published_at DESC, x.id DESC LIMIT :limit"),
-        {"category": category, "region": region_prefix(region) + "%" if region else None,
-         "department": department, "limit": limit})
+        raise InvalidInput.one(
+            "category",
+            "unknown_category",
+            f"{category!r} is not one of {', '.join(c.value for c in Category)}",
+        )
+    rows = session.execute(
+        text(
+            "SELECT x.id, x.title, x.item_key, x.category, x.revision, x.correction_reason, x.published_at, "
+            "x.formed_on, p.code AS project_code, p.name AS project_name, d.code AS department, "
+            "d.name AS department_name FROM disclosures x JOIN projects p ON p.id = x.project_id "
+            "JOIN departments d ON d.id = x.publisher_id WHERE x.status IN ('published', 'superseded') "
+            "AND x.audience = 'public' AND x.mode = 'proactive' AND x.published_at IS NOT NULL "
+            "AND (CAST(:category AS text) IS NULL OR x.category = :category) "
+            "AND (CAST(:region AS text) IS NULL OR p.region_code LIKE :region) "
+            "AND (CAST(:department AS text) IS NULL OR d.code = :department) "
+            "ORDER BY x.published_at DESC, x.id DESC LIMIT :limit"
+        ),
+        {
+            "category": category,
+            "region": region_prefix(region) + "%" if region else None,
+            "department": department,
+            "limit": limit,
+        },
+    )
     return [dict(r._mapping) for r in rows]
 
 
@@ -64,8 +79,10 @@ def atom(items: list[dict], base: str, self_url: str) -> bytes:
         add(entry, "category", term=item["category"], label=Category(item["category"]).name_zh)
         query = f'{{ disclosure(id: "{item["id"]}") {{ title publishedAt }} }}'
         add(entry, "link", rel="alternate", href=f"{base}/graphql?query={_quote(query)}")
-        summary = (f"{item['project_name']}（{item['project_code']}）{catalog.item(item['item_key']).name_zh}；"
-                   f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}")
+        summary = (
+            f"{item['project_name']}（{item['project_code']}）{catalog.item(item['item_key']).name_zh}；"
+            f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}"
+        )
         if corrected:
             summary += f"；第{item['revision']}版，更正原因：{item['correction_reason']}"
         add(entry, "summary", summary)

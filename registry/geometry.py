@@ -39,16 +39,27 @@ def parse_geojson(value: Any, path: str = "geometry") -> BaseGeometry:
         if obj["type"] in ("Feature", "FeatureCollection"):
             raise ValueError(f"expected a geometry, not a {obj['type']}")
         return shape(obj)
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError,
-            shapely.errors.GEOSException) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        shapely.errors.GEOSException,
+    ) as exc:
         raise InvalidInput.one(path, "invalid_geojson", f"is not valid GeoJSON ({exc})") from exc
 
 
 def geometry_problems(geom: BaseGeometry, path: str = "geometry") -> list[Problem]:
     """Why a site or disclosure geometry cannot be stored (empty when it can)."""
     if geom.geom_type not in SITE_TYPES:
-        return [Problem(path, "geometry_type",
-                        f"{geom.geom_type} is not allowed (use one of {', '.join(SITE_TYPES)})")]
+        return [
+            Problem(
+                path,
+                "geometry_type",
+                f"{geom.geom_type} is not allowed (use one of {', '.join(SITE_TYPES)})",
+            )
+        ]
     if geom.is_empty:
         return [Problem(path, "geometry_empty", "is empty")]
     if not geom.is_valid:
@@ -62,11 +73,21 @@ def china_problems(geom: BaseGeometry, path: str) -> list[Problem]:
     if w <= min_x and max_x <= e and s <= min_y and max_y <= n:
         return []
     if w <= min_y and max_y <= e and s <= min_x and max_x <= n:
-        return [Problem(path, "axes_swapped",
-                        "latitude and longitude appear swapped (GeoJSON is longitude, latitude)")]
-    return [Problem(path, "outside_china",
-                    f"lies outside China (bounds {min_x:.4f},{min_y:.4f},{max_x:.4f},{max_y:.4f} "
-                    f"in WGS 84 longitude/latitude)")]
+        return [
+            Problem(
+                path,
+                "axes_swapped",
+                "latitude and longitude appear swapped (GeoJSON is longitude, latitude)",
+            )
+        ]
+    return [
+        Problem(
+            path,
+            "outside_china",
+            f"lies outside China (bounds {min_x:.4f},{min_y:.4f},{max_x:.4f},{max_y:.4f} "
+            f"in WGS 84 longitude/latitude)",
+        )
+    ]
 
 
 def validated(geom: BaseGeometry, path: str = "geometry") -> BaseGeometry:
@@ -77,9 +98,13 @@ def validated(geom: BaseGeometry, path: str = "geometry") -> BaseGeometry:
 
 # --- coordinate systems -------------------------------------------------------------
 
-def _pointwise(fn: Callable[[float, float], tuple[float, float]]) -> Callable[[np.ndarray], np.ndarray]:
+
+def _pointwise(
+    fn: Callable[[float, float], tuple[float, float]],
+) -> Callable[[np.ndarray], np.ndarray]:
     def apply(coords: np.ndarray) -> np.ndarray:
         return np.array([fn(x, y) for x, y in coords], dtype=float).reshape(coords.shape)
+
     return apply
 
 
@@ -95,8 +120,9 @@ def _to_offset(name: str) -> Callable[[np.ndarray], np.ndarray]:
 
 @cache
 def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(CRS.from_user_input(source), CRS.from_user_input(target),
-                                always_xy=True)
+    return Transformer.from_crs(
+        CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True
+    )
 
 
 def normalise_crs(crs: str | int) -> str:
@@ -108,8 +134,9 @@ def normalise_crs(crs: str | int) -> str:
     try:
         CRS.from_epsg(int(code))
     except (ValueError, CRSError) as exc:
-        raise InvalidInput.one("crs", "unknown_crs",
-                               f"{crs!r} is not an EPSG code, 'gcj02' or 'bd09'") from exc
+        raise InvalidInput.one(
+            "crs", "unknown_crs", f"{crs!r} is not an EPSG code, 'gcj02' or 'bd09'"
+        ) from exc
     return f"EPSG:{int(code)}"
 
 
@@ -134,6 +161,7 @@ def _vectorised(transformer: Transformer) -> Callable[[np.ndarray], np.ndarray]:
     def apply(coords: np.ndarray) -> np.ndarray:
         x, y = transformer.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
+
     return apply
 
 

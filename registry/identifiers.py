@@ -14,8 +14,19 @@ REGION_CODE = re.compile(r"^[1-8]\d{5}$", re.ASCII)
 # 11–15 north, 21–23 north-east, 31–37 east, 41–46 centre-south, 50–54 south-west,
 # 61–65 north-west, 71 Taiwan, 81–82 Hong Kong and Macao (GB/T 2260).
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82".split())
+    str(n)
+    for n in (
+        *range(11, 16),
+        *range(21, 24),
+        *range(31, 38),
+        *range(41, 47),
+        *range(50, 55),
+        *range(61, 66),
+        71,
+        81,
+        82,
+    )
+)
 
 
 def project_code_problem(code: str) -> str | None:
@@ -31,8 +42,10 @@ def project_code_problem(code: str) -> str | None:
     legacy = 1990 <= year <= 2020
     current = 1 <= mm <= 12 and (yy, mm) >= (20, 11)
     if not (legacy or current):
-        return (f"is not a valid project code (time segment {time_code} is neither a year "
-                f"1990–2020 nor a YYMM from 2011, i.e. November 2020, on)")
+        return (
+            f"is not a valid project code (time segment {time_code} is neither a year "
+            f"1990–2020 nor a YYMM from 2011, i.e. November 2020, on)"
+        )
     if problem := region_code_problem(region):
         return f"is not a valid project code (region segment {region} {problem})"
     return None
@@ -54,11 +67,14 @@ def uscc_problem(code: str) -> str | None:
 
 
 RESIDENT_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])", re.ASCII)
-MOBILE_NUMBER = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])", re.ASCII)
+MOBILE_NUMBER = re.compile(
+    r"(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])", re.ASCII
+)
 
 
-PERSONAL = re.compile(f"(?P<id>{RESIDENT_ID_CANDIDATE.pattern})|(?P<mobile>{MOBILE_NUMBER.pattern})",
-                      re.ASCII)
+PERSONAL = re.compile(
+    f"(?P<id>{RESIDENT_ID_CANDIDATE.pattern})|(?P<mobile>{MOBILE_NUMBER.pattern})", re.ASCII
+)
 
 
 def personal_identifiers(text: str, resident_ids: bool = True) -> Iterator[str]:
@@ -68,7 +84,12 @@ def personal_identifiers(text: str, resident_ids: bool = True) -> Iterator[str]:
     for match in PERSONAL.finditer(text):
         if match.group("mobile") and not found_mobile:
             found_mobile = True
-        elif match.group("id") and resident_ids and not found_id and ric.is_valid(match.group("id").upper()):
+        elif (
+            match.group("id")
+            and resident_ids
+            and not found_id
+            and ric.is_valid(match.group("id").upper())
+        ):
             found_id = True
     if found_id:
         yield "a resident ID number (居民身份证号码)"

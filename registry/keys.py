@@ -34,7 +34,7 @@ class Credentials:
     """Who a request is: an actor, or why its key was refused (``problem``)."""
 
     actor: Actor | None = None
-    problem: str | None = None       # missing | malformed | unknown | revoked
+    problem: str | None = None  # missing | malformed | unknown | revoked
     key_id: str | None = None
 
     @property
@@ -44,16 +44,25 @@ class Credentials:
         return f"{self.problem}-key" + (f":{self.key_id}" if self.key_id else "")
 
 
-def create_key(session: Session, department_code: str, admin: bool = False,
-               label: str | None = None) -> tuple[str, str]:
+def create_key(
+    session: Session, department_code: str, admin: bool = False, label: str | None = None
+) -> tuple[str, str]:
     """(key id, the full key). The key is not stored and cannot be shown again."""
     department = session.scalar(select(Department).where(Department.code == department_code))
     if department is None:
-        raise NotFound.one("department", "unknown_department",
-                           f"no department has the code {department_code!r}")
+        raise NotFound.one(
+            "department", "unknown_department", f"no department has the code {department_code!r}"
+        )
     key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
-    session.add(ApiKey(id=key_id, department_id=department.id, is_admin=admin,
-                       secret_hash=digest(secret), label=label))
+    session.add(
+        ApiKey(
+            id=key_id,
+            department_id=department.id,
+            is_admin=admin,
+            secret_hash=digest(secret),
+            label=label,
+        )
+    )
     return key_id, f"mpr_{key_id}_{secret}"
 
 
@@ -87,5 +96,7 @@ def check(row: tuple | None, key_id: str, secret: str, path: str) -> Credentials
     return Credentials(actor=Actor(path=path, department=row[2], is_admin=row[3]), key_id=key_id)
 
 
-KEY_LOOKUP = ("SELECT k.secret_hash, k.revoked_at, d.code, k.is_admin FROM api_keys k "
-              "JOIN departments d ON d.id = k.department_id WHERE k.id = :key_id")
+KEY_LOOKUP = (
+    "SELECT k.secret_hash, k.revoked_at, d.code, k.is_admin FROM api_keys k "
+    "JOIN departments d ON d.id = k.department_id WHERE k.id = :key_id"
+)

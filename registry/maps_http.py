@@ -26,8 +26,14 @@ def _base(request: Request) -> str:
 
 
 def _refusal(error: RegistryError) -> JSONResponse:
-    return JSONResponse({"code": error.code, "description": error.message,
-                         "problems": [p.__dict__ for p in error.problems]}, status_code=error.status)
+    return JSONResponse(
+        {
+            "code": error.code,
+            "description": error.message,
+            "problems": [p.__dict__ for p in error.problems],
+        },
+        status_code=error.status,
+    )
 
 
 def handles_refusals(handler):
@@ -36,6 +42,7 @@ def handles_refusals(handler):
             return await handler(request)
         except RegistryError as error:
             return _refusal(error)
+
     wrapped.__name__ = handler.__name__
     return wrapped
 
@@ -54,10 +61,23 @@ async def conformance(request: Request) -> Response:
 async def collections(request: Request) -> Response:
     base = _base(request)
     async with request.app.state.engine.connect() as conn:
-        described = [features.describe(c, base, await features.extent(conn, c.id))
-                     for c in features.COLLECTIONS.values()]
-    return JSONResponse({"collections": described, "links": [
-        {"href": f"{base}/ogc/collections", "rel": "self", "type": "application/json", "title": "collections"}]})
+        described = [
+            features.describe(c, base, await features.extent(conn, c.id))
+            for c in features.COLLECTIONS.values()
+        ]
+    return JSONResponse(
+        {
+            "collections": described,
+            "links": [
+                {
+                    "href": f"{base}/ogc/collections",
+                    "rel": "self",
+                    "type": "application/json",
+                    "title": "collections",
+                }
+            ],
+        }
+    )
 
 
 @handles_refusals
@@ -84,8 +104,9 @@ async def item(request: Request) -> Response:
     params = {k: v for k, v in request.query_params.items() if k in ("crs", "f")}
     query = features.parse_items_query(coll, params)
     async with request.app.state.engine.connect() as conn:
-        body = await features.items(conn, coll.id, query, _base(request), params,
-                                    one=request.path_params["feature_id"])
+        body = await features.items(
+            conn, coll.id, query, _base(request), params, one=request.path_params["feature_id"]
+        )
     return Response(body, media_type=GEOJSON, headers=_crs_header(query))
 
 
@@ -111,13 +132,18 @@ async def tilejson(request: Request) -> Response:
 async def map_page(request: Request) -> Response:
     settings = request.app.state.settings.api
     config = {"basemap": settings.map_basemap_url, "attribution": settings.map_basemap_attribution}
-    page = MAP_PAGE.read_text(encoding="utf-8").replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
+    page = MAP_PAGE.read_text(encoding="utf-8").replace(
+        "__CONFIG__", json.dumps(config, ensure_ascii=False)
+    )
     return HTMLResponse(page)
 
 
 ROUTES = [
-    Route("/ogc", landing), Route("/ogc/", landing), Route("/ogc/conformance", conformance),
-    Route("/ogc/collections", collections), Route("/ogc/collections/{collection_id}", collection),
+    Route("/ogc", landing),
+    Route("/ogc/", landing),
+    Route("/ogc/conformance", conformance),
+    Route("/ogc/collections", collections),
+    Route("/ogc/collections/{collection_id}", collection),
     Route("/ogc/collections/{collection_id}/items", items),
     Route("/ogc/collections/{collection_id}/items/{feature_id}", item),
     Route("/tiles/tilejson.json", tilejson),

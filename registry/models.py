@@ -34,11 +34,21 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from registry.categories import Category
 from registry.geometry import SITE_TYPES, STORAGE_SRID
 
-DEPARTMENT_KINDS = ("government_department", "district_government", "tenderer_agent",
-                    "enterprise", "other")
+DEPARTMENT_KINDS = (
+    "government_department",
+    "district_government",
+    "tenderer_agent",
+    "enterprise",
+    "other",
+)
 PROJECT_TYPES = {"approval": "审批", "authorization": "核准", "filing": "备案"}
-PROJECT_STATUSES = {"planning": "前期", "approved": "已批复", "under_construction": "在建",
-                    "completed": "已竣工", "suspended": "停缓建"}
+PROJECT_STATUSES = {
+    "planning": "前期",
+    "approved": "已批复",
+    "under_construction": "在建",
+    "completed": "已竣工",
+    "suspended": "停缓建",
+}
 DISCLOSURE_STATUSES = ("draft", "published", "superseded", "withdrawn")
 CURRENT_STATUSES = ("draft", "published")
 
@@ -80,9 +90,15 @@ class Project(Base):
     __table_args__ = (
         CheckConstraint(_one_of("project_type", PROJECT_TYPES), name="type_known"),
         CheckConstraint(_one_of("status", PROJECT_STATUSES), name="status_known"),
-        CheckConstraint("completed_on IS NULL OR approved_on IS NULL OR completed_on >= approved_on",
-                        name="completion_after_approval"),
-        Index("ix_projects_region_code", "region_code", postgresql_ops={"region_code": "text_pattern_ops"}),
+        CheckConstraint(
+            "completed_on IS NULL OR approved_on IS NULL OR completed_on >= approved_on",
+            name="completion_after_approval",
+        ),
+        Index(
+            "ix_projects_region_code",
+            "region_code",
+            postgresql_ops={"region_code": "text_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -103,8 +119,9 @@ class Project(Base):
     created_at: Mapped[dt.datetime] = _now()
     updated_at: Mapped[dt.datetime] = _now()
 
-    sites: Mapped[list[Site]] = relationship(back_populates="project", cascade="all, delete-orphan",
-                                             order_by="Site.id")
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Site.id"
+    )
     owner_department: Mapped[Department | None] = relationship()
 
 
@@ -113,14 +130,18 @@ class Site(Base):
 
     __tablename__ = "sites"
     __table_args__ = (
-        CheckConstraint(f"GeometryType(geom) IN ({', '.join(repr(t.upper()) for t in SITE_TYPES)})",
-                        name="geometry_type_allowed"),
+        CheckConstraint(
+            f"GeometryType(geom) IN ({', '.join(repr(t.upper()) for t in SITE_TYPES)})",
+            name="geometry_type_allowed",
+        ),
         CheckConstraint("ST_IsValid(geom)", name="geometry_valid"),
         Index("ix_sites_geography", text("geography(geom)"), postgresql_using="gist"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[Any] = mapped_column(Geometry(srid=STORAGE_SRID, spatial_index=True))
@@ -144,7 +165,9 @@ class Responsibility(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     category: Mapped[str] = mapped_column(Text)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     item_keys: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
@@ -168,17 +191,33 @@ class Disclosure(Base):
         CheckConstraint(_one_of("status", DISCLOSURE_STATUSES), name="status_known"),
         CheckConstraint("audience IN ('public', 'specific_groups')", name="audience_known"),
         CheckConstraint("mode IN ('proactive', 'on_request')", name="mode_known"),
-        CheckConstraint("status <> 'withdrawn' OR withdrawn_reason IS NOT NULL",
-                        name="withdrawal_has_reason"),
-        CheckConstraint("replaces_id IS NULL OR correction_reason IS NOT NULL",
-                        name="correction_has_reason"),
-        Index("uq_disclosures_current", "project_id", "item_key", "ref", unique=True,
-              postgresql_where=text("status IN ('draft', 'published')")),
-        Index("ix_disclosures_project_category", "project_id", "category",
-              postgresql_where=text("status = 'published'")),
+        CheckConstraint(
+            "status <> 'withdrawn' OR withdrawn_reason IS NOT NULL", name="withdrawal_has_reason"
+        ),
+        CheckConstraint(
+            "replaces_id IS NULL OR correction_reason IS NOT NULL", name="correction_has_reason"
+        ),
+        Index(
+            "uq_disclosures_current",
+            "project_id",
+            "item_key",
+            "ref",
+            unique=True,
+            postgresql_where=text("status IN ('draft', 'published')"),
+        ),
+        Index(
+            "ix_disclosures_project_category",
+            "project_id",
+            "category",
+            postgresql_where=text("status = 'published'"),
+        ),
         Index("ix_disclosures_lineage", "lineage_id", "revision"),
         Index("ix_disclosures_project_id", "project_id"),
-        Index("ix_disclosures_replaces_id", "replaces_id", postgresql_where=text("replaces_id IS NOT NULL")),
+        Index(
+            "ix_disclosures_replaces_id",
+            "replaces_id",
+            postgresql_where=text("replaces_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -230,8 +269,10 @@ class AuditEntry(Base):
     """Every write and every refused write: who, through which path, on what, the outcome."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (CheckConstraint("outcome IN ('ok', 'unchanged', 'refused')", name="outcome_known"),
-                      Index("ix_audit_log_at", "at"))
+    __table_args__ = (
+        CheckConstraint("outcome IN ('ok', 'unchanged', 'refused')", name="outcome_known"),
+        Index("ix_audit_log_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[dt.datetime] = _now()

@@ -26,23 +26,50 @@ from registry.errors import NotFound
 SCHEMAS = Path(__file__).parent / "data" / "oc4ids"
 # A placeholder prefix of the required form until the OC4IDS Helpdesk assigns one.
 PREFIX = "oc4ids-ncdemo"
-STATUS = {"planning": "identification", "approved": "preparation", "under_construction": "implementation",
-          "completed": "completion", "suspended": "implementation"}
-SECTOR = {"城市轨道交通": ["transport", "transport.urban"], "市政道路": ["transport", "transport.road"],
-          "公路": ["transport", "transport.road"], "桥梁": ["transport", "transport.road"],
-          "交通枢纽": ["transport", "transport.rail"], "医疗卫生": ["health"], "教育": ["education"],
-          "园林绿化": ["cultureSportsAndRecreation"], "水利": ["naturalResources", "naturalResources.floodProtection"],
-          "环保": ["waterAndWaste"], "保障性住房": ["socialHousing"], "林业": ["naturalResources"],
-          "工业": ["economy"]}
-APPROVAL_ITEMS = {"gov_project_proposal_approval", "gov_feasibility_study_approval",
-                  "gov_preliminary_design_approval", "gov_project_adjustment_approval",
-                  "enterprise_project_filing", "enterprise_project_approval", "tender_scheme_approval",
-                  "land_use_pre_review", "planning_permits", "rural_construction_planning_permit",
-                  "eia_approval", "construction_permit"}
-DOCUMENT_TYPE = {"gov_feasibility_study_approval": "feasibilityStudy", "eia_approval": "environmentalImpact",
-                 "tender_notice": "tenderNotice", "award_result_publicity": "awardNotice",
-                 "completion_acceptance_filing": "completionCertificate",
-                 "completion_final_accounts_audit": "financialAuditReport"}
+STATUS = {
+    "planning": "identification",
+    "approved": "preparation",
+    "under_construction": "implementation",
+    "completed": "completion",
+    "suspended": "implementation",
+}
+SECTOR = {
+    "城市轨道交通": ["transport", "transport.urban"],
+    "市政道路": ["transport", "transport.road"],
+    "公路": ["transport", "transport.road"],
+    "桥梁": ["transport", "transport.road"],
+    "交通枢纽": ["transport", "transport.rail"],
+    "医疗卫生": ["health"],
+    "教育": ["education"],
+    "园林绿化": ["cultureSportsAndRecreation"],
+    "水利": ["naturalResources", "naturalResources.floodProtection"],
+    "环保": ["waterAndWaste"],
+    "保障性住房": ["socialHousing"],
+    "林业": ["naturalResources"],
+    "工业": ["economy"],
+}
+APPROVAL_ITEMS = {
+    "gov_project_proposal_approval",
+    "gov_feasibility_study_approval",
+    "gov_preliminary_design_approval",
+    "gov_project_adjustment_approval",
+    "enterprise_project_filing",
+    "enterprise_project_approval",
+    "tender_scheme_approval",
+    "land_use_pre_review",
+    "planning_permits",
+    "rural_construction_planning_permit",
+    "eia_approval",
+    "construction_permit",
+}
+DOCUMENT_TYPE = {
+    "gov_feasibility_study_approval": "feasibilityStudy",
+    "eia_approval": "environmentalImpact",
+    "tender_notice": "tenderNotice",
+    "award_result_publicity": "awardNotice",
+    "completion_acceptance_filing": "completionCertificate",
+    "completion_final_accounts_audit": "financialAuditReport",
+}
 CST = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -58,7 +85,11 @@ def moment(day: dt.date | dt.datetime | str | None) -> str | None:
 
 
 def _party(code: str, name: str, uscc: str | None, roles: set[str]) -> dict:
-    party = {"id": f"CN-USCC-{uscc}" if uscc else f"CN-REGISTRY-{code}", "name": name, "roles": sorted(roles)}
+    party = {
+        "id": f"CN-USCC-{uscc}" if uscc else f"CN-REGISTRY-{code}",
+        "name": name,
+        "roles": sorted(roles),
+    }
     if uscc:
         party["identifier"] = {"scheme": "CN-USCC", "id": uscc, "legalName": name}
     return party
@@ -68,26 +99,38 @@ def _project(project: dict, sites: list[dict], items: list[dict], departments: d
     catalog = get_catalog()
     roles: dict[str, set[str]] = defaultdict(set)
     record = {
-        "id": f"{PREFIX}-{project['code']}", "language": "zh", "title": project["name"],
+        "id": f"{PREFIX}-{project['code']}",
+        "language": "zh",
+        "title": project["name"],
         "identifiers": [{"id": project["code"], "scheme": "CN-TZXMDM"}],
-        "status": STATUS[project["status"]], "type": "construction",
+        "status": STATUS[project["status"]],
+        "type": "construction",
         "updated": moment(project["updated_at"]),
-        "locations": [{"id": str(site["id"]), "description": site["name"] or "",
-                       "geometry": json.loads(site["geojson"]),
-                       "gazetteer": {"scheme": "CN-GB2260", "identifiers": [project["region_code"]]}}
-                      for site in sites],
-        "x_lifeCycleStatus": project["status"], "x_isSynthetic": project["is_synthetic"],
+        "locations": [
+            {
+                "id": str(site["id"]),
+                "description": site["name"] or "",
+                "geometry": json.loads(site["geojson"]),
+                "gazetteer": {"scheme": "CN-GB2260", "identifiers": [project["region_code"]]},
+            }
+            for site in sites
+        ],
+        "x_lifeCycleStatus": project["status"],
+        "x_isSynthetic": project["is_synthetic"],
     }
     if project["description"]:
         record["description"] = project["description"]
     if project["industry"] in SECTOR:
         record["sector"] = SECTOR[project["industry"]]
     if project["industry"]:
-        record["additionalClassifications"] = [{"scheme": "CN-INDUSTRY", "id": project["industry"],
-                                                "description": project["industry"]}]
+        record["additionalClassifications"] = [
+            {"scheme": "CN-INDUSTRY", "id": project["industry"], "description": project["industry"]}
+        ]
     if project["investment"] is not None:
-        record["budget"] = {"amount": {"amount": float(project["investment"]) * 10_000, "currency": "CNY"},
-                            "approvalDate": moment(project["approved_on"])}
+        record["budget"] = {
+            "amount": {"amount": float(project["investment"]) * 10_000, "currency": "CNY"},
+            "approvalDate": moment(project["approved_on"]),
+        }
         record["budget"] = {k: v for k, v in record["budget"].items() if v is not None}
     if project["owner_code"]:
         owner = departments[project["owner_code"]]
@@ -95,71 +138,147 @@ def _project(project: dict, sites: list[dict], items: list[dict], departments: d
         roles[project["owner_code"]].add("publicAuthority")
     milestones, approvals, documents, processes = [], [], [], {}
     land, supervision, modifications = [], [], []
-    for n, x in enumerate(items):
+    for x in items:
         el, key = x["elements"], x["item_key"]
         roles[x["publisher"]].add("reviewBody" if key in APPROVAL_ITEMS else "x_publisher")
         item = catalog.item(key)
         if x["documents"] or key in DOCUMENT_TYPE:
             for m, doc in enumerate(x["documents"] or [{"title": x["title"], "url": None}]):
-                entry = {"id": f"{x['id']}-{m}", "title": doc["title"], "datePublished": moment(x["published_at"])}
+                entry = {
+                    "id": f"{x['id']}-{m}",
+                    "title": doc["title"],
+                    "datePublished": moment(x["published_at"]),
+                }
                 if doc.get("url"):
                     entry["url"] = doc["url"]
                 if key in DOCUMENT_TYPE:
                     entry["documentType"] = DOCUMENT_TYPE[key]
                 documents.append(entry)
         if key in APPROVAL_ITEMS:
-            decided = el.get("approval_date") or el.get("permit_date") or el.get("filing_date") or x["formed_on"]
-            milestones.append({"id": f"approval-{x['id']}", "title": item.name_zh, "type": "approval",
-                               "code": "projectApproval" if key.startswith(("gov_", "enterprise_")) else key,
-                               "dateMet": moment(decided), "status": "met"})
-            approvals.append({"item": key, "title": item.name_zh, "date": moment(decided),
-                              "documentNumber": el.get("approval_doc_no") or el.get("construction_permit_no")
-                              or el.get("permit_no") or el.get("filing_no") or el.get("rural_planning_permit_no"),
-                              "issuer": el.get("approving_authority") or el.get("issuing_authority")
-                              or el.get("filing_authority") or departments[x["publisher"]][1],
-                              "result": el.get("approval_result") or el.get("review_result")
-                              or el.get("pre_review_result")})
+            decided = (
+                el.get("approval_date")
+                or el.get("permit_date")
+                or el.get("filing_date")
+                or x["formed_on"]
+            )
+            milestones.append(
+                {
+                    "id": f"approval-{x['id']}",
+                    "title": item.name_zh,
+                    "type": "approval",
+                    "code": "projectApproval" if key.startswith(("gov_", "enterprise_")) else key,
+                    "dateMet": moment(decided),
+                    "status": "met",
+                }
+            )
+            approvals.append(
+                {
+                    "item": key,
+                    "title": item.name_zh,
+                    "date": moment(decided),
+                    "documentNumber": el.get("approval_doc_no")
+                    or el.get("construction_permit_no")
+                    or el.get("permit_no")
+                    or el.get("filing_no")
+                    or el.get("rural_planning_permit_no"),
+                    "issuer": el.get("approving_authority")
+                    or el.get("issuing_authority")
+                    or el.get("filing_authority")
+                    or departments[x["publisher"]][1],
+                    "result": el.get("approval_result")
+                    or el.get("review_result")
+                    or el.get("pre_review_result"),
+                }
+            )
         elif item.category.value == "bidding":
             section = el.get("bid_section") or "main"
-            process = processes.setdefault(section, {"id": f"{project['code']}-{section}",
-                                                     "summary": {"title": section, "status": "pre-award",
-                                                                 "nature": ["construction"]}})
+            process = processes.setdefault(
+                section,
+                {
+                    "id": f"{project['code']}-{section}",
+                    "summary": {
+                        "title": section,
+                        "status": "pre-award",
+                        "nature": ["construction"],
+                    },
+                },
+            )
             summary = process["summary"]
             if key == "tender_notice":
-                summary["tender"] = {"procurementMethod": "open" if el.get("tender_method") == "公开招标" else "selective",
-                                     "procurementMethodDetails": el.get("tender_method"),
-                                     "datePublished": moment(el.get("notice_date"))}
+                summary["tender"] = {
+                    "procurementMethod": "open"
+                    if el.get("tender_method") == "公开招标"
+                    else "selective",
+                    "procurementMethodDetails": el.get("tender_method"),
+                    "datePublished": moment(el.get("notice_date")),
+                }
                 summary["description"] = el.get("tender_scope")
             elif key == "award_result_publicity":
                 summary["status"] = "active"
                 if el.get("winning_bid_amount") is not None:
-                    summary["contractValue"] = {"amount": el["winning_bid_amount"] * 10_000, "currency": "CNY"}
+                    summary["contractValue"] = {
+                        "amount": el["winning_bid_amount"] * 10_000,
+                        "currency": "CNY",
+                    }
                 summary["x_winningBidder"] = el.get("winning_bidder")
         elif key == "major_design_change":
-            modifications.append({"id": str(x["id"]), "date": moment(el.get("change_approval_date")),
-                                  "description": el.get("main_change_content"), "rationale": el.get("change_reason"),
-                                  "type": "scope"})
+            modifications.append(
+                {
+                    "id": str(x["id"]),
+                    "date": moment(el.get("change_approval_date")),
+                    "description": el.get("main_change_content"),
+                    "rationale": el.get("change_reason"),
+                    "type": "scope",
+                }
+            )
         elif item.category.value == "land_acquisition":
-            land.append({"item": key, "title": item.name_zh, "publishedDate": moment(x["published_at"]),
-                         "elements": el, **({"geometry": json.loads(x["geojson"])} if x["geojson"] else {})})
+            land.append(
+                {
+                    "item": key,
+                    "title": item.name_zh,
+                    "publishedDate": moment(x["published_at"]),
+                    "elements": el,
+                    **({"geometry": json.loads(x["geojson"])} if x["geojson"] else {}),
+                }
+            )
         elif item.category.value in ("quality_safety", "construction"):
-            supervision.append({"item": key, "title": item.name_zh, "publishedDate": moment(x["published_at"]),
-                                "elements": el})
+            supervision.append(
+                {
+                    "item": key,
+                    "title": item.name_zh,
+                    "publishedDate": moment(x["published_at"]),
+                    "elements": el,
+                }
+            )
         elif key == "completion_acceptance_filing":
             record["completion"] = {"endDate": moment(el.get("acceptance_date"))}
-        elif key == "completion_final_accounts_audit" and el.get("final_accounts_amount") is not None:
+        elif (
+            key == "completion_final_accounts_audit" and el.get("final_accounts_amount") is not None
+        ):
             record.setdefault("completion", {})["finalValue"] = {
-                "amount": el["final_accounts_amount"] * 10_000, "currency": "CNY"}
+                "amount": el["final_accounts_amount"] * 10_000,
+                "currency": "CNY",
+            }
     if modifications and processes:
         next(iter(processes.values()))["summary"]["modifications"] = modifications
     elif modifications:
         record["x_designChanges"] = modifications
     for process in processes.values():
         process["summary"] = {k: v for k, v in process["summary"].items() if v is not None}
-    record.update({k: v for k, v in (("milestones", milestones), ("documents", documents),
-                                     ("contractingProcesses", list(processes.values())),
-                                     ("x_approvals", approvals), ("x_landAcquisition", land),
-                                     ("x_supervision", supervision)) if v})
+    record.update(
+        {
+            k: v
+            for k, v in (
+                ("milestones", milestones),
+                ("documents", documents),
+                ("contractingProcesses", list(processes.values())),
+                ("x_approvals", approvals),
+                ("x_landAcquisition", land),
+                ("x_supervision", supervision),
+            )
+            if v
+        }
+    )
     record["parties"] = [_party(*departments[code], r) for code, r in sorted(roles.items())]
     return record
 
@@ -176,38 +295,66 @@ def _strip(value):
 def package(session: Session, base_url: str, project_code: str | None = None) -> dict:
     """A project package of every project (or one), public disclosures only."""
     where = "WHERE p.code = :code" if project_code else ""
-    projects = [dict(r._mapping) for r in session.execute(text(
-        "SELECT p.id, p.code, p.name, p.description, p.status, p.industry, p.region_code, p.investment, "
-        "p.approved_on, p.updated_at, p.is_synthetic, d.code AS owner_code FROM projects p "
-        f"LEFT JOIN departments d ON d.id = p.owner_department_id {where} ORDER BY p.code"),
-        {"code": project_code})]
+    projects = [
+        dict(r._mapping)
+        for r in session.execute(
+            text(
+                "SELECT p.id, p.code, p.name, p.description, p.status, p.industry, p.region_code, p.investment, "
+                "p.approved_on, p.updated_at, p.is_synthetic, d.code AS owner_code FROM projects p "
+                f"LEFT JOIN departments d ON d.id = p.owner_department_id {where} ORDER BY p.code"
+            ),
+            {"code": project_code},
+        )
+    ]
     if project_code and not projects:
-        raise NotFound.one("project", "unknown_project", f"no project has the code {project_code!r}")
+        raise NotFound.one(
+            "project", "unknown_project", f"no project has the code {project_code!r}"
+        )
     ids = [p["id"] for p in projects]
-    departments = {r[0]: (r[0], r[1], r[2]) for r in session.execute(
-        text("SELECT code, name, uscc FROM departments"))}
+    departments = {
+        r[0]: (r[0], r[1], r[2])
+        for r in session.execute(text("SELECT code, name, uscc FROM departments"))
+    }
     sites, items = defaultdict(list), defaultdict(list)
-    for r in session.execute(text("SELECT id, project_id, name, ST_AsGeoJSON(geom, 7) AS geojson FROM sites "
-                                  "WHERE project_id = ANY(:ids) ORDER BY id"), {"ids": ids}):
+    for r in session.execute(
+        text(
+            "SELECT id, project_id, name, ST_AsGeoJSON(geom, 7) AS geojson FROM sites "
+            "WHERE project_id = ANY(:ids) ORDER BY id"
+        ),
+        {"ids": ids},
+    ):
         sites[r.project_id].append(dict(r._mapping))
-    for r in session.execute(text(
+    for r in session.execute(
+        text(
             "SELECT x.id, x.project_id, x.item_key, x.title, x.elements, x.documents, x.formed_on, "
             "x.published_at, ST_AsGeoJSON(x.geom, 7) AS geojson, d.code AS publisher FROM disclosures x "
             "JOIN departments d ON d.id = x.publisher_id WHERE x.project_id = ANY(:ids) AND "
             "x.status = 'published' AND x.audience = 'public' AND x.mode = 'proactive' "
-            "ORDER BY x.formed_on, x.id"), {"ids": ids}):
+            "ORDER BY x.formed_on, x.id"
+        ),
+        {"ids": ids},
+    ):
         items[r.project_id].append(dict(r._mapping))
-    return _strip({
-        "uri": f"{base_url}/exports/oc4ids.json" + (f"?project={project_code}" if project_code else ""),
-        "publishedDate": dt.datetime.now(CST).isoformat(timespec="seconds"), "version": "0.9",
-        "publisher": {"name": "重大建设项目全链条信息公开 registry", "uri": base_url},
-        "projects": [_project(p, sites[p["id"]], items[p["id"]], departments) for p in projects]})
+    return _strip(
+        {
+            "uri": f"{base_url}/exports/oc4ids.json"
+            + (f"?project={project_code}" if project_code else ""),
+            "publishedDate": dt.datetime.now(CST).isoformat(timespec="seconds"),
+            "version": "0.9",
+            "publisher": {"name": "重大建设项目全链条信息公开 registry", "uri": base_url},
+            "projects": [
+                _project(p, sites[p["id"]], items[p["id"]], departments) for p in projects
+            ],
+        }
+    )
 
 
 @cache
 def validator() -> Draft4Validator:
     project = json.loads((SCHEMAS / "project-schema.json").read_text(encoding="utf-8"))
-    package_schema = json.loads((SCHEMAS / "project-package-schema.json").read_text(encoding="utf-8"))
+    package_schema = json.loads(
+        (SCHEMAS / "project-package-schema.json").read_text(encoding="utf-8")
+    )
     registry = Registry().with_resource(project["id"], Resource.from_contents(project))
     return Draft4Validator(package_schema, registry=registry, format_checker=FormatChecker())
 

@@ -34,6 +34,7 @@ async def _in_thread(request: Request, work):
     def run():
         with session_scope(engine) as session:
             return work(session)
+
     return await anyio.to_thread.run_sync(run)
 
 
@@ -42,7 +43,9 @@ async def report(request: Request) -> Response:
         start, end = _date(request, "from"), _date(request, "to")
         scores = await _in_thread(request, lambda s: compliance.scoreboard(s, start, end))
     except RegistryError as error:
-        return JSONResponse({"code": error.code, "description": error.message}, status_code=error.status)
+        return JSONResponse(
+            {"code": error.code, "description": error.message}, status_code=error.status
+        )
     period = f"{start or '…'} – {end or '…'}"
     return HTMLResponse(report_html.page(scores, period))
 
@@ -52,20 +55,33 @@ async def oc4ids_export(request: Request) -> Response:
     try:
         document = await _in_thread(request, lambda s: oc4ids.package(s, _base(request), project))
     except RegistryError as error:
-        return JSONResponse({"code": error.code, "description": error.message}, status_code=error.status)
+        return JSONResponse(
+            {"code": error.code, "description": error.message}, status_code=error.status
+        )
     return JSONResponse(document, media_type="application/json")
 
 
 async def atom_feed(request: Request) -> Response:
     params = request.query_params
     try:
-        items = await _in_thread(request, lambda s: feed.entries(
-            s, params.get("category"), params.get("region"), params.get("department")))
+        items = await _in_thread(
+            request,
+            lambda s: feed.entries(
+                s, params.get("category"), params.get("region"), params.get("department")
+            ),
+        )
     except RegistryError as error:
-        return JSONResponse({"code": error.code, "description": error.message}, status_code=error.status)
-    return Response(feed.atom(items, _base(request), str(request.url)),
-                    media_type="application/atom+xml; charset=utf-8")
+        return JSONResponse(
+            {"code": error.code, "description": error.message}, status_code=error.status
+        )
+    return Response(
+        feed.atom(items, _base(request), str(request.url)),
+        media_type="application/atom+xml; charset=utf-8",
+    )
 
 
-ROUTES = [Route("/report", report), Route("/exports/oc4ids.json", oc4ids_export),
-          Route("/feeds/disclosures.atom", atom_feed)]
+ROUTES = [
+    Route("/report", report),
+    Route("/exports/oc4ids.json", oc4ids_export),
+    Route("/feeds/disclosures.atom", atom_feed),
+]

@@ -54,6 +54,7 @@ PROJECT_REGISTRAR_ROLES = frozenset({"development_reform", "administrative_appro
 
 # --- inputs and outcomes ----------------------------------------------------------------
 
+
 @dataclass
 class DepartmentInput:
     code: str
@@ -127,8 +128,12 @@ class Outcome:
 
     def summary(self) -> dict[str, Any]:
         after = getattr(self.record, "id", None)
-        return {"action": self.action, "id": after, "before": self.before,
-                "warnings": self.warnings}
+        return {
+            "action": self.action,
+            "id": after,
+            "before": self.before,
+            "warnings": self.warnings,
+        }
 
 
 def _raise_if(problems: list[Problem]) -> None:
@@ -161,6 +166,7 @@ def _project(session: Session, code: str, path: str = "project_code") -> Project
 
 # --- departments ------------------------------------------------------------------------
 
+
 def department_problems(data: DepartmentInput) -> list[Problem]:
     problems = []
     if rules.is_blank(data.code):
@@ -168,23 +174,38 @@ def department_problems(data: DepartmentInput) -> list[Problem]:
     if rules.is_blank(data.name):
         problems.append(Problem("name", "required", "a department name is required"))
     if data.kind not in DEPARTMENT_KINDS:
-        problems.append(Problem("kind", "unknown_kind",
-                                f"{data.kind!r} is not one of {', '.join(DEPARTMENT_KINDS)}"))
+        problems.append(
+            Problem(
+                "kind", "unknown_kind", f"{data.kind!r} is not one of {', '.join(DEPARTMENT_KINDS)}"
+            )
+        )
     if data.uscc:
         if problem := uscc_problem(data.uscc):
             problems.append(Problem("uscc", "invalid_uscc", f"{data.uscc!r} {problem}"))
-        elif data.kind in ("government_department", "district_government") \
-                and not data.uscc.startswith("11"):
-            problems.append(Problem("uscc", "invalid_uscc",
-                                    f"{data.uscc!r} does not start with 11, as a government "
-                                    f"body's unified social credit code does (GB 32100-2015)"))
+        elif data.kind in (
+            "government_department",
+            "district_government",
+        ) and not data.uscc.startswith("11"):
+            problems.append(
+                Problem(
+                    "uscc",
+                    "invalid_uscc",
+                    f"{data.uscc!r} does not start with 11, as a government "
+                    f"body's unified social credit code does (GB 32100-2015)",
+                )
+            )
     if data.region_code and (problem := region_code_problem(data.region_code)):
         problems.append(Problem("region_code", "invalid_region", f"{data.region_code!r} {problem}"))
     known_roles = get_catalog().roles
     for role in data.roles:
         if role not in known_roles:
-            problems.append(Problem("roles", "unknown_role",
-                                    f"{role!r} is not a catalog role ({', '.join(known_roles)})"))
+            problems.append(
+                Problem(
+                    "roles",
+                    "unknown_role",
+                    f"{role!r} is not a catalog role ({', '.join(known_roles)})",
+                )
+            )
     return problems
 
 
@@ -193,9 +214,15 @@ def upsert_department(session: Session, actor: Actor, data: DepartmentInput) -> 
     if not actor.is_privileged:
         raise Forbidden.one("", "admin_only", "only an administrator manages departments")
     _raise_if(department_problems(data))
-    values = {"name": data.name, "name_en": data.name_en, "kind": data.kind, "uscc": data.uscc,
-              "region_code": data.region_code, "roles": sorted(set(data.roles)),
-              "is_synthetic": data.is_synthetic}
+    values = {
+        "name": data.name,
+        "name_en": data.name_en,
+        "kind": data.kind,
+        "uscc": data.uscc,
+        "region_code": data.region_code,
+        "roles": sorted(set(data.roles)),
+        "is_synthetic": data.is_synthetic,
+    }
     existing = session.scalar(select(Department).where(Department.code == data.code))
     if existing is None:
         department = Department(code=data.code, **values)
@@ -212,6 +239,7 @@ def upsert_department(session: Session, actor: Actor, data: DepartmentInput) -> 
 
 # --- projects and sites -----------------------------------------------------------------
 
+
 def project_problems(data: ProjectInput) -> tuple[dict[str, Any], list[Problem]]:
     problems: list[Problem] = []
     if problem := project_code_problem(data.code or ""):
@@ -219,38 +247,76 @@ def project_problems(data: ProjectInput) -> tuple[dict[str, Any], list[Problem]]
     if rules.is_blank(data.name):
         problems.append(Problem("name", "required", "a project name is required"))
     if data.project_type not in PROJECT_TYPES:
-        problems.append(Problem("project_type", "unknown_type",
-                                f"{data.project_type!r} is not one of {', '.join(PROJECT_TYPES)}"))
+        problems.append(
+            Problem(
+                "project_type",
+                "unknown_type",
+                f"{data.project_type!r} is not one of {', '.join(PROJECT_TYPES)}",
+            )
+        )
     if data.status not in PROJECT_STATUSES:
-        problems.append(Problem("status", "unknown_status",
-                                f"{data.status!r} is not one of {', '.join(PROJECT_STATUSES)}"))
+        problems.append(
+            Problem(
+                "status",
+                "unknown_status",
+                f"{data.status!r} is not one of {', '.join(PROJECT_STATUSES)}",
+            )
+        )
     if problem := region_code_problem(data.region_code or ""):
         problems.append(Problem("region_code", "invalid_region", f"{data.region_code!r} {problem}"))
     investment = None
     if not rules.is_blank(data.investment):
         investment = rules.parse_amount(data.investment)
         if investment is None or investment < 0:
-            problems.append(Problem("investment", "not_a_number",
-                                    f"{data.investment!r} is not a non-negative amount (万元)"))
-    dates = {name: _date_field(getattr(data, name), name, problems)
-             for name in ("approved_on", "started_on", "completed_on")}
+            problems.append(
+                Problem(
+                    "investment",
+                    "not_a_number",
+                    f"{data.investment!r} is not a non-negative amount (万元)",
+                )
+            )
+    dates = {
+        name: _date_field(getattr(data, name), name, problems)
+        for name in ("approved_on", "started_on", "completed_on")
+    }
     for name, value in dates.items():
         problems += rules.not_in_future(value, name, "it records what has happened")
     approved, started, completed = dates["approved_on"], dates["started_on"], dates["completed_on"]
     if approved and completed and completed < approved:
-        problems.append(Problem("completed_on", "completion_before_approval",
-                                f"completion {completed} is before approval {approved}"))
+        problems.append(
+            Problem(
+                "completed_on",
+                "completion_before_approval",
+                f"completion {completed} is before approval {approved}",
+            )
+        )
     if approved and started and started < approved:
-        problems.append(Problem("started_on", "start_before_approval",
-                                f"start {started} is before approval {approved}"))
+        problems.append(
+            Problem(
+                "started_on",
+                "start_before_approval",
+                f"start {started} is before approval {approved}",
+            )
+        )
     if data.status == "completed" and completed is None:
-        problems.append(Problem("completed_on", "required", "a completed project needs completed_on"))
-    problems += rules.privacy_problems([("name", data.name), ("description", data.description),
-                                        ("owner", data.owner)])
-    values = {"name": (data.name or "").strip(), "description": data.description,
-              "project_type": data.project_type, "industry": data.industry,
-              "region_code": data.region_code, "owner": data.owner, "investment": investment,
-              "status": data.status, "is_synthetic": data.is_synthetic, **dates}
+        problems.append(
+            Problem("completed_on", "required", "a completed project needs completed_on")
+        )
+    problems += rules.privacy_problems(
+        [("name", data.name), ("description", data.description), ("owner", data.owner)]
+    )
+    values = {
+        "name": (data.name or "").strip(),
+        "description": data.description,
+        "project_type": data.project_type,
+        "industry": data.industry,
+        "region_code": data.region_code,
+        "owner": data.owner,
+        "investment": investment,
+        "status": data.status,
+        "is_synthetic": data.is_synthetic,
+        **dates,
+    }
     return values, problems
 
 
@@ -260,12 +326,16 @@ def site_geometries(sites: list[SiteInput]) -> tuple[list[BaseGeometry], list[Pr
     for index, site in enumerate(sites):
         path = f"sites[{index}].geometry"
         try:
-            geom = site.geometry if isinstance(site.geometry, BaseGeometry) \
+            geom = (
+                site.geometry
+                if isinstance(site.geometry, BaseGeometry)
                 else parse_geojson(site.geometry, path)
+            )
             geom = to_storage(geom, site.crs)
         except InvalidInput as exc:
-            problems += [p if p.path.startswith("sites") else p.at(f"sites[{index}]")
-                         for p in exc.problems]
+            problems += [
+                p if p.path.startswith("sites") else p.at(f"sites[{index}]") for p in exc.problems
+            ]
             continue
         problems += geometry_problems(geom, path)
         geometries.append(geom)
@@ -282,15 +352,20 @@ def _may_register_projects(session: Session, actor: Actor) -> bool:
 @audited("upsert_project", target=lambda data: f"project:{data.code}")
 def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcome:
     if not _may_register_projects(session, actor):
-        raise Forbidden.one("", "not_registrar",
-                            "only an administrator or a development-and-reform or "
-                            "administrative-approval department registers projects")
+        raise Forbidden.one(
+            "",
+            "not_registrar",
+            "only an administrator or a development-and-reform or "
+            "administrative-approval department registers projects",
+        )
     values, problems = project_problems(data)
     geometries, site_problems = site_geometries(data.sites or [])
     _raise_if(problems + site_problems)
     values["owner_department_id"] = (
         _department(session, data.owner_department, "owner_department").id
-        if data.owner_department else None)
+        if data.owner_department
+        else None
+    )
 
     project = session.scalar(select(Project).where(Project.code == data.code))
     action, before = "added", None
@@ -309,8 +384,10 @@ def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcom
         action = "updated" if action == "unchanged" else action
     session.flush()
     unassigned = responsibility.add_defaults(session, get_catalog(), project)
-    warnings = [f"no department holds the role for category {c}; an administrator must "
-                f"assign it" for c in unassigned]
+    warnings = [
+        f"no department holds the role for category {c}; an administrator must assign it"
+        for c in unassigned
+    ]
     return Outcome(action, project, warnings=warnings, before=_jsonable(before))
 
 
@@ -318,9 +395,12 @@ def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcom
 def set_sites(session: Session, actor: Actor, project_code: str, sites: list[SiteInput]) -> Outcome:
     """Replace the sites of a project (unchanged when they are the same)."""
     if not _may_register_projects(session, actor):
-        raise Forbidden.one("", "not_registrar",
-                            "only an administrator or a development-and-reform or "
-                            "administrative-approval department changes project sites")
+        raise Forbidden.one(
+            "",
+            "not_registrar",
+            "only an administrator or a development-and-reform or "
+            "administrative-approval department changes project sites",
+        )
     geometries, problems = site_geometries(sites)
     _raise_if(problems)
     project = _project(session, project_code)
@@ -328,8 +408,9 @@ def set_sites(session: Session, actor: Actor, project_code: str, sites: list[Sit
     return Outcome("updated" if changed else "unchanged", project)
 
 
-def _replace_sites(session: Session, project: Project, sites: list[SiteInput],
-                   geometries: list[BaseGeometry]) -> bool:
+def _replace_sites(
+    session: Session, project: Project, sites: list[SiteInput], geometries: list[BaseGeometry]
+) -> bool:
     wanted = [(s.name, s.kind, g.wkb_hex) for s, g in zip(sites, geometries, strict=True)]
     current = [(s.name, s.kind, to_shape(s.geom).wkb_hex) for s in project.sites]
     if sorted(wanted, key=str) == sorted(current, key=str):
@@ -337,8 +418,9 @@ def _replace_sites(session: Session, project: Project, sites: list[SiteInput],
     project.sites.clear()
     session.flush()
     for site, geom in zip(sites, geometries, strict=True):
-        project.sites.append(Site(name=site.name, kind=site.kind,
-                                  geom=from_shape(geom, srid=STORAGE_SRID)))
+        project.sites.append(
+            Site(name=site.name, kind=site.kind, geom=from_shape(geom, srid=STORAGE_SRID))
+        )
     return True
 
 
@@ -350,23 +432,37 @@ def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
 
 # --- responsibility ---------------------------------------------------------------------
 
-@audited("assign_responsibility",
-         target=lambda project_code, category, department_code, items=None:
-         f"project:{project_code}/{category}")
-def assign_responsibility(session: Session, actor: Actor, project_code: str, category: str,
-                          department_code: str, items: list[str] | None = None) -> Outcome:
+
+@audited(
+    "assign_responsibility",
+    target=lambda project_code, category, department_code, items=None: (
+        f"project:{project_code}/{category}"
+    ),
+)
+def assign_responsibility(
+    session: Session,
+    actor: Actor,
+    project_code: str,
+    category: str,
+    department_code: str,
+    items: list[str] | None = None,
+) -> Outcome:
     if not actor.is_privileged:
         raise Forbidden.one("", "admin_only", "only an administrator assigns responsibility")
     try:
         cat = Category(category)
     except ValueError as exc:
-        raise InvalidInput.one("category", "unknown_category",
-                               f"{category!r} is not one of {', '.join(Category)}") from exc
+        raise InvalidInput.one(
+            "category", "unknown_category", f"{category!r} is not one of {', '.join(Category)}"
+        ) from exc
     catalog = get_catalog()
     known = {i.key for i in catalog.category(cat).items}
     if bad := [k for k in items or [] if k not in known]:
-        raise InvalidInput.one("items", "unknown_item",
-                               f"{', '.join(bad)} not in category {cat} ({', '.join(sorted(known))})")
+        raise InvalidInput.one(
+            "items",
+            "unknown_item",
+            f"{', '.join(bad)} not in category {cat} ({', '.join(sorted(known))})",
+        )
     project = _project(session, project_code)
     department = _department(session, department_code, "department")
     changed = responsibility.reassign(session, catalog, project, cat, department, items)
@@ -375,33 +471,42 @@ def assign_responsibility(session: Session, actor: Actor, project_code: str, cat
 
 # --- disclosures ------------------------------------------------------------------------
 
+
 def _catalog_item(key: str) -> Item:
     item = get_catalog().item(key)
     if item is None:
-        raise InvalidInput.one("item", "unknown_item",
-                               f"{key!r} is not a catalog item (see `registry catalog`)")
+        raise InvalidInput.one(
+            "item", "unknown_item", f"{key!r} is not a catalog item (see `registry catalog`)"
+        )
     return item
 
 
 def _publisher(session: Session, actor: Actor, code: str | None) -> Department:
     if actor.department and code and code != actor.department:
-        raise Forbidden.one("publisher", "publish_as_other",
-                            f"department {actor.department} cannot publish as {code}")
+        raise Forbidden.one(
+            "publisher",
+            "publish_as_other",
+            f"department {actor.department} cannot publish as {code}",
+        )
     code = code or actor.department
     if code is None:
         raise InvalidInput.one("publisher", "required", "name the publishing department")
     return _department(session, code, "publisher")
 
 
-def _check_responsible(session: Session, project: Project, item: Item, publisher: Department) -> None:
+def _check_responsible(
+    session: Session, project: Project, item: Item, publisher: Department
+) -> None:
     holders = responsibility.responsible_for(session, project.id, item.category.value, item.key)
     if publisher not in holders:
         names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
         raise NotResponsible.one(
-            "publisher", "not_responsible",
+            "publisher",
+            "not_responsible",
             f"{publisher.code} ({publisher.name}) is not the responsible body for "
             f"{item.category.name_zh}/{item.name_zh} of project {project.code}; "
-            f"responsible: {names} (谁公开，谁负责)")
+            f"responsible: {names} (谁公开，谁负责)",
+        )
 
 
 @dataclass
@@ -416,9 +521,14 @@ class _Content:
     def digest(self) -> str:
         """The content's fingerprint: the same content always gives the same digest, so
         loading the same row again is recognised as unchanged."""
-        payload = {"title": self.title, "elements": self.elements, "documents": self.documents,
-                   "formed_on": self.formed_on.isoformat(), "draft": self.draft,
-                   "geometry": self.geometry.wkb_hex if self.geometry is not None else None}
+        payload = {
+            "title": self.title,
+            "elements": self.elements,
+            "documents": self.documents,
+            "formed_on": self.formed_on.isoformat(),
+            "draft": self.draft,
+            "geometry": self.geometry.wkb_hex if self.geometry is not None else None,
+        }
         return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -432,31 +542,48 @@ def _content(project: Project, item: Item, data: DisclosureInput) -> _Content:
     elements, problems = rules.elements_problems(item, data.elements or {})
     formed_on = _date_field(data.formed_on, "formed_on", problems)
     if formed_on is None and not any(p.path == "formed_on" for p in problems):
-        problems.append(Problem("formed_on", "required",
-                                "the date the information was formed or changed is required"))
+        problems.append(
+            Problem(
+                "formed_on",
+                "required",
+                "the date the information was formed or changed is required",
+            )
+        )
     problems += rules.not_in_future(formed_on, "formed_on", "information not yet formed")
     if item.category == Category.COMPLETION and project.approved_on:
         for key, value in elements.items():
             if item.element(key).element.type == "date" and value < project.approved_on.isoformat():
-                problems.append(Problem(f"elements.{key}", "completion_before_approval",
-                                        f"{value} is before the project's approval "
-                                        f"{project.approved_on}"))
+                problems.append(
+                    Problem(
+                        f"elements.{key}",
+                        "completion_before_approval",
+                        f"{value} is before the project's approval {project.approved_on}",
+                    )
+                )
     documents = [dict(d) for d in data.documents or []]
     for index, doc in enumerate(documents):
         if rules.is_blank(doc.get("title")) or rules.is_blank(doc.get("url")):
-            problems.append(Problem(f"documents[{index}]", "required",
-                                    "a document needs a title and a url"))
+            problems.append(
+                Problem(f"documents[{index}]", "required", "a document needs a title and a url")
+            )
     title = (data.title or f"{project.name} {item.name_zh}").strip()
     official = _official_numbers(item.key)
     problems += rules.privacy_problems(
-        [("title", title), *((f"elements.{k}", v) for k, v in elements.items()),
-         *((f"documents[{i}].title", d.get("title")) for i, d in enumerate(documents))],
-        official_numbers=official)
+        [
+            ("title", title),
+            *((f"elements.{k}", v) for k, v in elements.items()),
+            *((f"documents[{i}].title", d.get("title")) for i, d in enumerate(documents)),
+        ],
+        official_numbers=official,
+    )
     geometry = None
     if data.geometry is not None:
         try:
-            geometry = data.geometry if isinstance(data.geometry, BaseGeometry) \
+            geometry = (
+                data.geometry
+                if isinstance(data.geometry, BaseGeometry)
                 else parse_geojson(data.geometry)
+            )
             geometry = to_storage(geometry, data.crs)
             problems += geometry_problems(geometry)
         except InvalidInput as exc:
@@ -469,13 +596,15 @@ def _disclosure_target(data: DisclosureInput) -> str:
     return f"project:{data.project_code}/{data.item}/{data.ref or '-'}"
 
 
-def publish_disclosure(session: Session, actor: Actor, data: DisclosureInput,
-                       reason: str | None = None) -> Outcome:
+def publish_disclosure(
+    session: Session, actor: Actor, data: DisclosureInput, reason: str | None = None
+) -> Outcome:
     """Publish an item; publishing the same content again changes nothing, and changed
     content for the same (project, item, ref) becomes a new revision of it."""
     try:
-        result = publish_disclosures(session, actor, [data], reason=reason,
-                                     target=_disclosure_target(data))
+        result = publish_disclosures(
+            session, actor, [data], reason=reason, target=_disclosure_target(data)
+        )
     except RowsRefused as exc:
         raise exc.by_row[0] from None
     return result.outcomes[0]
@@ -492,8 +621,13 @@ class BatchResult:
         return counted
 
 
-def publish_disclosures(session: Session, actor: Actor, inputs: list[DisclosureInput],
-                        reason: str | None = None, target: str = "batch") -> BatchResult:
+def publish_disclosures(
+    session: Session,
+    actor: Actor,
+    inputs: list[DisclosureInput],
+    reason: str | None = None,
+    target: str = "batch",
+) -> BatchResult:
     """Publish many items under the same rules as one: all of them, or (RowsRefused,
     naming every refused row) none. A single publication is audited as such, a batch as one
     entry with its counts and ids; a refused batch is audited once, apart, so the record
@@ -509,10 +643,16 @@ def publish_disclosures(session: Session, actor: Actor, inputs: list[DisclosureI
         record_refusal(session, actor, "publish_disclosure", target, refusal)
         raise
     single = len(planned) == 1
-    return BatchResult([
-        Outcome(p.action, session.get(Disclosure, p.disclosure_id) if single else p.disclosure_id,
-                before={"id": p.previous["id"]} if p.previous else None)
-        for p in planned])
+    return BatchResult(
+        [
+            Outcome(
+                p.action,
+                session.get(Disclosure, p.disclosure_id) if single else p.disclosure_id,
+                before={"id": p.previous["id"]} if p.previous else None,
+            )
+            for p in planned
+        ]
+    )
 
 
 def _current_by_id(session: Session, disclosure_id: int) -> Disclosure:
@@ -520,9 +660,12 @@ def _current_by_id(session: Session, disclosure_id: int) -> Disclosure:
     if row is None:
         raise NotFound.one("id", "unknown_disclosure", f"no disclosure has the id {disclosure_id}")
     if row.status not in CURRENT_STATUSES:
-        raise InvalidInput.one("id", "not_current",
-                               f"disclosure {disclosure_id} is {row.status}; act on the current "
-                               f"revision of its lineage {row.lineage_id}")
+        raise InvalidInput.one(
+            "id",
+            "not_current",
+            f"disclosure {disclosure_id} is {row.status}; act on the current "
+            f"revision of its lineage {row.lineage_id}",
+        )
     return row
 
 
@@ -533,12 +676,18 @@ def _require_reason(reason: str | None) -> str:
     return reason.strip()
 
 
-def correct_disclosure(session: Session, actor: Actor, disclosure_id: int, reason: str,
-                       title: str | None = None, elements: dict[str, Any] | None = None,
-                       formed_on: dt.date | str | None = None,
-                       documents: list[dict[str, str]] | None = None,
-                       geometry: BaseGeometry | dict | str | None = None,
-                       crs: str | int = STORAGE_SRID) -> Outcome:
+def correct_disclosure(
+    session: Session,
+    actor: Actor,
+    disclosure_id: int,
+    reason: str,
+    title: str | None = None,
+    elements: dict[str, Any] | None = None,
+    formed_on: dt.date | str | None = None,
+    documents: list[dict[str, str]] | None = None,
+    geometry: BaseGeometry | dict | str | None = None,
+    crs: str | int = STORAGE_SRID,
+) -> Outcome:
     """A new revision of a current disclosure with the given changes; the reason is kept.
 
     It is a publication of the changed content under the same (project, item, ref), so the
@@ -551,15 +700,21 @@ def correct_disclosure(session: Session, actor: Actor, disclosure_id: int, reaso
         record_refusal(session, actor, "correct_disclosure", target, exc)
         raise
     data = DisclosureInput(
-        project_code=old.project.code, item=old.item_key, ref=old.ref,
+        project_code=old.project.code,
+        item=old.item_key,
+        ref=old.ref,
         publisher=old.publisher.code if actor.is_privileged else None,
         title=title if title is not None else old.title,
         elements={**old.elements, **(elements or {})},
         formed_on=formed_on or old.formed_on,
         documents=documents if documents is not None else old.documents,
-        geometry=geometry if geometry is not None else (to_shape(old.geom) if old.geom is not None else None),
-        crs=crs if geometry is not None else STORAGE_SRID, draft=old.status == "draft",
-        is_synthetic=old.is_synthetic)
+        geometry=geometry
+        if geometry is not None
+        else (to_shape(old.geom) if old.geom is not None else None),
+        crs=crs if geometry is not None else STORAGE_SRID,
+        draft=old.status == "draft",
+        is_synthetic=old.is_synthetic,
+    )
     try:
         result = publish_disclosures(session, actor, [data], reason=reason, target=target)
     except RowsRefused as exc:

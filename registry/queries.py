@@ -40,18 +40,25 @@ from registry.models import (
     Site,
 )
 
-P, S, D, R, DEP = (Project.__table__, Site.__table__, Disclosure.__table__,
-                   Responsibility.__table__, Department.__table__)
-GEOJSON_DIGITS = 7   # about a centimetre
+P, S, D, R, DEP = (
+    Project.__table__,
+    Site.__table__,
+    Disclosure.__table__,
+    Responsibility.__table__,
+    Department.__table__,
+)
+GEOJSON_DIGITS = 7  # about a centimetre
 
 
 def public_disclosure(table=D):
     """Published, for everyone, proactive: the only disclosures anonymous readers see."""
-    return and_(table.c.status == "published", table.c.audience == "public",
-                table.c.mode == "proactive")
+    return and_(
+        table.c.status == "published", table.c.audience == "public", table.c.mode == "proactive"
+    )
 
 
 # --- inputs --------------------------------------------------------------------------
+
 
 @dataclass
 class Near:
@@ -85,41 +92,73 @@ class ProjectQuery:
     order: str = "CODE"
 
 
-ORDERS = ("CODE", "NAME", "APPROVED_ON", "APPROVED_ON_DESC", "INVESTMENT_DESC", "UPDATED_DESC",
-          "DISTANCE")
+ORDERS = (
+    "CODE",
+    "NAME",
+    "APPROVED_ON",
+    "APPROVED_ON_DESC",
+    "INVESTMENT_DESC",
+    "UPDATED_DESC",
+    "DISTANCE",
+)
 
 
 def bbox_problems(bbox: list[float], path: str = "bbox") -> list[Problem]:
     if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
-        return [Problem(path, "invalid_bbox", "must be four finite numbers: "
-                        "[minLon, minLat, maxLon, maxLat]")]
+        return [
+            Problem(
+                path,
+                "invalid_bbox",
+                "must be four finite numbers: [minLon, minLat, maxLon, maxLat]",
+            )
+        ]
     min_lon, min_lat, max_lon, max_lat = bbox
     problems = []
-    for name, value, limit in (("minLon", min_lon, 180), ("maxLon", max_lon, 180),
-                               ("minLat", min_lat, 90), ("maxLat", max_lat, 90)):
+    for name, value, limit in (
+        ("minLon", min_lon, 180),
+        ("maxLon", max_lon, 180),
+        ("minLat", min_lat, 90),
+        ("maxLat", max_lat, 90),
+    ):
         if abs(value) > limit:
-            problems.append(Problem(path, "out_of_range",
-                                    f"{name} {value} is outside [-{limit}, {limit}]"))
+            problems.append(
+                Problem(path, "out_of_range", f"{name} {value} is outside [-{limit}, {limit}]")
+            )
     if min_lon > max_lon:
-        problems.append(Problem(path, "min_greater_than_max",
-                                f"minLon {min_lon} is greater than maxLon {max_lon}"))
+        problems.append(
+            Problem(
+                path, "min_greater_than_max", f"minLon {min_lon} is greater than maxLon {max_lon}"
+            )
+        )
     if min_lat > max_lat:
-        problems.append(Problem(path, "min_greater_than_max",
-                                f"minLat {min_lat} is greater than maxLat {max_lat}"))
+        problems.append(
+            Problem(
+                path, "min_greater_than_max", f"minLat {min_lat} is greater than maxLat {max_lat}"
+            )
+        )
     return problems
 
 
 def near_problems(near: Near, path: str = "near") -> list[Problem]:
     problems = []
     if not (math.isfinite(near.lon) and abs(near.lon) <= 180):
-        problems.append(Problem(f"{path}.lon", "out_of_range", f"{near.lon} is outside [-180, 180]"))
+        problems.append(
+            Problem(f"{path}.lon", "out_of_range", f"{near.lon} is outside [-180, 180]")
+        )
     if not (math.isfinite(near.lat) and abs(near.lat) <= 90):
         problems.append(Problem(f"{path}.lat", "out_of_range", f"{near.lat} is outside [-90, 90]"))
     if not (math.isfinite(near.meters) and near.meters >= 0):
-        problems.append(Problem(f"{path}.meters", "negative_distance",
-                                f"{near.meters} must be a distance of 0 metres or more"))
+        problems.append(
+            Problem(
+                f"{path}.meters",
+                "negative_distance",
+                f"{near.meters} must be a distance of 0 metres or more",
+            )
+        )
     elif near.meters > 1_000_000:
-        problems.append(Problem(f"{path}.meters", "out_of_range", "must be at most 1,000,000 metres"))
+        problems.append(
+            Problem(f"{path}.meters", "out_of_range", "must be at most 1,000,000 metres")
+        )
     return problems
 
 
@@ -132,22 +171,29 @@ def validate_project_query(q: ProjectQuery) -> ProjectQuery:
     if q.intersects is not None:
         try:
             geom = parse_geojson(q.intersects, "intersects")
-            problems += [p for p in geometry_problems(geom, "intersects")
-                         if p.code in ("geometry_invalid", "geometry_empty")]
+            problems += [
+                p
+                for p in geometry_problems(geom, "intersects")
+                if p.code in ("geometry_invalid", "geometry_empty")
+            ]
         except InvalidInput as exc:
             problems += exc.problems
     if q.order == "DISTANCE" and q.near is None:
         problems.append(Problem("orderBy", "needs_near", "DISTANCE ordering needs `near`"))
     for name in ("statuses", "types"):
         allowed = PROJECT_STATUSES if name == "statuses" else PROJECT_TYPES
-        problems += [Problem(name, "unknown_value", f"{v!r} is not one of {', '.join(allowed)}")
-                     for v in getattr(q, name) if v not in allowed]
+        problems += [
+            Problem(name, "unknown_value", f"{v!r} is not one of {', '.join(allowed)}")
+            for v in getattr(q, name)
+            if v not in allowed
+        ]
     if problems:
         raise InvalidInput(problems)
     return q
 
 
 # --- SQL building --------------------------------------------------------------------
+
 
 def _point(near: Near):
     return func.ST_SetSRID(func.ST_MakePoint(near.lon, near.lat), STORAGE_SRID)
@@ -162,24 +208,32 @@ def _site_exists(condition):
 
 
 def _category_exists(category: str):
-    return exists(select(literal(1)).select_from(D).where(
-        D.c.project_id == P.c.id, D.c.category == category, public_disclosure()))
+    return exists(
+        select(literal(1))
+        .select_from(D)
+        .where(D.c.project_id == P.c.id, D.c.category == category, public_disclosure())
+    )
 
 
 def _in_range(column, span: DateRange | None):
     if span is None:
         return true()
-    return and_(column >= span.start if span.start else true(),
-                column <= span.end if span.end else true())
+    return and_(
+        column >= span.start if span.start else true(), column <= span.end if span.end else true()
+    )
 
 
 def project_conditions(q: ProjectQuery) -> list:
     conditions = []
     if q.text:
         pattern = "%" + q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(P.c.name.ilike(pattern, escape="\\"),
-                              P.c.description.ilike(pattern, escape="\\"),
-                              P.c.code == q.text))
+        conditions.append(
+            or_(
+                P.c.name.ilike(pattern, escape="\\"),
+                P.c.description.ilike(pattern, escape="\\"),
+                P.c.code == q.text,
+            )
+        )
     if q.region_code:
         conditions.append(P.c.region_code.like(region_prefix(q.region_code) + "%"))
     if q.statuses:
@@ -189,12 +243,20 @@ def project_conditions(q: ProjectQuery) -> list:
     if q.industries:
         conditions.append(P.c.industry.in_(q.industries))
     if q.responsible_department:
-        conditions.append(exists(select(literal(1)).select_from(R.join(DEP, DEP.c.id == R.c.department_id))
-                                 .where(R.c.project_id == P.c.id, DEP.c.code == q.responsible_department)))
+        conditions.append(
+            exists(
+                select(literal(1))
+                .select_from(R.join(DEP, DEP.c.id == R.c.department_id))
+                .where(R.c.project_id == P.c.id, DEP.c.code == q.responsible_department)
+            )
+        )
     conditions += [_category_exists(c) for c in q.has_categories]
     conditions += [~_category_exists(c) for c in q.lacks_categories]
-    conditions += [_in_range(P.c.approved_on, q.approved_on), _in_range(P.c.started_on, q.started_on),
-                   _in_range(P.c.completed_on, q.completed_on)]
+    conditions += [
+        _in_range(P.c.approved_on, q.approved_on),
+        _in_range(P.c.started_on, q.started_on),
+        _in_range(P.c.completed_on, q.completed_on),
+    ]
     if q.bbox is not None:
         envelope = func.ST_MakeEnvelope(*q.bbox, STORAGE_SRID)
         conditions.append(_site_exists(func.ST_Intersects(S.c.geom, envelope)))
@@ -203,19 +265,26 @@ def project_conditions(q: ProjectQuery) -> list:
         shape = func.ST_SetSRID(func.ST_GeomFromGeoJSON(text), STORAGE_SRID)
         conditions.append(_site_exists(func.ST_Intersects(S.c.geom, shape)))
     if q.near is not None:
-        conditions.append(_site_exists(func.ST_DWithin(
-            _geography(S.c.geom), _geography(_point(q.near)), q.near.meters)))
+        conditions.append(
+            _site_exists(
+                func.ST_DWithin(_geography(S.c.geom), _geography(_point(q.near)), q.near.meters)
+            )
+        )
     return conditions
 
 
 def _distance(near: Near):
-    return (select(func.min(func.ST_Distance(_geography(S.c.geom), _geography(_point(near)))))
-            .where(S.c.project_id == P.c.id).scalar_subquery())
+    return (
+        select(func.min(func.ST_Distance(_geography(S.c.geom), _geography(_point(near)))))
+        .where(S.c.project_id == P.c.id)
+        .scalar_subquery()
+    )
 
 
 def _order(q: ProjectQuery, distance) -> list:
     return {
-        "CODE": [P.c.code], "NAME": [P.c.name, P.c.code],
+        "CODE": [P.c.code],
+        "NAME": [P.c.name, P.c.code],
         "APPROVED_ON": [P.c.approved_on.asc().nulls_last(), P.c.code],
         "APPROVED_ON_DESC": [P.c.approved_on.desc().nulls_last(), P.c.code],
         "INVESTMENT_DESC": [P.c.investment.desc().nulls_last(), P.c.code],
@@ -224,19 +293,37 @@ def _order(q: ProjectQuery, distance) -> list:
     }[q.order]
 
 
-PROJECT_COLUMNS = (P.c.id, P.c.code, P.c.name, P.c.description, P.c.project_type, P.c.industry,
-                   P.c.region_code, P.c.owner, P.c.investment, P.c.status, P.c.approved_on,
-                   P.c.started_on, P.c.completed_on, P.c.is_synthetic, P.c.updated_at)
+PROJECT_COLUMNS = (
+    P.c.id,
+    P.c.code,
+    P.c.name,
+    P.c.description,
+    P.c.project_type,
+    P.c.industry,
+    P.c.region_code,
+    P.c.owner,
+    P.c.investment,
+    P.c.status,
+    P.c.approved_on,
+    P.c.started_on,
+    P.c.completed_on,
+    P.c.is_synthetic,
+    P.c.updated_at,
+)
 
 
 def projects_select(q: ProjectQuery) -> Select:
     distance = _distance(q.near) if q.near is not None else literal(None)
-    return (select(*PROJECT_COLUMNS, distance.label("distance"))
-            .where(*project_conditions(q)).order_by(*_order(q, distance)))
+    return (
+        select(*PROJECT_COLUMNS, distance.label("distance"))
+        .where(*project_conditions(q))
+        .order_by(*_order(q, distance))
+    )
 
 
-async def search_projects(conn: AsyncConnection, q: ProjectQuery, limit: int, offset: int
-                          ) -> list[dict[str, Any]]:
+async def search_projects(
+    conn: AsyncConnection, q: ProjectQuery, limit: int, offset: int
+) -> list[dict[str, Any]]:
     """One page of projects (limit rows); ask for limit+1 to learn whether more follow."""
     rows = await conn.execute(projects_select(q).limit(limit).offset(offset))
     return [dict(r._mapping) for r in rows]
@@ -247,18 +334,21 @@ async def count_projects(conn: AsyncConnection, q: ProjectQuery) -> int:
 
 
 async def projects_by_codes(conn: AsyncConnection, codes: list[str]) -> dict[str, dict]:
-    rows = await conn.execute(select(*PROJECT_COLUMNS, literal(None).label("distance"))
-                              .where(P.c.code.in_(codes)))
+    rows = await conn.execute(
+        select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code.in_(codes))
+    )
     return {r.code: dict(r._mapping) for r in rows}
 
 
 async def projects_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, dict]:
-    rows = await conn.execute(select(*PROJECT_COLUMNS, literal(None).label("distance"))
-                              .where(P.c.id.in_(ids)))
+    rows = await conn.execute(
+        select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.id.in_(ids))
+    )
     return {r.id: dict(r._mapping) for r in rows}
 
 
 # --- batch loads by id --------------------------------------------------------------
+
 
 def _grouped(rows, key: str) -> dict[int, list[dict]]:
     grouped: dict[int, list[dict]] = defaultdict(list)
@@ -269,47 +359,92 @@ def _grouped(rows, key: str) -> dict[int, list[dict]]:
 
 async def sites_by_project(conn: AsyncConnection, project_ids: list[int]) -> dict[int, list[dict]]:
     rows = await conn.execute(
-        select(S.c.id, S.c.project_id, S.c.name, S.c.kind,
-               func.ST_AsGeoJSON(S.c.geom, GEOJSON_DIGITS).label("geojson"))
-        .where(S.c.project_id.in_(project_ids)).order_by(S.c.project_id, S.c.id))
+        select(
+            S.c.id,
+            S.c.project_id,
+            S.c.name,
+            S.c.kind,
+            func.ST_AsGeoJSON(S.c.geom, GEOJSON_DIGITS).label("geojson"),
+        )
+        .where(S.c.project_id.in_(project_ids))
+        .order_by(S.c.project_id, S.c.id)
+    )
     return _grouped([dict(r._mapping) for r in rows], "project_id")
 
 
-async def responsibilities_by_project(conn: AsyncConnection, project_ids: list[int]
-                                      ) -> dict[int, list[dict]]:
+async def responsibilities_by_project(
+    conn: AsyncConnection, project_ids: list[int]
+) -> dict[int, list[dict]]:
     rows = await conn.execute(
         select(R.c.project_id, R.c.category, R.c.department_id, R.c.item_keys, R.c.source)
-        .where(R.c.project_id.in_(project_ids)).order_by(R.c.project_id, R.c.category, R.c.id))
+        .where(R.c.project_id.in_(project_ids))
+        .order_by(R.c.project_id, R.c.category, R.c.id)
+    )
     return _grouped([dict(r._mapping) for r in rows], "project_id")
 
 
-DISCLOSURE_COLUMNS = (D.c.id, D.c.lineage_id, D.c.revision, D.c.project_id, D.c.category,
-                      D.c.item_key, D.c.ref, D.c.publisher_id, D.c.title, D.c.elements,
-                      D.c.documents, D.c.formed_on, D.c.published_at, D.c.status,
-                      D.c.correction_reason, D.c.withdrawn_reason, D.c.withdrawn_at,
-                      D.c.is_synthetic,
-                      func.ST_AsGeoJSON(D.c.geom, GEOJSON_DIGITS).label("geojson"))
+DISCLOSURE_COLUMNS = (
+    D.c.id,
+    D.c.lineage_id,
+    D.c.revision,
+    D.c.project_id,
+    D.c.category,
+    D.c.item_key,
+    D.c.ref,
+    D.c.publisher_id,
+    D.c.title,
+    D.c.elements,
+    D.c.documents,
+    D.c.formed_on,
+    D.c.published_at,
+    D.c.status,
+    D.c.correction_reason,
+    D.c.withdrawn_reason,
+    D.c.withdrawn_at,
+    D.c.is_synthetic,
+    func.ST_AsGeoJSON(D.c.geom, GEOJSON_DIGITS).label("geojson"),
+)
 
 
-async def disclosures_by_project(conn: AsyncConnection, project_ids: list[int]
-                                 ) -> dict[int, list[dict]]:
+async def disclosures_by_project(
+    conn: AsyncConnection, project_ids: list[int]
+) -> dict[int, list[dict]]:
     rows = await conn.execute(
-        select(*DISCLOSURE_COLUMNS).where(D.c.project_id.in_(project_ids), public_disclosure())
-        .order_by(D.c.project_id, D.c.formed_on, D.c.id))
+        select(*DISCLOSURE_COLUMNS)
+        .where(D.c.project_id.in_(project_ids), public_disclosure())
+        .order_by(D.c.project_id, D.c.formed_on, D.c.id)
+    )
     return _grouped([dict(r._mapping) for r in rows], "project_id")
 
 
-async def history_by_lineage(conn: AsyncConnection, lineage_ids: list[int]) -> dict[int, list[dict]]:
+async def history_by_lineage(
+    conn: AsyncConnection, lineage_ids: list[int]
+) -> dict[int, list[dict]]:
     """Every public revision of each lineage, oldest first (withdrawn ones included)."""
     rows = await conn.execute(
-        select(*DISCLOSURE_COLUMNS).where(
-            D.c.lineage_id.in_(lineage_ids), D.c.status != "draft", D.c.audience == "public",
-            D.c.mode == "proactive").order_by(D.c.lineage_id, D.c.revision))
+        select(*DISCLOSURE_COLUMNS)
+        .where(
+            D.c.lineage_id.in_(lineage_ids),
+            D.c.status != "draft",
+            D.c.audience == "public",
+            D.c.mode == "proactive",
+        )
+        .order_by(D.c.lineage_id, D.c.revision)
+    )
     return _grouped([dict(r._mapping) for r in rows], "lineage_id")
 
 
-DEPARTMENT_COLUMNS = (DEP.c.id, DEP.c.code, DEP.c.name, DEP.c.name_en, DEP.c.kind, DEP.c.uscc,
-                      DEP.c.region_code, DEP.c.roles, DEP.c.is_synthetic)
+DEPARTMENT_COLUMNS = (
+    DEP.c.id,
+    DEP.c.code,
+    DEP.c.name,
+    DEP.c.name_en,
+    DEP.c.kind,
+    DEP.c.uscc,
+    DEP.c.region_code,
+    DEP.c.roles,
+    DEP.c.is_synthetic,
+)
 
 
 async def departments_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, dict]:
@@ -325,6 +460,7 @@ async def departments(conn: AsyncConnection, code: str | None = None) -> list[di
 
 
 # --- disclosures as a list ------------------------------------------------------------
+
 
 @dataclass
 class DisclosureQuery:
@@ -345,14 +481,19 @@ def disclosure_conditions(q: DisclosureQuery) -> list:
     if q.items:
         conditions.append(D.c.item_key.in_(q.items))
     if q.project_code:
-        conditions.append(D.c.project_id == select(P.c.id).where(P.c.code == q.project_code)
-                          .scalar_subquery())
+        conditions.append(
+            D.c.project_id == select(P.c.id).where(P.c.code == q.project_code).scalar_subquery()
+        )
     if q.region_code:
-        conditions.append(D.c.project_id.in_(
-            select(P.c.id).where(P.c.region_code.like(region_prefix(q.region_code) + "%"))))
+        conditions.append(
+            D.c.project_id.in_(
+                select(P.c.id).where(P.c.region_code.like(region_prefix(q.region_code) + "%"))
+            )
+        )
     if q.publisher:
-        conditions.append(D.c.publisher_id == select(DEP.c.id).where(DEP.c.code == q.publisher)
-                          .scalar_subquery())
+        conditions.append(
+            D.c.publisher_id == select(DEP.c.id).where(DEP.c.code == q.publisher).scalar_subquery()
+        )
     conditions.append(_in_range(D.c.formed_on, q.formed_on))
     if q.published_from:
         conditions.append(D.c.published_at >= q.published_from)
@@ -361,11 +502,16 @@ def disclosure_conditions(q: DisclosureQuery) -> list:
     return conditions
 
 
-async def search_disclosures(conn: AsyncConnection, q: DisclosureQuery, limit: int,
-                             offset: int) -> list[dict]:
-    rows = await conn.execute(select(*DISCLOSURE_COLUMNS).where(*disclosure_conditions(q))
-                              .order_by(D.c.published_at.desc(), D.c.id.desc())
-                              .limit(limit).offset(offset))
+async def search_disclosures(
+    conn: AsyncConnection, q: DisclosureQuery, limit: int, offset: int
+) -> list[dict]:
+    rows = await conn.execute(
+        select(*DISCLOSURE_COLUMNS)
+        .where(*disclosure_conditions(q))
+        .order_by(D.c.published_at.desc(), D.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return [dict(r._mapping) for r in rows]
 
 
@@ -380,14 +526,23 @@ async def disclosure_written(conn: AsyncConnection, disclosure_id: int) -> dict 
 
 
 async def drafts_of(conn: AsyncConnection, department: str, limit: int, offset: int) -> list[dict]:
-    rows = await conn.execute(select(*DISCLOSURE_COLUMNS).where(
-        D.c.status == "draft", D.c.publisher_id == select(DEP.c.id).where(DEP.c.code == department)
-        .scalar_subquery()).order_by(D.c.id.desc()).limit(limit).offset(offset))
+    rows = await conn.execute(
+        select(*DISCLOSURE_COLUMNS)
+        .where(
+            D.c.status == "draft",
+            D.c.publisher_id == select(DEP.c.id).where(DEP.c.code == department).scalar_subquery(),
+        )
+        .order_by(D.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return [dict(r._mapping) for r in rows]
 
 
 async def disclosure_by_id(conn: AsyncConnection, disclosure_id: int) -> dict | None:
-    row = (await conn.execute(select(*DISCLOSURE_COLUMNS).where(
-        D.c.id == disclosure_id, public_disclosure()))).first()
+    row = (
+        await conn.execute(
+            select(*DISCLOSURE_COLUMNS).where(D.c.id == disclosure_id, public_disclosure())
+        )
+    ).first()
     return dict(row._mapping) if row else None
-

@@ -21,19 +21,26 @@ from registry.models import Department, Project, Responsibility
 FALLBACK_ROLES = {"tenderer": "bidding_supervision"}
 
 
-def department_for_role(departments: list[Department], role: str, project: Project) -> Department | None:
+def department_for_role(
+    departments: list[Department], role: str, project: Project
+) -> Department | None:
     if role == "tenderer" and project.owner_department is not None:
         return project.owner_department
-    holders = [d for d in departments if role in (d.roles or [])
-               and project.region_code.startswith(region_prefix(d.region_code or ""))]
+    holders = [
+        d
+        for d in departments
+        if role in (d.roles or [])
+        and project.region_code.startswith(region_prefix(d.region_code or ""))
+    ]
     if holders:
         return max(holders, key=lambda d: len(region_prefix(d.region_code or "")))
     fallback = FALLBACK_ROLES.get(role)
     return department_for_role(departments, fallback, project) if fallback else None
 
 
-def default_assignments(catalog: Catalog, departments: list[Department],
-                        project: Project) -> dict[Category, dict[int, list[str] | None]]:
+def default_assignments(
+    catalog: Catalog, departments: list[Department], project: Project
+) -> dict[Category, dict[int, list[str] | None]]:
     """category -> department id -> item keys (None: the whole category)."""
     result: dict[Category, dict[int, list[str] | None]] = {}
     for entry in catalog.categories:
@@ -44,7 +51,8 @@ def default_assignments(catalog: Catalog, departments: list[Department],
                 by_department[department.id].append(item.key)
         all_items = [i.key for i in entry.items]
         result[entry.category] = {
-            dep: (None if keys == all_items else keys) for dep, keys in by_department.items()}
+            dep: (None if keys == all_items else keys) for dep, keys in by_department.items()
+        }
     return result
 
 
@@ -53,8 +61,11 @@ def add_defaults(session: Session, catalog: Catalog, project: Project) -> list[s
 
     Returns the categories left without any responsible body (an admin must assign them).
     """
-    assigned = set(session.scalars(
-        select(Responsibility.category).where(Responsibility.project_id == project.id)))
+    assigned = set(
+        session.scalars(
+            select(Responsibility.category).where(Responsibility.project_id == project.id)
+        )
+    )
     departments = list(session.scalars(select(Department)))
     unassigned = []
     for category, by_department in default_assignments(catalog, departments, project).items():
@@ -63,33 +74,61 @@ def add_defaults(session: Session, catalog: Catalog, project: Project) -> list[s
         if not by_department:
             unassigned.append(category.value)
         for department_id, item_keys in by_department.items():
-            session.add(Responsibility(project_id=project.id, category=category.value,
-                                       department_id=department_id, item_keys=item_keys,
-                                       source="catalog"))
+            session.add(
+                Responsibility(
+                    project_id=project.id,
+                    category=category.value,
+                    department_id=department_id,
+                    item_keys=item_keys,
+                    source="catalog",
+                )
+            )
     return unassigned
 
 
-def responsible_for(session: Session, project_id: int, category: str, item_key: str) -> list[Department]:
-    rows = session.scalars(select(Responsibility).where(
-        Responsibility.project_id == project_id, Responsibility.category == category))
+def responsible_for(
+    session: Session, project_id: int, category: str, item_key: str
+) -> list[Department]:
+    rows = session.scalars(
+        select(Responsibility).where(
+            Responsibility.project_id == project_id, Responsibility.category == category
+        )
+    )
     return [r.department for r in rows if r.covers(item_key)]
 
 
-def reassign(session: Session, catalog: Catalog, project: Project, category: Category,
-             department: Department, item_keys: list[str] | None) -> bool:
+def reassign(
+    session: Session,
+    catalog: Catalog,
+    project: Project,
+    category: Category,
+    department: Department,
+    item_keys: list[str] | None,
+) -> bool:
     """Make ``department`` responsible for the category (or just ``item_keys`` of it).
 
     The items move away from whichever department held them. Returns whether anything changed.
     """
     all_items = [i.key for i in catalog.category(category).items]
     moving = set(all_items if item_keys is None else item_keys)
-    rows = list(session.scalars(select(Responsibility).where(
-        Responsibility.project_id == project.id, Responsibility.category == category.value)))
+    rows = list(
+        session.scalars(
+            select(Responsibility).where(
+                Responsibility.project_id == project.id, Responsibility.category == category.value
+            )
+        )
+    )
     mine = next((r for r in rows if r.department_id == department.id), None)
-    held = set(all_items if mine and mine.item_keys is None else (mine.item_keys or []) if mine else [])
-    if mine is not None and moving <= held and (item_keys is not None or mine.item_keys is None):
-        if all(not (set(r.item_keys or all_items) & moving) for r in rows if r is not mine):
-            return False
+    held = set(
+        all_items if mine and mine.item_keys is None else (mine.item_keys or []) if mine else []
+    )
+    if (
+        mine is not None
+        and moving <= held
+        and (item_keys is not None or mine.item_keys is None)
+        and all(not (set(r.item_keys or all_items) & moving) for r in rows if r is not mine)
+    ):
+        return False
     for row in rows:
         if row is mine:
             continue
@@ -100,8 +139,9 @@ def reassign(session: Session, catalog: Catalog, project: Project, category: Cat
             session.delete(row)
     keys = sorted(held | moving, key=all_items.index)
     if mine is None:
-        mine = Responsibility(project_id=project.id, category=category.value,
-                              department_id=department.id)
+        mine = Responsibility(
+            project_id=project.id, category=category.value, department_id=department.id
+        )
         session.add(mine)
     mine.item_keys = None if keys == all_items else keys
     mine.source = "assigned"

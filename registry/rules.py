@@ -41,7 +41,7 @@ def parse_date(value: Any) -> dt.date | None:
         return value
     text = str(value).strip()
     try:
-        return dt.date.fromisoformat(text)   # the common case, in C
+        return dt.date.fromisoformat(text)  # the common case, in C
     except ValueError:
         pass
     for fmt in DATE_FORMATS:
@@ -69,15 +69,22 @@ def is_blank(value: Any) -> bool:
 def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Problem]]:
     """The value normalised for storage (dates ISO, amounts numbers), or the problems."""
     if isinstance(value, dict | list | tuple | set):
-        return None, [Problem(path, "not_a_scalar", "must be a single value, not a list or an object")]
+        return None, [
+            Problem(path, "not_a_scalar", "must be a single value, not a list or an object")
+        ]
     if element.type == "date":
         date = parse_date(value)
         if date is None:
             return None, [Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)")]
         if element.past and date > today():
-            return None, [Problem(path, "date_in_future",
-                                  f"{date.isoformat()} lies in the future ({element.name_zh} "
-                                  f"records a decision already made)")]
+            return None, [
+                Problem(
+                    path,
+                    "date_in_future",
+                    f"{date.isoformat()} lies in the future ({element.name_zh} "
+                    f"records a decision already made)",
+                )
+            ]
         return date.isoformat(), []
     if element.type == "amount":
         amount = parse_amount(value)
@@ -92,23 +99,33 @@ def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Pr
     return text, []
 
 
-def elements_problems(item: Item, elements: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+def elements_problems(
+    item: Item, elements: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Problem]]:
     """Check a disclosure's elements against its catalog item; return them normalised."""
     problems: list[Problem] = []
     normalised: dict[str, Any] = {}
     known = {ie.element.key for ie in item.elements}
     for key in elements:
         if key not in known:
-            problems.append(Problem(f"elements.{key}", "unknown_element",
-                                    f"is not an element of {item.key} ({item.name_zh}); "
-                                    f"expected one of: {', '.join(sorted(known))}"))
+            problems.append(
+                Problem(
+                    f"elements.{key}",
+                    "unknown_element",
+                    f"is not an element of {item.key} ({item.name_zh}); "
+                    f"expected one of: {', '.join(sorted(known))}",
+                )
+            )
     for ie in item.elements:
         key, value = ie.element.key, elements.get(ie.element.key)
         path = f"elements.{key}"
         if is_blank(value):
             if ie.required:
-                problems.append(Problem(path, "required",
-                                        f"{ie.element.name_zh} is required for {item.name_zh}"))
+                problems.append(
+                    Problem(
+                        path, "required", f"{ie.element.name_zh} is required for {item.name_zh}"
+                    )
+                )
             continue
         clean, found = element_value(ie.element, value, path)
         problems.extend(found)
@@ -117,8 +134,9 @@ def elements_problems(item: Item, elements: Mapping[str, Any]) -> tuple[dict[str
     return normalised, problems
 
 
-def privacy_problems(texts: Iterable[tuple[str, Any]],
-                     official_numbers: frozenset[str] = frozenset()) -> list[Problem]:
+def privacy_problems(
+    texts: Iterable[tuple[str, Any]], official_numbers: frozenset[str] = frozenset()
+) -> list[Problem]:
     """Public fields must carry no personal identifiers (resident ID, mobile number).
 
     Paths in ``official_numbers`` hold permit or document numbers, whose 18-digit form
@@ -128,9 +146,14 @@ def privacy_problems(texts: Iterable[tuple[str, Any]],
     for path, value in texts:
         if isinstance(value, str):
             for found in personal_identifiers(value, resident_ids=path not in official_numbers):
-                problems.append(Problem(path, "personal_identifier",
-                                        f"contains {found}; personal information must not be "
-                                        f"published (remove it or publish a summary)"))
+                problems.append(
+                    Problem(
+                        path,
+                        "personal_identifier",
+                        f"contains {found}; personal information must not be "
+                        f"published (remove it or publish a summary)",
+                    )
+                )
     return problems
 
 

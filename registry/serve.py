@@ -26,8 +26,9 @@ def bind(host: str, port: int) -> socket.socket | None:
     return sock
 
 
-def serve(app: str, hosts: list[str], port: int, log_level: str = "info",
-          access_log: bool = True) -> None:
+def serve(
+    app: str, hosts: list[str], port: int, log_level: str = "info", access_log: bool = True
+) -> None:
     sockets = [s for s in (bind(h, port) for h in hosts) if s is not None]
     if not sockets:
         raise SystemExit(f"could not listen on any of {hosts} port {port}")
@@ -35,6 +36,7 @@ def serve(app: str, hosts: list[str], port: int, log_level: str = "info",
         host, bound_port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         print(f"registry: serving on http://{shown}:{bound_port}", flush=True)
-    config = uvicorn.Config(app, factory=True, log_level=log_level, proxy_headers=False,
-                            access_log=access_log)
+    config = uvicorn.Config(
+        app, factory=True, log_level=log_level, proxy_headers=False, access_log=access_log
+    )
     uvicorn.Server(config).run(sockets=sockets)

@@ -25,9 +25,13 @@ class RegistrySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
     catalog_path: Path | None = Field(
-        default=None, description="A deployment's own catalog YAML instead of the shipped one.")
+        default=None, description="A deployment's own catalog YAML instead of the shipped one."
+    )
     statement_timeout_ms: int = Field(
-        default=5000, ge=0, description="PostgreSQL statement_timeout for API reads, in ms (0: none).")
+        default=5000,
+        ge=0,
+        description="PostgreSQL statement_timeout for API reads, in ms (0: none).",
+    )
     pool_size: int = Field(default=10, ge=1, description="Database connections kept per process.")
 
 
@@ -35,22 +39,38 @@ class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_API_", extra="ignore")
 
     production: bool = Field(
-        default=False, description="Hide 'did you mean' suggestions and internal detail in errors.")
+        default=False, description="Hide 'did you mean' suggestions and internal detail in errors."
+    )
     max_depth: int = Field(default=10, ge=1, description="Deepest GraphQL selection allowed.")
-    max_cost: int = Field(default=100_000, ge=1, description="Highest estimated query cost allowed.")
-    max_page_size: int = Field(default=100, ge=1, description="Largest `first` a connection accepts.")
-    default_page_size: int = Field(default=20, ge=1, description="Page size when `first` is absent.")
-    max_body_bytes: int = Field(default=100_000, ge=1, description="Largest request body (413 above).")
+    max_cost: int = Field(
+        default=100_000, ge=1, description="Highest estimated query cost allowed."
+    )
+    max_page_size: int = Field(
+        default=100, ge=1, description="Largest `first` a connection accepts."
+    )
+    default_page_size: int = Field(
+        default=20, ge=1, description="Page size when `first` is absent."
+    )
+    max_body_bytes: int = Field(
+        default=100_000, ge=1, description="Largest request body (413 above)."
+    )
     max_tokens: int = Field(default=5_000, ge=1, description="Most lexical tokens in one query.")
     compile_queries: bool = Field(
-        default=True, description="Answer common read queries with one compiled SQL statement "
-        "(same output as the resolvers; false runs every query through the resolvers).")
+        default=True,
+        description="Answer common read queries with one compiled SQL statement "
+        "(same output as the resolvers; false runs every query through the resolvers).",
+    )
     map_basemap_url: str = Field(
-        default="", description="Raster tile URL template for the /map page's base map, e.g. "
-        "https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: no base map, for intranets).")
-    map_basemap_attribution: str = Field(default="", description="Attribution shown for that base map.")
-    cors_origins: list[str] = Field(default_factory=list,
-                                    description="Origins allowed by CORS (JSON list; [] disables).")
+        default="",
+        description="Raster tile URL template for the /map page's base map, e.g. "
+        "https://tiles.example.gov.cn/{z}/{x}/{y}.png (empty: no base map, for intranets).",
+    )
+    map_basemap_attribution: str = Field(
+        default="", description="Attribution shown for that base map."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list; [] disables)."
+    )
 
 
 class Settings:

@@ -13,10 +13,16 @@ from registry.errors import InvalidInput, NotFound
 
 MAX_ZOOM, POINTS_BELOW = 22, 10
 LAYER = "projects"
-FIELDS = {"code": "String", "name": "String", "status": "String", "industry": "String",
-          "kind": "String", "is_synthetic": "Boolean"}
+FIELDS = {
+    "code": "String",
+    "name": "String",
+    "status": "String",
+    "industry": "String",
+    "kind": "String",
+    "is_synthetic": "Boolean",
+}
 
-TILE_SQL = ("""
+TILE_SQL = """
 WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
                        ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS wgs),
 features AS (
@@ -28,13 +34,13 @@ features AS (
   WHERE s.geom && bounds.wgs AND ST_Intersects(s.geom, bounds.wgs)
 )
 SELECT ST_AsMVT(features.*, 'projects', 4096, 'geom') FROM features WHERE geom IS NOT NULL
-""")
+"""
 
 
 def check_tile(z: int, x: int, y: int) -> None:
     if not 0 <= z <= MAX_ZOOM:
         raise InvalidInput.one("z", "out_of_range", f"zoom must be 0..{MAX_ZOOM}")
-    if not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
         raise NotFound.one("x/y", "no_such_tile", f"there is no tile {z}/{x}/{y}")
 
 
@@ -49,9 +55,22 @@ async def tile(conn: AsyncConnection, z: int, x: int, y: int) -> bytes:
 
 
 def tilejson(base: str) -> dict:
-    return {"tilejson": "3.0.0", "name": "重大建设项目 projects",
-            "tiles": [f"{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"], "minzoom": 0, "maxzoom": MAX_ZOOM,
-            "bounds": [115.5, 28.2, 116.6, 29.2], "center": [115.89, 28.68, 10],
-            "attribution": "重大建设项目全链条信息公开 (demo data is synthetic)",
-            "vector_layers": [{"id": LAYER, "fields": FIELDS, "minzoom": 0, "maxzoom": MAX_ZOOM,
-                               "description": "one feature per project site; points below zoom 10"}]}
+    return {
+        "tilejson": "3.0.0",
+        "name": "重大建设项目 projects",
+        "tiles": [f"{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": [115.5, 28.2, 116.6, 29.2],
+        "center": [115.89, 28.68, 10],
+        "attribution": "重大建设项目全链条信息公开 (demo data is synthetic)",
+        "vector_layers": [
+            {
+                "id": LAYER,
+                "fields": FIELDS,
+                "minzoom": 0,
+                "maxzoom": MAX_ZOOM,
+                "description": "one feature per project site; points below zoom 10",
+            }
+        ],
+    }

@@ -25,8 +25,14 @@ class CatalogElement(graphene.ObjectType):
     @staticmethod
     def from_item_element(ie):
         e = ie.element
-        return CatalogElement(key=e.key, graphql_field=graphql_field_name(e.key), name_zh=e.name_zh,
-                              name_en=e.name_en, type=e.type, required=ie.required)
+        return CatalogElement(
+            key=e.key,
+            graphql_field=graphql_field_name(e.key),
+            name_zh=e.name_zh,
+            name_en=e.name_en,
+            type=e.type,
+            required=ie.required,
+        )
 
 
 class TimeLimit(graphene.ObjectType):
@@ -44,7 +50,9 @@ class CatalogItem(graphene.ObjectType):
     name_en = graphene.String(required=True)
     elements = graphene.List(graphene.NonNull(CatalogElement), required=True)
     time_limit = graphene.Field(TimeLimit, required=True)
-    decision = graphene.String(description="licensing or penalty: 7 working days from the decision.")
+    decision = graphene.String(
+        description="licensing or penalty: 7 working days from the decision."
+    )
     publisher_role = graphene.String(required=True)
     audience = graphene.String(required=True)
     mode = graphene.String(required=True)
@@ -55,12 +63,25 @@ class CatalogItem(graphene.ObjectType):
     def from_item(item):
         limit = item.time_limit
         return CatalogItem(
-            key=item.key, category=item.category.value, name_zh=item.name_zh, name_en=item.name_en,
+            key=item.key,
+            category=item.category.value,
+            name_zh=item.name_zh,
+            name_en=item.name_en,
             elements=[CatalogElement.from_item_element(ie) for ie in item.elements],
-            time_limit=TimeLimit(kind=limit.kind, days=limit.days, start=limit.start,
-                                 event=limit.event, description_zh=limit.describe_zh()),
-            decision=item.decision, publisher_role=item.publisher_role, audience=item.audience,
-            mode=item.mode, is_public=item.is_public, confidence=item.confidence)
+            time_limit=TimeLimit(
+                kind=limit.kind,
+                days=limit.days,
+                start=limit.start,
+                event=limit.event,
+                description_zh=limit.describe_zh(),
+            ),
+            decision=item.decision,
+            publisher_role=item.publisher_role,
+            audience=item.audience,
+            mode=item.mode,
+            is_public=item.is_public,
+            confidence=item.confidence,
+        )
 
 
 class CatalogCategory(graphene.ObjectType):
@@ -73,10 +94,16 @@ class CatalogCategory(graphene.ObjectType):
 
 def catalog_categories(catalog: Catalog | None = None) -> list[CatalogCategory]:
     catalog = catalog or get_catalog()
-    return [CatalogCategory(key=e.category.value, name_zh=e.name_zh, name_en=e.name_en,
-                            default_publisher_zh=e.default_publisher_zh,
-                            items=[CatalogItem.from_item(i) for i in e.items])
-            for e in catalog.categories]
+    return [
+        CatalogCategory(
+            key=e.category.value,
+            name_zh=e.name_zh,
+            name_en=e.name_en,
+            default_publisher_zh=e.default_publisher_zh,
+            items=[CatalogItem.from_item(i) for i in e.items],
+        )
+        for e in catalog.categories
+    ]
 
 
 def category_type_name(category: Category) -> str:

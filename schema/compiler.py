@@ -42,7 +42,12 @@ class Unsupported(Exception):
 EMPTY = literal_column("'[]'::json")
 # Aliases are built once: each correlated subquery has its own scope, so reusing a name is
 # safe, and building aliases (and their column collections) per request is what costs.
-SITE, GEOM_SITE, RESP, RESP_DEP = S.alias("site"), S.alias("g"), R.alias("resp"), DEP.alias("resp_dep")
+SITE, GEOM_SITE, RESP, RESP_DEP = (
+    S.alias("site"),
+    S.alias("g"),
+    R.alias("resp"),
+    DEP.alias("resp_dep"),
+)
 X, X_DEP = D.alias("x"), DEP.alias("x_dep")
 
 
@@ -95,8 +100,11 @@ def _plain_crs(node: FieldNode, variables) -> None:
     for argument in node.arguments:
         if argument.name.value == "crs":
             value = argument.value
-            name = variables.get(value.name.value) if hasattr(value, "name") and \
-                value.kind == "variable" else getattr(value, "value", None)
+            name = (
+                variables.get(value.name.value)
+                if hasattr(value, "name") and value.kind == "variable"
+                else getattr(value, "value", None)
+            )
             if name not in (None, "WGS84"):
                 raise Unsupported("non-WGS 84 output")
 
@@ -104,10 +112,17 @@ def _plain_crs(node: FieldNode, variables) -> None:
 @cache
 def disclosure_columns(category: Category) -> dict[str, Any]:
     x = X
-    columns = {"id": cast(x.c.id, Text), "category": func.upper(x.c.category),
-               "title": x.c.title, "ref": x.c.ref, "formedOn": x.c.formed_on,
-               "publishedAt": _timestamp(x.c.published_at), "revision": x.c.revision,
-               "isSynthetic": x.c.is_synthetic, "__typename": literal(category_type_name(category))}
+    columns = {
+        "id": cast(x.c.id, Text),
+        "category": func.upper(x.c.category),
+        "title": x.c.title,
+        "ref": x.c.ref,
+        "formedOn": x.c.formed_on,
+        "publishedAt": _timestamp(x.c.published_at),
+        "revision": x.c.revision,
+        "isSynthetic": x.c.is_synthetic,
+        "__typename": literal(category_type_name(category)),
+    }
     for element in get_catalog().elements_of(category):
         accessor = "->>" if element.type in ("date", "text", "phone") else "->"
         columns[graphql_field_name(element.key)] = x.c.elements.op(accessor)(literal(element.key))
@@ -122,16 +137,27 @@ class Compiler:
     # --- departments, sites, responsibilities ------------------------------------
 
     def department(self, node: FieldNode, table):
-        columns = {"code": table.c.code, "name": table.c.name, "nameEn": table.c.name_en,
-                   "kind": table.c.kind, "uscc": table.c.uscc, "regionCode": table.c.region_code,
-                   "roles": func.to_json(table.c.roles), "isSynthetic": table.c.is_synthetic,
-                   "__typename": literal("Department")}
+        columns = {
+            "code": table.c.code,
+            "name": table.c.name,
+            "nameEn": table.c.name_en,
+            "kind": table.c.kind,
+            "uscc": table.c.uscc,
+            "regionCode": table.c.region_code,
+            "roles": func.to_json(table.c.roles),
+            "isSynthetic": table.c.is_synthetic,
+            "__typename": literal("Department"),
+        }
         return _object([(_key(f), self._pick(columns, f)) for f in _fields(node)])
 
     def sites(self, node: FieldNode, project_id):
         site = SITE
-        columns = {"id": cast(site.c.id, Text), "name": site.c.name, "kind": site.c.kind,
-                   "__typename": literal("Site")}
+        columns = {
+            "id": cast(site.c.id, Text),
+            "name": site.c.name,
+            "kind": site.c.kind,
+            "__typename": literal("Site"),
+        }
         pairs = []
         for f in _fields(node):
             if f.name.value == "geometry":
@@ -139,36 +165,56 @@ class Compiler:
                 pairs.append((_key(f), _geojson(site.c.geom)))
             else:
                 pairs.append((_key(f), self._pick(columns, f)))
-        return (select(func.coalesce(func.json_agg(aggregate_order_by(_object(pairs), site.c.id)), EMPTY))
-                .where(site.c.project_id == project_id).scalar_subquery())
+        return (
+            select(
+                func.coalesce(func.json_agg(aggregate_order_by(_object(pairs), site.c.id)), EMPTY)
+            )
+            .where(site.c.project_id == project_id)
+            .scalar_subquery()
+        )
 
     def project_geometry(self, node: FieldNode, project_id):
         _plain_crs(node, self.variables)
         site = GEOM_SITE
         parts = func.json_agg(aggregate_order_by(_geojson(site.c.geom), site.c.id))
-        collection = func.json_build_object(literal("type"), literal("GeometryCollection"),
-                                            literal("geometries"), parts)
+        collection = func.json_build_object(
+            literal("type"), literal("GeometryCollection"), literal("geometries"), parts
+        )
         single = parts.op("->")(literal(0))
         count = func.count()
-        return (select(case((count == 0, None), (count == 1, single), else_=collection))
-                .where(site.c.project_id == project_id).scalar_subquery())
+        return (
+            select(case((count == 0, None), (count == 1, single), else_=collection))
+            .where(site.c.project_id == project_id)
+            .scalar_subquery()
+        )
 
     def responsibilities(self, node: FieldNode, project_id):
         resp, dep = RESP, RESP_DEP
         names = case(*[(resp.c.category == c.value, c.name_zh) for c in Category])
-        columns = {"category": func.upper(resp.c.category), "categoryNameZh": names,
-                   "itemKeys": func.to_json(resp.c.item_keys), "source": resp.c.source,
-                   "__typename": literal("Responsibility")}
+        columns = {
+            "category": func.upper(resp.c.category),
+            "categoryNameZh": names,
+            "itemKeys": func.to_json(resp.c.item_keys),
+            "source": resp.c.source,
+            "__typename": literal("Responsibility"),
+        }
         pairs = []
         for f in _fields(node):
             if f.name.value == "department":
                 pairs.append((_key(f), self.department(f, dep)))
             else:
                 pairs.append((_key(f), self._pick(columns, f)))
-        return (select(func.coalesce(func.json_agg(aggregate_order_by(
-                    _object(pairs), resp.c.category, resp.c.id)), EMPTY))
-                .select_from(resp.join(dep, dep.c.id == resp.c.department_id))
-                .where(resp.c.project_id == project_id).scalar_subquery())
+        return (
+            select(
+                func.coalesce(
+                    func.json_agg(aggregate_order_by(_object(pairs), resp.c.category, resp.c.id)),
+                    EMPTY,
+                )
+            )
+            .select_from(resp.join(dep, dep.c.id == resp.c.department_id))
+            .where(resp.c.project_id == project_id)
+            .scalar_subquery()
+        )
 
     # --- disclosures -----------------------------------------------------------------
 
@@ -185,26 +231,45 @@ class Compiler:
                 pairs.append((_key(f), _geojson(x.c.geom)))
             else:
                 pairs.append((_key(f), self._pick(columns, f)))
-        return (select(func.coalesce(func.json_agg(aggregate_order_by(
-                    _object(pairs), x.c.formed_on, x.c.id)), EMPTY))
-                .select_from(x.join(dep, dep.c.id == x.c.publisher_id))
-                .where(x.c.project_id == project_id, x.c.category == category.value,
-                       queries.public_disclosure(x))
-                .scalar_subquery())
+        return (
+            select(
+                func.coalesce(
+                    func.json_agg(aggregate_order_by(_object(pairs), x.c.formed_on, x.c.id)), EMPTY
+                )
+            )
+            .select_from(x.join(dep, dep.c.id == x.c.publisher_id))
+            .where(
+                x.c.project_id == project_id,
+                x.c.category == category.value,
+                queries.public_disclosure(x),
+            )
+            .scalar_subquery()
+        )
 
     # --- projects ----------------------------------------------------------------------
 
     def project(self, node: FieldNode, row):
         columns = {
-            "code": row.c.code, "name": row.c.name, "description": row.c.description,
-            "projectType": func.upper(row.c.project_type), "industry": row.c.industry,
-            "regionCode": row.c.region_code, "owner": row.c.owner,
+            "code": row.c.code,
+            "name": row.c.name,
+            "description": row.c.description,
+            "projectType": func.upper(row.c.project_type),
+            "industry": row.c.industry,
+            "regionCode": row.c.region_code,
+            "owner": row.c.owner,
             "investment": row.c.investment.op("::")(literal_column("float8")),
-            "status": func.upper(row.c.status), "approvedOn": row.c.approved_on,
-            "startedOn": row.c.started_on, "completedOn": row.c.completed_on,
-            "updatedAt": _timestamp(row.c.updated_at), "isSynthetic": row.c.is_synthetic,
-            "distance": row.c.distance, "__typename": literal("Project")}
-        categories = {graphql_field_name(name): category for category, name in CATEGORY_FIELDS.items()}
+            "status": func.upper(row.c.status),
+            "approvedOn": row.c.approved_on,
+            "startedOn": row.c.started_on,
+            "completedOn": row.c.completed_on,
+            "updatedAt": _timestamp(row.c.updated_at),
+            "isSynthetic": row.c.is_synthetic,
+            "distance": row.c.distance,
+            "__typename": literal("Project"),
+        }
+        categories = {
+            graphql_field_name(name): category for category, name in CATEGORY_FIELDS.items()
+        }
         pairs = []
         for f in _fields(node):
             name = f.name.value
@@ -226,30 +291,61 @@ class Compiler:
         args = get_argument_values(field_def, node, self.variables)
         try:
             limit, offset = page_window(args.get("first"), args.get("after"), self.settings)
-            query = project_query(args.get("filter"), args.get("bbox"), args.get("intersects"),
-                                  args.get("near"), args.get("order_by"))
+            query = project_query(
+                args.get("filter"),
+                args.get("bbox"),
+                args.get("intersects"),
+                args.get("near"),
+                args.get("order_by"),
+            )
         except RegistryError as exc:
             raise Unsupported("refused input: graphene reports it") from exc
-        ordered = queries.projects_select(query).limit(limit + 1).offset(offset).subquery(f"o{index}")
+        ordered = (
+            queries.projects_select(query).limit(limit + 1).offset(offset).subquery(f"o{index}")
+        )
         page = select(ordered, func.row_number().over().label("n")).cte(f"page{index}")
         in_page = page.c.n <= limit
 
         def cursor(position):
-            encoded = func.encode(func.convert_to(literal(PREFIX) + cast(position, Text), "UTF8"), "base64")
+            encoded = func.encode(
+                func.convert_to(literal(PREFIX) + cast(position, Text), "UTF8"), "base64"
+            )
             return func.translate(encoded, "+/", "-_")
 
         pairs = []
         for f in _fields(node):
             name = f.name.value
             if name == "totalCount":
-                value = select(func.count()).select_from(P).where(
-                    *queries.project_conditions(query)).scalar_subquery()
+                value = (
+                    select(func.count())
+                    .select_from(P)
+                    .where(*queries.project_conditions(query))
+                    .scalar_subquery()
+                )
             elif name == "nodes":
-                value = select(func.coalesce(func.json_agg(aggregate_order_by(
-                    self.project(f, page), page.c.n)), EMPTY)).where(in_page).scalar_subquery()
+                value = (
+                    select(
+                        func.coalesce(
+                            func.json_agg(aggregate_order_by(self.project(f, page), page.c.n)),
+                            EMPTY,
+                        )
+                    )
+                    .where(in_page)
+                    .scalar_subquery()
+                )
             elif name == "edges":
-                value = select(func.coalesce(func.json_agg(aggregate_order_by(
-                    self._edge(f, page, cursor, offset), page.c.n)), EMPTY)).where(in_page).scalar_subquery()
+                value = (
+                    select(
+                        func.coalesce(
+                            func.json_agg(
+                                aggregate_order_by(self._edge(f, page, cursor, offset), page.c.n)
+                            ),
+                            EMPTY,
+                        )
+                    )
+                    .where(in_page)
+                    .scalar_subquery()
+                )
             elif name == "pageInfo":
                 value = self._page_info(f, page, cursor, limit, offset)
             elif name == "__typename":
@@ -273,10 +369,13 @@ class Compiler:
     def _page_info(self, node: FieldNode, page, cursor, limit: int, offset: int):
         rows = select(func.count()).select_from(page).scalar_subquery()
         shown = func.least(rows, limit)
-        columns = {"hasNextPage": rows > limit, "hasPreviousPage": literal(offset > 0),
-                   "startCursor": case((shown > 0, cursor(literal(offset))), else_=None),
-                   "endCursor": case((shown > 0, cursor(shown - 1 + offset)), else_=None),
-                   "__typename": literal("PageInfo")}
+        columns = {
+            "hasNextPage": rows > limit,
+            "hasPreviousPage": literal(offset > 0),
+            "startCursor": case((shown > 0, cursor(literal(offset))), else_=None),
+            "endCursor": case((shown > 0, cursor(shown - 1 + offset)), else_=None),
+            "__typename": literal("PageInfo"),
+        }
         return _object([(_key(f), self._pick(columns, f)) for f in _fields(node)])
 
     @staticmethod
@@ -289,8 +388,9 @@ class Compiler:
             raise Unsupported(node.name.value) from exc
 
 
-def compile_operation(schema: GraphQLSchema, operation: OperationDefinitionNode,
-                      variables: dict[str, Any], settings):
+def compile_operation(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict[str, Any], settings
+):
     """A statement whose single text column is the `data` JSON, or None (use graphene)."""
     if operation.operation != OperationType.QUERY or operation.directives:
         return None

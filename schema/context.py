@@ -24,6 +24,7 @@ def _batch(engine: AsyncEngine, fetch: Callable[..., Awaitable[dict]], default: 
         async with engine.connect() as conn:
             found = await fetch(conn, list(keys))
         return [found.get(key, default()) for key in keys]
+
     return load
 
 

@@ -35,8 +35,9 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     if isinstance(original, RegistryError):
         formatted["message"] = original.message
         extensions["code"] = CODES.get(original.code, original.code)
-        extensions["problems"] = [{"path": p.path, "code": p.code, "message": p.message}
-                                  for p in original.problems]
+        extensions["problems"] = [
+            {"path": p.path, "code": p.code, "message": p.message} for p in original.problems
+        ]
     elif is_timeout(original):
         formatted["message"] = TIMEOUT_MESSAGE
         extensions["code"] = TIMEOUT
@@ -45,7 +46,8 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         formatted["message"] = "Internal server error"
         extensions["code"] = "INTERNAL_SERVER_ERROR"
     else:
-        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED" if error.path is None
-                              else "BAD_REQUEST")
+        extensions.setdefault(
+            "code", "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_REQUEST"
+        )
     formatted["extensions"] = extensions
     return formatted

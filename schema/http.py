@@ -61,13 +61,15 @@ def negotiate(accept: str | None) -> str:
     for position, part in enumerate(accept.split(",")):
         media, *params = [p.strip() for p in part.split(";")]
         q = next((float(p[2:]) for p in params if p.startswith("q=") and _is_float(p[2:])), 1.0)
-        if media == GRAPHQL_RESPONSE or media == "application/*" or media == "*/*" \
-                or media == JSON_MEDIA:
+        if media in (GRAPHQL_RESPONSE, "application/*", "*/*", JSON_MEDIA):
             ranked.append((q, -position, media))
     ranked = [r for r in ranked if r[0] > 0]
     if not ranked:
-        raise RequestProblem(406, f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} "
-                             f"or {JSON_MEDIA}", "NOT_ACCEPTABLE")
+        raise RequestProblem(
+            406,
+            f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON_MEDIA}",
+            "NOT_ACCEPTABLE",
+        )
     media = max(ranked)[2]
     return JSON_MEDIA if media in ("*/*", "application/*") else media
 
@@ -95,8 +97,9 @@ class GraphQLEndpoint:
             return cached
         try:
             document = parse(query, max_tokens=self.settings.max_tokens)
-            errors = validate(self.schema, document, self.rules,
-                              hide_suggestions=self.settings.production)
+            errors = validate(
+                self.schema, document, self.rules, hide_suggestions=self.settings.production
+            )
             result = (None, [format_error(e) for e in errors]) if errors else (document, None)
         except GraphQLError as error:
             result = (None, [format_error(error)])
@@ -118,8 +121,12 @@ class GraphQLEndpoint:
             params = await self._params(request)
             return await self._run(request, params, media)
         except RequestProblem as problem:
-            return self._json({"errors": [error_body(problem.message, problem.code)]},
-                              problem.status, JSON_MEDIA, problem.headers)
+            return self._json(
+                {"errors": [error_body(problem.message, problem.code)]},
+                problem.status,
+                JSON_MEDIA,
+                problem.headers,
+            )
 
     def _wants_html(self, request: Request) -> bool:
         accept = request.headers.get("accept", "")
@@ -133,10 +140,14 @@ class GraphQLEndpoint:
                     params[name] = self._loads(params[name], name)
             return params
         if request.method != "POST":
-            raise RequestProblem(405, "use GET or POST", "METHOD_NOT_ALLOWED", {"Allow": "GET, POST"})
+            raise RequestProblem(
+                405, "use GET or POST", "METHOD_NOT_ALLOWED", {"Allow": "GET, POST"}
+            )
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type != JSON_MEDIA:
-            raise RequestProblem(415, f"POST needs Content-Type: {JSON_MEDIA}", "UNSUPPORTED_MEDIA_TYPE")
+            raise RequestProblem(
+                415, f"POST needs Content-Type: {JSON_MEDIA}", "UNSUPPORTED_MEDIA_TYPE"
+            )
         body = await self._body(request)
         params = self._loads(body, "body")
         if not isinstance(params, dict):
@@ -179,12 +190,17 @@ class GraphQLEndpoint:
         if operation is None:
             raise RequestProblem(400, "name the operation to run (operationName)", "BAD_REQUEST")
         if request.method == "GET" and operation.operation != OperationType.QUERY:
-            raise RequestProblem(405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"})
+            raise RequestProblem(
+                405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"}
+            )
         if error := self._too_costly(document, operation, variables or {}):
             return self._json({"errors": [error]}, request_error_status, media)
         engine = request.app.state.engine
-        statement = compile_operation(self.schema, operation, variables or {}, self.settings) \
-            if self.settings.compile_queries else None
+        statement = (
+            compile_operation(self.schema, operation, variables or {}, self.settings)
+            if self.settings.compile_queries
+            else None
+        )
         if statement is not None:
             try:
                 async with engine.connect() as conn:
@@ -192,15 +208,28 @@ class GraphQLEndpoint:
             except Exception as exc:
                 if not is_timeout(exc):
                     raise
-                return self._json({"errors": [error_body(TIMEOUT_MESSAGE, TIMEOUT)], "data": None},
-                                  504, media)
-            return Response(b'{"data":' + data.encode() + b"}", status_code=200,
-                            media_type=f"{media}; charset=utf-8")
-        context = Context(engine=engine, settings=self.settings, request=request,
-                          credentials=await self.credentials(request, engine),
-                          write_engine=request.app.state.write_engine)
-        result = execute(self.schema, document, variable_values=variables,
-                         operation_name=operation_name, context_value=context)
+                return self._json(
+                    {"errors": [error_body(TIMEOUT_MESSAGE, TIMEOUT)], "data": None}, 504, media
+                )
+            return Response(
+                b'{"data":' + data.encode() + b"}",
+                status_code=200,
+                media_type=f"{media}; charset=utf-8",
+            )
+        context = Context(
+            engine=engine,
+            settings=self.settings,
+            request=request,
+            credentials=await self.credentials(request, engine),
+            write_engine=request.app.state.write_engine,
+        )
+        result = execute(
+            self.schema,
+            document,
+            variable_values=variables,
+            operation_name=operation_name,
+            context_value=context,
+        )
         if is_awaitable(result):
             result = await result
         payload: dict[str, Any] = {}
@@ -225,18 +254,25 @@ class GraphQLEndpoint:
         return check(tuple(row) if row else None, key_id, secret, "http")
 
     def _too_costly(self, document, operation: OperationDefinitionNode, variables) -> dict | None:
-        fragments = {d.name.value: d for d in document.definitions
-                     if isinstance(d, FragmentDefinitionNode)}
-        cost = estimate_cost(self.schema, operation, fragments, variables,
-                             self.settings.default_page_size)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        cost = estimate_cost(
+            self.schema, operation, fragments, variables, self.settings.default_page_size
+        )
         if cost > self.settings.max_cost:
-            return error_body(f"the query's estimated cost {cost} is over the limit of "
-                              f"{self.settings.max_cost}; ask for fewer objects or smaller pages",
-                              "QUERY_TOO_COSTLY", cost=cost, limit=self.settings.max_cost)
+            return error_body(
+                f"the query's estimated cost {cost} is over the limit of "
+                f"{self.settings.max_cost}; ask for fewer objects or smaller pages",
+                "QUERY_TOO_COSTLY",
+                cost=cost,
+                limit=self.settings.max_cost,
+            )
         return None
 
     @staticmethod
     def _json(payload: Any, status: int, media: str, headers: dict | None = None) -> Response:
         body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS, default=str)
-        return Response(body, status_code=status, media_type=f"{media}; charset=utf-8",
-                        headers=headers)
+        return Response(
+            body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers
+        )

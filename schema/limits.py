@@ -42,17 +42,26 @@ def _first(node: FieldNode, variables: dict[str, Any], default: int) -> int | No
     return None
 
 
-def estimate_cost(schema: GraphQLSchema, operation: OperationDefinitionNode,
-                  fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any],
-                  default_page: int) -> int:
+def estimate_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+    default_page: int,
+) -> int:
     root = schema.get_root_type(operation.operation)
 
-    def walk(selection_set, parent: GraphQLObjectType | None, multiplier: int, seen: frozenset) -> int:
+    def walk(
+        selection_set, parent: GraphQLObjectType | None, multiplier: int, seen: frozenset
+    ) -> int:
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                field = parent.fields.get(selection.name.value) if parent is not None and \
-                    hasattr(parent, "fields") else None
+                field = (
+                    parent.fields.get(selection.name.value)
+                    if parent is not None and hasattr(parent, "fields")
+                    else None
+                )
                 total += multiplier
                 if selection.selection_set is None:
                     continue
@@ -67,8 +76,11 @@ def estimate_cost(schema: GraphQLSchema, operation: OperationDefinitionNode,
                 named = get_named_type(field.type) if field else None
                 total += walk(selection.selection_set, named, child, seen)
             elif isinstance(selection, InlineFragmentNode):
-                named = schema.get_type(selection.type_condition.name.value) \
-                    if selection.type_condition else parent
+                named = (
+                    schema.get_type(selection.type_condition.name.value)
+                    if selection.type_condition
+                    else parent
+                )
                 total += walk(selection.selection_set, named, multiplier, seen)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value

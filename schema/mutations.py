@@ -33,7 +33,11 @@ class UserError(graphene.ObjectType):
 
 
 def _camel(segment: str) -> str:
-    return graphql_field_name(segment) if "_" in segment and not segment.startswith("elements") else segment
+    return (
+        graphql_field_name(segment)
+        if "_" in segment and not segment.startswith("elements")
+        else segment
+    )
 
 
 def user_errors(error: RegistryError, argument: str) -> list[UserError]:
@@ -57,11 +61,16 @@ async def run_write(info, action: str, target: str, argument: str, write):
     def work():
         with session_scope(context.write_engine) as session:
             if credentials.actor is None:
-                error = Unauthenticated.one("", "unauthenticated", {
-                    "missing": "this needs a department key: Authorization: Bearer mpr_…",
-                    "malformed": "the Authorization header is not a key of this registry",
-                    "unknown": "this key is not known", "revoked": "this key has been revoked",
-                }[credentials.problem])
+                error = Unauthenticated.one(
+                    "",
+                    "unauthenticated",
+                    {
+                        "missing": "this needs a department key: Authorization: Bearer mpr_…",
+                        "malformed": "the Authorization header is not a key of this registry",
+                        "unknown": "this key is not known",
+                        "revoked": "this key has been revoked",
+                    }[credentials.problem],
+                )
                 record_refusal(session, credentials.name, action, target, error, path=path)
                 raise error
             return write(session, dataclasses.replace(credentials.actor, path=path))
@@ -73,6 +82,7 @@ async def run_write(info, action: str, target: str, argument: str, write):
 
 
 # --- inputs --------------------------------------------------------------------------
+
 
 class SiteInput(graphene.InputObjectType):
     name = graphene.String()
@@ -107,8 +117,10 @@ class DisclosureInput(graphene.InputObjectType):
     project_code = graphene.String(required=True)
     item = graphene.String(required=True, description="Catalog item key, e.g. tender_notice.")
     formed_on = graphene.Date(required=True)
-    elements = JSON(required=True, description="Content elements by key (approval_doc_no) or "
-                    "field name (approvalDocNo).")
+    elements = JSON(
+        required=True,
+        description="Content elements by key (approval_doc_no) or field name (approvalDocNo).",
+    )
     title = graphene.String()
     ref = graphene.String()
     documents = graphene.List(graphene.NonNull(DocumentInput))
@@ -138,11 +150,19 @@ def _value(enum_value):
 
 # --- payloads ------------------------------------------------------------------------
 
+
 def _payload(name: str, field: str, field_type) -> type[graphene.ObjectType]:
-    return type(name, (graphene.ObjectType,), {
-        field: graphene.Field(field_type), "action": graphene.String(
-            description="added, updated, revised, withdrawn or unchanged"),
-        "user_errors": graphene.List(graphene.NonNull(UserError), required=True)})
+    return type(
+        name,
+        (graphene.ObjectType,),
+        {
+            field: graphene.Field(field_type),
+            "action": graphene.String(
+                description="added, updated, revised, withdrawn or unchanged"
+            ),
+            "user_errors": graphene.List(graphene.NonNull(UserError), required=True),
+        },
+    )
 
 
 DisclosurePayload = _payload("DisclosurePayload", "disclosure", Disclosure)
@@ -162,100 +182,213 @@ async def _project(info, code):
 
 def _disclosure_input(data) -> pub.DisclosureInput:
     return pub.DisclosureInput(
-        project_code=data.project_code, item=data.item, formed_on=data.formed_on,
-        elements=_elements(data.elements), title=data.title, ref=data.ref or "",
-        documents=[dict(d) for d in data.documents or []], geometry=data.geometry,
-        crs=data.crs or 4326, draft=bool(data.draft))
+        project_code=data.project_code,
+        item=data.item,
+        formed_on=data.formed_on,
+        elements=_elements(data.elements),
+        title=data.title,
+        ref=data.ref or "",
+        documents=[dict(d) for d in data.documents or []],
+        geometry=data.geometry,
+        crs=data.crs or 4326,
+        draft=bool(data.draft),
+    )
 
 
 class Mutation(graphene.ObjectType):
-    publish_disclosure = graphene.Field(DisclosurePayload, required=True,
-                                        input=DisclosureInput(required=True),
-                                        description="Publish an item as your department.")
+    publish_disclosure = graphene.Field(
+        DisclosurePayload,
+        required=True,
+        input=DisclosureInput(required=True),
+        description="Publish an item as your department.",
+    )
     correct_disclosure = graphene.Field(
-        DisclosurePayload, required=True, id=graphene.ID(required=True),
-        reason=graphene.String(required=True), title=graphene.String(), elements=JSON(),
-        formed_on=graphene.Date(), documents=graphene.List(graphene.NonNull(DocumentInput)),
-        geometry=GeoJSON(), crs=graphene.String(),
-        description="A new revision of a current disclosure; the reason is kept in its history.")
-    withdraw_disclosure = graphene.Field(DisclosurePayload, required=True, id=graphene.ID(required=True),
-                                         reason=graphene.String(required=True))
-    upsert_project = graphene.Field(ProjectPayload, required=True, input=ProjectInput(required=True),
-                                    description="Register or update a project (发改/审批 departments, admin).")
+        DisclosurePayload,
+        required=True,
+        id=graphene.ID(required=True),
+        reason=graphene.String(required=True),
+        title=graphene.String(),
+        elements=JSON(),
+        formed_on=graphene.Date(),
+        documents=graphene.List(graphene.NonNull(DocumentInput)),
+        geometry=GeoJSON(),
+        crs=graphene.String(),
+        description="A new revision of a current disclosure; the reason is kept in its history.",
+    )
+    withdraw_disclosure = graphene.Field(
+        DisclosurePayload,
+        required=True,
+        id=graphene.ID(required=True),
+        reason=graphene.String(required=True),
+    )
+    upsert_project = graphene.Field(
+        ProjectPayload,
+        required=True,
+        input=ProjectInput(required=True),
+        description="Register or update a project (发改/审批 departments, admin).",
+    )
     assign_responsibility = graphene.Field(
-        ProjectPayload, required=True, project_code=graphene.String(required=True),
-        category=CategoryKey(required=True), department=graphene.String(required=True),
+        ProjectPayload,
+        required=True,
+        project_code=graphene.String(required=True),
+        category=CategoryKey(required=True),
+        department=graphene.String(required=True),
         items=graphene.List(graphene.NonNull(graphene.String)),
-        description="Make a department responsible for a category or some of its items (admin).")
-    upsert_department = graphene.Field(DepartmentPayload, required=True,
-                                       input=DepartmentInput(required=True), description="(admin)")
+        description="Make a department responsible for a category or some of its items (admin).",
+    )
+    upsert_department = graphene.Field(
+        DepartmentPayload,
+        required=True,
+        input=DepartmentInput(required=True),
+        description="(admin)",
+    )
 
     @staticmethod
     async def resolve_publish_disclosure(root, info, input):
         data = _disclosure_input(input)
+
         def write(session, actor):
             outcome = pub.publish_disclosure(session, actor, data)
             return outcome.action, outcome.record.id
+
         result, errors = await run_write(
-            info, "publishDisclosure", f"project:{data.project_code}/{data.item}/{data.ref or '-'}",
-            "input", write)
-        return DisclosurePayload(disclosure=await _disclosure(info, result[1]) if result else None,
-                                 action=result[0] if result else None, user_errors=errors)
+            info,
+            "publishDisclosure",
+            f"project:{data.project_code}/{data.item}/{data.ref or '-'}",
+            "input",
+            write,
+        )
+        return DisclosurePayload(
+            disclosure=await _disclosure(info, result[1]) if result else None,
+            action=result[0] if result else None,
+            user_errors=errors,
+        )
 
     @staticmethod
-    async def resolve_correct_disclosure(root, info, id, reason, title=None, elements=None,
-                                         formed_on=None, documents=None, geometry=None, crs=None):
+    async def resolve_correct_disclosure(
+        root,
+        info,
+        id,
+        reason,
+        title=None,
+        elements=None,
+        formed_on=None,
+        documents=None,
+        geometry=None,
+        crs=None,
+    ):
         def write(session, actor):
             outcome = pub.correct_disclosure(
-                session, actor, int(id), reason, title=title, elements=_elements(elements),
-                formed_on=formed_on, documents=[dict(d) for d in documents] if documents else None,
-                geometry=geometry, crs=crs or 4326)
+                session,
+                actor,
+                int(id),
+                reason,
+                title=title,
+                elements=_elements(elements),
+                formed_on=formed_on,
+                documents=[dict(d) for d in documents] if documents else None,
+                geometry=geometry,
+                crs=crs or 4326,
+            )
             return outcome.action, outcome.record.id
-        result, errors = await run_write(info, "correctDisclosure", f"disclosure:{id}", "", _checked_id(id, write))
-        return DisclosurePayload(disclosure=await _disclosure(info, result[1]) if result else None,
-                                 action=result[0] if result else None, user_errors=errors)
+
+        result, errors = await run_write(
+            info, "correctDisclosure", f"disclosure:{id}", "", _checked_id(id, write)
+        )
+        return DisclosurePayload(
+            disclosure=await _disclosure(info, result[1]) if result else None,
+            action=result[0] if result else None,
+            user_errors=errors,
+        )
 
     @staticmethod
     async def resolve_withdraw_disclosure(root, info, id, reason):
         def write(session, actor):
             outcome = pub.withdraw_disclosure(session, actor, int(id), reason)
             return outcome.action, outcome.record.id
-        result, errors = await run_write(info, "withdrawDisclosure", f"disclosure:{id}", "", _checked_id(id, write))
-        return DisclosurePayload(disclosure=await _disclosure(info, result[1]) if result else None,
-                                 action=result[0] if result else None, user_errors=errors)
+
+        result, errors = await run_write(
+            info, "withdrawDisclosure", f"disclosure:{id}", "", _checked_id(id, write)
+        )
+        return DisclosurePayload(
+            disclosure=await _disclosure(info, result[1]) if result else None,
+            action=result[0] if result else None,
+            user_errors=errors,
+        )
 
     @staticmethod
     async def resolve_upsert_project(root, info, input):
         data = pub.ProjectInput(
-            code=input.code, name=input.name, project_type=_value(input.project_type),
-            region_code=input.region_code, industry=input.industry, description=input.description,
-            owner=input.owner, owner_department=input.owner_department, investment=input.investment,
-            status=_value(input.status) or "planning", approved_on=input.approved_on,
-            started_on=input.started_on, completed_on=input.completed_on,
-            sites=None if input.sites is None else [
-                pub.SiteInput(s.geometry, s.name, s.kind, s.crs or 4326) for s in input.sites])
-        action, errors = await run_write(info, "upsertProject", f"project:{data.code}", "input",
-                                         lambda s, actor: pub.upsert_project(s, actor, data).action)
-        return ProjectPayload(project=await _project(info, data.code) if action else None,
-                              action=action, user_errors=errors)
+            code=input.code,
+            name=input.name,
+            project_type=_value(input.project_type),
+            region_code=input.region_code,
+            industry=input.industry,
+            description=input.description,
+            owner=input.owner,
+            owner_department=input.owner_department,
+            investment=input.investment,
+            status=_value(input.status) or "planning",
+            approved_on=input.approved_on,
+            started_on=input.started_on,
+            completed_on=input.completed_on,
+            sites=None
+            if input.sites is None
+            else [pub.SiteInput(s.geometry, s.name, s.kind, s.crs or 4326) for s in input.sites],
+        )
+        action, errors = await run_write(
+            info,
+            "upsertProject",
+            f"project:{data.code}",
+            "input",
+            lambda s, actor: pub.upsert_project(s, actor, data).action,
+        )
+        return ProjectPayload(
+            project=await _project(info, data.code) if action else None,
+            action=action,
+            user_errors=errors,
+        )
 
     @staticmethod
-    async def resolve_assign_responsibility(root, info, project_code, category, department, items=None):
+    async def resolve_assign_responsibility(
+        root, info, project_code, category, department, items=None
+    ):
         category = _value(category)
         action, errors = await run_write(
-            info, "assignResponsibility", f"project:{project_code}/{category}", "",
-            lambda s, actor: pub.assign_responsibility(s, actor, project_code, category, department,
-                                                       items).action)
-        return ProjectPayload(project=await _project(info, project_code) if action else None,
-                              action=action, user_errors=errors)
+            info,
+            "assignResponsibility",
+            f"project:{project_code}/{category}",
+            "",
+            lambda s, actor: (
+                pub.assign_responsibility(
+                    s, actor, project_code, category, department, items
+                ).action
+            ),
+        )
+        return ProjectPayload(
+            project=await _project(info, project_code) if action else None,
+            action=action,
+            user_errors=errors,
+        )
 
     @staticmethod
     async def resolve_upsert_department(root, info, input):
-        data = pub.DepartmentInput(code=input.code, name=input.name, kind=input.kind, uscc=input.uscc,
-                                   region_code=input.region_code, roles=list(input.roles or []),
-                                   name_en=input.name_en)
-        action, errors = await run_write(info, "upsertDepartment", f"department:{data.code}", "input",
-                                         lambda s, actor: pub.upsert_department(s, actor, data).action)
+        data = pub.DepartmentInput(
+            code=input.code,
+            name=input.name,
+            kind=input.kind,
+            uscc=input.uscc,
+            region_code=input.region_code,
+            roles=list(input.roles or []),
+            name_en=input.name_en,
+        )
+        action, errors = await run_write(
+            info,
+            "upsertDepartment",
+            f"department:{data.code}",
+            "input",
+            lambda s, actor: pub.upsert_department(s, actor, data).action,
+        )
         department = None
         if action:
             async with info.context.engine.connect() as conn:
@@ -270,4 +403,5 @@ def _checked_id(id, write):
         if not str(id).isdigit():
             raise InvalidInput.one("id", "invalid_id", f"{id!r} is not a disclosure id")
         return write(session, actor)
+
     return checked

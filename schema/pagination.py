@@ -22,7 +22,7 @@ def decode_cursor(cursor: str | None) -> int:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(PREFIX) and (value := int(text[len(PREFIX):])) >= 0:
+        if text.startswith(PREFIX) and (value := int(text[len(PREFIX) :])) >= 0:
             return value
     except (ValueError, UnicodeDecodeError):
         pass
@@ -33,8 +33,11 @@ def page_window(first: int | None, after: str | None, settings) -> tuple[int, in
     """(limit, offset) for a page; InvalidInput past the cap."""
     size = settings.default_page_size if first is None else first
     if size < 0 or size > settings.max_page_size:
-        raise InvalidInput.one("first", "page_size", f"{size} is outside 0..{settings.max_page_size} "
-                               f"(the page-size cap)")
+        raise InvalidInput.one(
+            "first",
+            "page_size",
+            f"{size} is outside 0..{settings.max_page_size} (the page-size cap)",
+        )
     return size, decode_cursor(after) + 1 if after is not None else 0
 
 
@@ -56,31 +59,44 @@ class PageInfo(graphene.ObjectType):
 
 
 def connection_type(node_type, name: str) -> type[graphene.ObjectType]:
-    edge = type(f"{name}Edge", (graphene.ObjectType,), {
-        "cursor": graphene.String(required=True),
-        "node": graphene.Field(node_type, required=True),
-    })
+    edge = type(
+        f"{name}Edge",
+        (graphene.ObjectType,),
+        {
+            "cursor": graphene.String(required=True),
+            "node": graphene.Field(node_type, required=True),
+        },
+    )
 
     def resolve_edges(page: Page, info):
-        return [{"cursor": encode_cursor(page.offset + i), "node": row}
-                for i, row in enumerate(page.rows)]
+        return [
+            {"cursor": encode_cursor(page.offset + i), "node": row}
+            for i, row in enumerate(page.rows)
+        ]
 
     def resolve_page_info(page: Page, info):
         last = page.offset + len(page.rows) - 1
-        return PageInfo(has_next_page=page.has_next, has_previous_page=page.offset > 0,
-                        start_cursor=encode_cursor(page.offset) if page.rows else None,
-                        end_cursor=encode_cursor(last) if page.rows else None)
+        return PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.offset > 0,
+            start_cursor=encode_cursor(page.offset) if page.rows else None,
+            end_cursor=encode_cursor(last) if page.rows else None,
+        )
 
     def resolve_total_count(page: Page, info):
         return page.count()
 
-    return type(f"{name}Connection", (graphene.ObjectType,), {
-        "total_count": graphene.Int(required=True, description="All matches, on every page."),
-        "edges": graphene.List(graphene.NonNull(edge), required=True),
-        "nodes": graphene.List(graphene.NonNull(node_type), required=True),
-        "page_info": graphene.Field(PageInfo, required=True),
-        "resolve_edges": staticmethod(resolve_edges),
-        "resolve_nodes": staticmethod(lambda page, info: page.rows),
-        "resolve_page_info": staticmethod(resolve_page_info),
-        "resolve_total_count": staticmethod(resolve_total_count),
-    })
+    return type(
+        f"{name}Connection",
+        (graphene.ObjectType,),
+        {
+            "total_count": graphene.Int(required=True, description="All matches, on every page."),
+            "edges": graphene.List(graphene.NonNull(edge), required=True),
+            "nodes": graphene.List(graphene.NonNull(node_type), required=True),
+            "page_info": graphene.Field(PageInfo, required=True),
+            "resolve_edges": staticmethod(resolve_edges),
+            "resolve_nodes": staticmethod(lambda page, info: page.rows),
+            "resolve_page_info": staticmethod(resolve_page_info),
+            "resolve_total_count": staticmethod(resolve_total_count),
+        },
+    )

@@ -44,19 +44,26 @@ class NearInput(graphene.InputObjectType):
 
 
 class ProjectFilter(graphene.InputObjectType):
-    text = graphene.String(description="Substring of the name or description (Chinese works: "
-                           "地铁 finds 南昌地铁4号线), or an exact project code.")
-    region_code = graphene.String(description="Division code or prefix: 3601 or 360100 is the "
-                                  "whole city, 360111 one district.")
+    text = graphene.String(
+        description="Substring of the name or description (Chinese works: "
+        "地铁 finds 南昌地铁4号线), or an exact project code."
+    )
+    region_code = graphene.String(
+        description="Division code or prefix: 3601 or 360100 is the "
+        "whole city, 360111 one district."
+    )
     status = graphene.List(graphene.NonNull(ProjectStatus))
     type = graphene.List(graphene.NonNull(ProjectType))
     industry = graphene.List(graphene.NonNull(graphene.String))
-    responsible_department = graphene.String(description="Department code responsible for "
-                                             "any category of the project.")
-    has_category = graphene.List(graphene.NonNull(CategoryKey),
-                                 description="Has public disclosures in each of these.")
-    lacks_category = graphene.List(graphene.NonNull(CategoryKey),
-                                   description="Has no public disclosure in any of these.")
+    responsible_department = graphene.String(
+        description="Department code responsible for any category of the project."
+    )
+    has_category = graphene.List(
+        graphene.NonNull(CategoryKey), description="Has public disclosures in each of these."
+    )
+    lacks_category = graphene.List(
+        graphene.NonNull(CategoryKey), description="Has no public disclosure in any of these."
+    )
     approved_on = graphene.InputField(DateRange)
     started_on = graphene.InputField(DateRange)
     completed_on = graphene.InputField(DateRange)
@@ -79,29 +86,43 @@ def _range(value) -> queries.DateRange | None:
     return queries.DateRange(value.get("from_"), value.get("to"))
 
 
-def project_query(filter=None, bbox=None, intersects=None, near=None, order_by=None
-                  ) -> queries.ProjectQuery:
+def project_query(
+    filter=None, bbox=None, intersects=None, near=None, order_by=None
+) -> queries.ProjectQuery:
     f = filter or {}
-    return queries.validate_project_query(queries.ProjectQuery(
-        text=f.get("text"), region_code=f.get("region_code"),
-        statuses=[_value(s) for s in f.get("status") or []],
-        types=[_value(t) for t in f.get("type") or []], industries=f.get("industry") or [],
-        responsible_department=f.get("responsible_department"),
-        has_categories=[_value(c) for c in f.get("has_category") or []],
-        lacks_categories=[_value(c) for c in f.get("lacks_category") or []],
-        approved_on=_range(f.get("approved_on")), started_on=_range(f.get("started_on")),
-        completed_on=_range(f.get("completed_on")), bbox=bbox, intersects=intersects,
-        near=queries.Near(near["lon"], near["lat"], near["meters"]) if near else None,
-        order=_value(order_by) or ("DISTANCE" if near else "CODE")))
+    return queries.validate_project_query(
+        queries.ProjectQuery(
+            text=f.get("text"),
+            region_code=f.get("region_code"),
+            statuses=[_value(s) for s in f.get("status") or []],
+            types=[_value(t) for t in f.get("type") or []],
+            industries=f.get("industry") or [],
+            responsible_department=f.get("responsible_department"),
+            has_categories=[_value(c) for c in f.get("has_category") or []],
+            lacks_categories=[_value(c) for c in f.get("lacks_category") or []],
+            approved_on=_range(f.get("approved_on")),
+            started_on=_range(f.get("started_on")),
+            completed_on=_range(f.get("completed_on")),
+            bbox=bbox,
+            intersects=intersects,
+            near=queries.Near(near["lon"], near["lat"], near["meters"]) if near else None,
+            order=_value(order_by) or ("DISTANCE" if near else "CODE"),
+        )
+    )
 
 
 def disclosure_query(filter=None) -> queries.DisclosureQuery:
     f = filter or {}
     return queries.DisclosureQuery(
-        categories=[_value(c) for c in f.get("category") or []], items=f.get("item") or [],
-        project_code=f.get("project_code"), publisher=f.get("publisher"),
-        region_code=f.get("region_code"), formed_on=_range(f.get("formed_on")),
-        published_from=f.get("published_from"), published_to=f.get("published_to"))
+        categories=[_value(c) for c in f.get("category") or []],
+        items=f.get("item") or [],
+        project_code=f.get("project_code"),
+        publisher=f.get("publisher"),
+        region_code=f.get("region_code"),
+        formed_on=_range(f.get("formed_on")),
+        published_from=f.get("published_from"),
+        published_to=f.get("published_to"),
+    )
 
 
 async def fetch_page(engine, search, count, query, limit: int, offset: int) -> Page:
@@ -120,14 +141,19 @@ class AuditEntry(graphene.ObjectType):
 
     id = graphene.ID(required=True)
     at = Timestamp(required=True)
-    actor = graphene.String(required=True, description="Department code, admin:CODE, or why "
-                            "there was no actor (missing-key, revoked-key:ID…).")
+    actor = graphene.String(
+        required=True,
+        description="Department code, admin:CODE, or why "
+        "there was no actor (missing-key, revoked-key:ID…).",
+    )
     path = graphene.String(required=True, description="mutation:NAME, loader:FILE, cli:…")
     action = graphene.String(required=True)
     target = graphene.String(required=True)
     outcome = graphene.String(required=True, description="ok or refused")
-    detail = JSON(required=True, description="What changed (before/after ids, counts) or the "
-                  "problems that refused it.")
+    detail = JSON(
+        required=True,
+        description="What changed (before/after ids, counts) or the problems that refused it.",
+    )
 
 
 AuditConnection = connection_type(AuditEntry, "Audit")
@@ -142,11 +168,18 @@ class ComplianceScore(graphene.ObjectType):
     on_time = graphene.Int(required=True)
     late = graphene.Int(required=True)
     overdue = graphene.Int(required=True, description="Drafts past their deadline.")
-    no_deadline = graphene.Int(required=True, description="Real-time, prompt or event-driven items.")
-    on_time_rate = graphene.Float(description="on time / (on time + late); null when nothing counts.")
+    no_deadline = graphene.Int(
+        required=True, description="Real-time, prompt or event-driven items."
+    )
+    on_time_rate = graphene.Float(
+        description="on time / (on time + late); null when nothing counts."
+    )
     working_days_late = graphene.Int(required=True, description="Sum over late items.")
-    overdue_items = JSON(required=True, description="Drafts past their deadline: id, project, "
-                         "item, deadline, working_days_overdue.")
+    overdue_items = JSON(
+        required=True,
+        description="Drafts past their deadline: id, project, "
+        "item, deadline, working_days_overdue.",
+    )
 
 
 class Viewer(graphene.ObjectType):
@@ -168,43 +201,82 @@ def _actor(info, admin: bool = False):
 
 class Query(graphene.ObjectType):
     projects = graphene.Field(
-        ProjectConnection, required=True,
-        filter=ProjectFilter(), bbox=graphene.List(graphene.NonNull(graphene.Float),
-                                                   description="[minLon, minLat, maxLon, maxLat], WGS 84."),
+        ProjectConnection,
+        required=True,
+        filter=ProjectFilter(),
+        bbox=graphene.List(
+            graphene.NonNull(graphene.Float),
+            description="[minLon, minLat, maxLon, maxLat], WGS 84.",
+        ),
         intersects=GeoJSON(description="Projects with a site intersecting this geometry (WGS 84)."),
         near=NearInput(description="Projects with a site within `meters` of the point."),
-        order_by=ProjectOrder(), first=graphene.Int(), after=graphene.String(),
-        description="Projects, filtered and paged. With `near`, nearest first by default.")
+        order_by=ProjectOrder(),
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Projects, filtered and paged. With `near`, nearest first by default.",
+    )
     project = graphene.Field(Project, code=graphene.String(required=True))
-    disclosures = graphene.Field(DisclosureConnection, required=True, filter=DisclosureFilter(),
-                                 first=graphene.Int(), after=graphene.String(),
-                                 description="Public disclosures, newest first.")
+    disclosures = graphene.Field(
+        DisclosureConnection,
+        required=True,
+        filter=DisclosureFilter(),
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Public disclosures, newest first.",
+    )
     disclosure = graphene.Field(Disclosure, id=graphene.ID(required=True))
     departments = graphene.List(graphene.NonNull(Department), required=True)
     department = graphene.Field(Department, code=graphene.String(required=True))
-    categories = graphene.List(graphene.NonNull(CatalogCategory), required=True,
-                               description="The catalog: categories, items, elements, time limits.")
+    categories = graphene.List(
+        graphene.NonNull(CatalogCategory),
+        required=True,
+        description="The catalog: categories, items, elements, time limits.",
+    )
     viewer = graphene.Field(Viewer, required=True)
     compliance_scoreboard = graphene.List(
-        graphene.NonNull(ComplianceScore), required=True, from_=graphene.Date(name="from"),
-        to=graphene.Date(), department=graphene.String(),
-        description="Per department and category: published, on time, late, overdue (by formedOn).")
-    my_drafts = graphene.Field(DisclosureConnection, required=True, first=graphene.Int(),
-                               after=graphene.String(),
-                               description="Your department's unpublished drafts (needs a key).")
-    audit_log = graphene.Field(AuditConnection, required=True, first=graphene.Int(),
-                               after=graphene.String(), actor=graphene.String(),
-                               outcome=graphene.String(), target=graphene.String(),
-                               description="Every write and refused write, newest first (admin).")
+        graphene.NonNull(ComplianceScore),
+        required=True,
+        from_=graphene.Date(name="from"),
+        to=graphene.Date(),
+        department=graphene.String(),
+        description="Per department and category: published, on time, late, overdue (by formedOn).",
+    )
+    my_drafts = graphene.Field(
+        DisclosureConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Your department's unpublished drafts (needs a key).",
+    )
+    audit_log = graphene.Field(
+        AuditConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        actor=graphene.String(),
+        outcome=graphene.String(),
+        target=graphene.String(),
+        description="Every write and refused write, newest first (admin).",
+    )
 
     @staticmethod
-    async def resolve_projects(root, info, filter=None, bbox=None, intersects=None, near=None,
-                               order_by=None, first=None, after=None):
+    async def resolve_projects(
+        root,
+        info,
+        filter=None,
+        bbox=None,
+        intersects=None,
+        near=None,
+        order_by=None,
+        first=None,
+        after=None,
+    ):
         ctx = info.context
         limit, offset = page_window(first, after, ctx.settings)
         query = project_query(filter, bbox, intersects, near, order_by)
-        return await fetch_page(ctx.engine, queries.search_projects, queries.count_projects,
-                                query, limit, offset)
+        return await fetch_page(
+            ctx.engine, queries.search_projects, queries.count_projects, query, limit, offset
+        )
 
     @staticmethod
     async def resolve_project(root, info, code):
@@ -215,8 +287,14 @@ class Query(graphene.ObjectType):
     async def resolve_disclosures(root, info, filter=None, first=None, after=None):
         ctx = info.context
         limit, offset = page_window(first, after, ctx.settings)
-        return await fetch_page(ctx.engine, queries.search_disclosures, queries.count_disclosures,
-                                disclosure_query(filter), limit, offset)
+        return await fetch_page(
+            ctx.engine,
+            queries.search_disclosures,
+            queries.count_disclosures,
+            disclosure_query(filter),
+            limit,
+            offset,
+        )
 
     @staticmethod
     async def resolve_disclosure(root, info, id):
@@ -245,20 +323,35 @@ class Query(graphene.ObjectType):
         def work():
             with session_scope(info.context.write_engine) as session:
                 return compliance.scoreboard(session, from_, to)
+
         scores = await anyio.to_thread.run_sync(work)
         async with info.context.engine.connect() as conn:
             departments = {d["code"]: d for d in await queries.departments(conn)}
-        return [ComplianceScore(department=departments[s.department], category=s.category, published=s.published,
-                                on_time=s.on_time, late=s.late, overdue=s.overdue, no_deadline=s.no_deadline,
-                                on_time_rate=s.on_time_rate, working_days_late=s.working_days_late,
-                                overdue_items=s.overdue_items)
-                for s in scores if department in (None, s.department)]
+        return [
+            ComplianceScore(
+                department=departments[s.department],
+                category=s.category,
+                published=s.published,
+                on_time=s.on_time,
+                late=s.late,
+                overdue=s.overdue,
+                no_deadline=s.no_deadline,
+                on_time_rate=s.on_time_rate,
+                working_days_late=s.working_days_late,
+                overdue_items=s.overdue_items,
+            )
+            for s in scores
+            if department in (None, s.department)
+        ]
 
     @staticmethod
     def resolve_viewer(root, info):
         actor = info.context.credentials.actor
-        return Viewer(authenticated=actor is not None, department=actor.department if actor else None,
-                      is_admin=bool(actor and actor.is_admin))
+        return Viewer(
+            authenticated=actor is not None,
+            department=actor.department if actor else None,
+            is_admin=bool(actor and actor.is_admin),
+        )
 
     @staticmethod
     async def resolve_my_drafts(root, info, first=None, after=None):
@@ -266,18 +359,27 @@ class Query(graphene.ObjectType):
         limit, offset = page_window(first, after, info.context.settings)
         async with info.context.engine.connect() as conn:
             rows = await queries.drafts_of(conn, actor.department or "", limit + 1, offset)
-        return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit,
-                    count=lambda: _count_drafts(info, actor.department or ""))
+        return Page(
+            rows=rows[:limit],
+            offset=offset,
+            has_next=len(rows) > limit,
+            count=lambda: _count_drafts(info, actor.department or ""),
+        )
 
     @staticmethod
-    async def resolve_audit_log(root, info, first=None, after=None, actor=None, outcome=None,
-                                target=None):
+    async def resolve_audit_log(
+        root, info, first=None, after=None, actor=None, outcome=None, target=None
+    ):
         _actor(info, admin=True)
         limit, offset = page_window(first, after, info.context.settings)
         async with info.context.engine.connect() as conn:
             rows = await audit_entries(conn, actor, outcome, target, limit + 1, offset)
-        return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit,
-                    count=lambda: _count_audit(info, actor, outcome, target))
+        return Page(
+            rows=rows[:limit],
+            offset=offset,
+            has_next=len(rows) > limit,
+            count=lambda: _count_audit(info, actor, outcome, target),
+        )
 
 
 def _audit_query(actor, outcome, target):
@@ -294,8 +396,9 @@ def _audit_query(actor, outcome, target):
 
 async def audit_entries(conn, actor, outcome, target, limit, offset):
     table, conditions = _audit_query(actor, outcome, target)
-    rows = await conn.execute(select(table).where(*conditions)
-                              .order_by(table.c.id.desc()).limit(limit).offset(offset))
+    rows = await conn.execute(
+        select(table).where(*conditions).order_by(table.c.id.desc()).limit(limit).offset(offset)
+    )
     return [dict(r._mapping) for r in rows]
 
 

@@ -53,18 +53,33 @@ class Timestamp(graphene.Scalar):
     def serialize(value: dt.datetime) -> str:
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    parse_value = staticmethod(lambda value: dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
-    parse_literal = staticmethod(lambda node, _variables=None: dt.datetime.fromisoformat(
-        node.value.replace("Z", "+00:00")) if isinstance(node, ast.StringValueNode) else None)
+    parse_value = staticmethod(
+        lambda value: dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    )
+    parse_literal = staticmethod(
+        lambda node, _variables=None: (
+            dt.datetime.fromisoformat(node.value.replace("Z", "+00:00"))
+            if isinstance(node, ast.StringValueNode)
+            else None
+        )
+    )
 
 
-CategoryKey = graphene.Enum("CategoryKey", [(c.name, c.value) for c in Category],
-                            description="The eight disclosure categories (国办发〔2017〕94号).")
-ProjectStatus = graphene.Enum("ProjectStatus", [(k.upper(), k) for k in PROJECT_STATUSES],
-                              description="Life-cycle status: " + ", ".join(
-                                  f"{k} {v}" for k, v in PROJECT_STATUSES.items()))
-ProjectType = graphene.Enum("ProjectType", [(k.upper(), k) for k in PROJECT_TYPES],
-                            description="审批 (approval), 核准 (authorization), 备案 (filing).")
+CategoryKey = graphene.Enum(
+    "CategoryKey",
+    [(c.name, c.value) for c in Category],
+    description="The eight disclosure categories (国办发〔2017〕94号).",
+)
+ProjectStatus = graphene.Enum(
+    "ProjectStatus",
+    [(k.upper(), k) for k in PROJECT_STATUSES],
+    description="Life-cycle status: " + ", ".join(f"{k} {v}" for k, v in PROJECT_STATUSES.items()),
+)
+ProjectType = graphene.Enum(
+    "ProjectType",
+    [(k.upper(), k) for k in PROJECT_TYPES],
+    description="审批 (approval), 核准 (authorization), 备案 (filing).",
+)
 
 
 class OutputCRS(graphene.Enum):

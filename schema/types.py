@@ -63,8 +63,10 @@ class Responsibility(graphene.ObjectType):
     category = graphene.Field(CategoryKey, required=True)
     category_name_zh = graphene.String(required=True)
     department = graphene.Field(Department, required=True)
-    item_keys = graphene.List(graphene.NonNull(graphene.String),
-                              description="Only these items of the category; null: all of them.")
+    item_keys = graphene.List(
+        graphene.NonNull(graphene.String),
+        description="Only these items of the category; null: all of them.",
+    )
     source = graphene.String(required=True, description="catalog (default) or assigned.")
 
     @staticmethod
@@ -112,7 +114,9 @@ class DisclosureRevision(graphene.ObjectType):
 class Timeliness(graphene.ObjectType):
     """Was it published within its time limit, in official working days?"""
 
-    status = graphene.String(required=True, description="on_time, late, pending, overdue or no_deadline.")
+    status = graphene.String(
+        required=True, description="on_time, late, pending, overdue or no_deadline."
+    )
     deadline = graphene.Date()
     working_days_late = graphene.Int(required=True)
 
@@ -142,15 +146,24 @@ class Disclosure(graphene.Interface):
     project = graphene.Field(lambda: Project, required=True)
     publisher = graphene.Field(Department, required=True)
     responsible_department = graphene.Field(
-        Department, description="The body responsible for this item of this project.")
-    formed_on = graphene.Date(required=True, description="When the information was formed or "
-                              "changed (or the decision was made): the deadline counts from it.")
+        Department, description="The body responsible for this item of this project."
+    )
+    formed_on = graphene.Date(
+        required=True,
+        description="When the information was formed or "
+        "changed (or the decision was made): the deadline counts from it.",
+    )
     published_at = Timestamp(required=True)
-    deadline = graphene.Date(description="Last day to publish, in official working days; null "
-                             "for real-time, prompt and event-driven items.")
+    deadline = graphene.Date(
+        description="Last day to publish, in official working days; null "
+        "for real-time, prompt and event-driven items."
+    )
     revision = graphene.Int(required=True)
-    history = graphene.List(graphene.NonNull(DisclosureRevision), required=True,
-                            description="Every revision, oldest first, withdrawn ones included.")
+    history = graphene.List(
+        graphene.NonNull(DisclosureRevision),
+        required=True,
+        description="Every revision, oldest first, withdrawn ones included.",
+    )
     documents = graphene.List(graphene.NonNull(Document), required=True)
     geometry = GeoJSON(crs=OutputCRS(default_value="wgs84"))
     is_synthetic = graphene.Boolean(required=True)
@@ -177,13 +190,16 @@ class Disclosure(graphene.Interface):
         rows = await info.context.loaders.responsibilities.load(root["project_id"])
         for row in rows:
             if row["category"] == root["category"] and (
-                    row["item_keys"] is None or root["item_key"] in row["item_keys"]):
+                row["item_keys"] is None or root["item_key"] in row["item_keys"]
+            ):
                 return await info.context.loaders.departments.load(row["department_id"])
         return None
 
     @staticmethod
     def resolve_deadline(root, info):
-        return deadlines.deadline(get_catalog().item(root["item_key"]).time_limit, root["formed_on"])
+        return deadlines.deadline(
+            get_catalog().item(root["item_key"]).time_limit, root["formed_on"]
+        )
 
     @staticmethod
     def resolve_history(root, info):
@@ -191,10 +207,16 @@ class Disclosure(graphene.Interface):
 
     @staticmethod
     def resolve_timeliness(root, info):
-        result = compliance.timeliness(root["item_key"], root["formed_on"],
-                                       root["published_at"] if root["status"] != "draft" else None)
-        return Timeliness(status=result.status, deadline=result.deadline,
-                          working_days_late=result.working_days_late)
+        result = compliance.timeliness(
+            root["item_key"],
+            root["formed_on"],
+            root["published_at"] if root["status"] != "draft" else None,
+        )
+        return Timeliness(
+            status=result.status,
+            deadline=result.deadline,
+            working_days_late=result.working_days_late,
+        )
 
     @staticmethod
     def resolve_geometry(root, info, crs="wgs84"):
@@ -209,9 +231,12 @@ def _element_field(element: Element):
         def resolve(root, info):
             value = root["elements"].get(key)
             return dt.date.fromisoformat(value) if value else None
+
         return graphene.Date(description=description), resolve
     scalar = graphene.Float if element.type == "amount" else graphene.String
-    return scalar(description=description), (lambda root, info, k=element.key: root["elements"].get(k))
+    return scalar(description=description), (
+        lambda root, info, k=element.key: root["elements"].get(k)
+    )
 
 
 def _disclosure_type(category: Category) -> type[graphene.ObjectType]:
@@ -221,20 +246,30 @@ def _disclosure_type(category: Category) -> type[graphene.ObjectType]:
     for element in catalog.elements_of(category):
         name = graphql_field_name(element.key)
         attrs[name], attrs[f"resolve_{name}"] = _element_field(element)
-    attrs["Meta"] = type("Meta", (), {
-        "interfaces": (Disclosure,), "name": category_type_name(category),
-        "description": f"{entry.name_zh} · {entry.name_en}: a disclosure with this category's "
-                       f"content elements as fields."})
+    attrs["Meta"] = type(
+        "Meta",
+        (),
+        {
+            "interfaces": (Disclosure,),
+            "name": category_type_name(category),
+            "description": f"{entry.name_zh} · {entry.name_en}: a disclosure with this category's "
+            f"content elements as fields.",
+        },
+    )
     return type(category_type_name(category), (graphene.ObjectType,), attrs)
 
 
 DISCLOSURE_TYPES = {category: _disclosure_type(category) for category in Category}
 
 CATEGORY_FIELDS = {
-    Category.APPROVAL_SERVICE: "approval_service", Category.APPROVAL_RESULT: "approval_results",
-    Category.BIDDING: "bidding", Category.LAND_ACQUISITION: "land_acquisition",
-    Category.DESIGN_CHANGE: "design_changes", Category.CONSTRUCTION: "construction",
-    Category.QUALITY_SAFETY: "quality_safety", Category.COMPLETION: "completion",
+    Category.APPROVAL_SERVICE: "approval_service",
+    Category.APPROVAL_RESULT: "approval_results",
+    Category.BIDDING: "bidding",
+    Category.LAND_ACQUISITION: "land_acquisition",
+    Category.DESIGN_CHANGE: "design_changes",
+    Category.CONSTRUCTION: "construction",
+    Category.QUALITY_SAFETY: "quality_safety",
+    Category.COMPLETION: "completion",
 }
 
 
@@ -242,6 +277,7 @@ def _category_resolver(category: Category):
     async def resolve(root, info):
         rows = await info.context.loaders.disclosures.load(root["id"])
         return [row for row in rows if row["category"] == category.value]
+
     return resolve
 
 
@@ -262,8 +298,10 @@ class _ProjectBase(graphene.ObjectType):
     is_synthetic = graphene.Boolean(required=True, description="Invented demo data (演示数据).")
     distance = graphene.Float(description="Metres from `near` to the nearest site (with `near`).")
     sites = graphene.List(graphene.NonNull(Site), required=True)
-    geometry = GeoJSON(crs=OutputCRS(default_value="wgs84"),
-                       description="All sites: one geometry, or a GeometryCollection.")
+    geometry = GeoJSON(
+        crs=OutputCRS(default_value="wgs84"),
+        description="All sites: one geometry, or a GeometryCollection.",
+    )
     centroid = GeoJSON(crs=OutputCRS(default_value="wgs84"))
     responsibilities = graphene.List(graphene.NonNull(Responsibility), required=True)
     completeness = graphene.Field(Completeness, required=True)
@@ -271,9 +309,15 @@ class _ProjectBase(graphene.ObjectType):
     @staticmethod
     async def resolve_completeness(root, info):
         rows = await info.context.loaders.disclosures.load(root["id"])
-        result = compliance.completeness(root["status"], root["project_type"], {r["item_key"] for r in rows})
-        return Completeness(expected_items=list(result.expected), missing_items=list(result.missing),
-                            missing_categories=list(result.missing_categories), complete=not result.missing)
+        result = compliance.completeness(
+            root["status"], root["project_type"], {r["item_key"] for r in rows}
+        )
+        return Completeness(
+            expected_items=list(result.expected),
+            missing_items=list(result.missing),
+            missing_categories=list(result.missing_categories),
+            complete=not result.missing,
+        )
 
     @staticmethod
     def resolve_sites(root, info):
@@ -298,11 +342,17 @@ def _project_type() -> type[graphene.ObjectType]:
     attrs: dict = {}
     for category, name in CATEGORY_FIELDS.items():
         entry = get_catalog().category(category)
-        attrs[name] = graphene.List(graphene.NonNull(DISCLOSURE_TYPES[category]), required=True,
-                                    description=f"{entry.name_zh} · {entry.name_en}")
+        attrs[name] = graphene.List(
+            graphene.NonNull(DISCLOSURE_TYPES[category]),
+            required=True,
+            description=f"{entry.name_zh} · {entry.name_en}",
+        )
         attrs[f"resolve_{name}"] = staticmethod(_category_resolver(category))
-    attrs["Meta"] = type("Meta", (), {"name": "Project", "description":
-                                      "A major construction project (重大建设项目)."})
+    attrs["Meta"] = type(
+        "Meta",
+        (),
+        {"name": "Project", "description": "A major construction project (重大建设项目)."},
+    )
     return type("Project", (_ProjectBase,), attrs)
 
 

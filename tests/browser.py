@@ -22,11 +22,22 @@ def chromium(width: int = 1280, height: int = 800, webgl: bool = False):
     options.binary_location = binary
     profile = tempfile.mkdtemp(prefix="chromium-")
     # WebGL (for maps) comes from SwiftShader, the software renderer, in headless Chromium.
-    graphics = ("--use-angle=swiftshader", "--enable-unsafe-swiftshader") if webgl else ("--disable-gpu",)
-    for flag in ("--headless=new", "--no-sandbox", *graphics, "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-                 f"--window-size={width},{height}"):
+    graphics = (
+        ("--use-angle=swiftshader", "--enable-unsafe-swiftshader") if webgl else ("--disable-gpu",)
+    )
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        *graphics,
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        f"--window-size={width},{height}",
+    ):
         options.add_argument(flag)
     browser = webdriver.Chrome(service=Service(driver), options=options)
     try:

@@ -20,8 +20,17 @@ from registry.migrate import upgrade
 from registry.settings import get_settings
 
 SERVER_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test")
-TABLES = ("audit_log", "api_keys", "disclosures", "responsibilities", "sites", "projects", "departments")
+    "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test"
+)
+TABLES = (
+    "audit_log",
+    "api_keys",
+    "disclosures",
+    "responsibilities",
+    "sites",
+    "projects",
+    "departments",
+)
 
 
 def create_database(name: str) -> str:
@@ -114,9 +123,23 @@ def live_server(database_url, tmp_path_factory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1",
-                             "--host", "::1", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "registry.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--host",
+            "::1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -21,7 +21,7 @@ DOCS = ROOT / "docs"
 
 
 def env_name(settings_class, field: str) -> str:
-    return (settings_class.model_config.get("env_prefix") or "") .upper() + field.upper()
+    return (settings_class.model_config.get("env_prefix") or "").upper() + field.upper()
 
 
 def test_every_setting_is_documented():
@@ -34,13 +34,16 @@ def test_every_setting_is_documented():
 
 
 def test_catalog_page_is_generated_from_the_catalog():
-    assert (DOCS / "catalog.md").read_text(encoding="utf-8") == catalog_markdown(get_catalog()), \
+    assert (DOCS / "catalog.md").read_text(encoding="utf-8") == catalog_markdown(get_catalog()), (
         "docs/catalog.md is stale: run `registry catalog show --format markdown > docs/catalog.md`"
+    )
 
 
 # Pages whose examples need keys and demo data run in tests of their own.
-DEDICATED = {"publishing.md": "tests/schema/test_publishing_docs.py",
-             "maps.md": "tests/registry/test_maps_docs.py"}
+DEDICATED = {
+    "publishing.md": "tests/schema/test_publishing_docs.py",
+    "maps.md": "tests/registry/test_maps_docs.py",
+}
 
 
 def console_blocks(path: Path):
@@ -50,7 +53,7 @@ def console_blocks(path: Path):
         for index, line in enumerate(lines):
             if line.startswith("$ "):
                 output = []
-                for following in lines[index + 1:]:
+                for following in lines[index + 1 :]:
                     if following.startswith("$ "):
                         break
                     output.append(following)
@@ -64,8 +67,11 @@ def console_lines(prefix: str):
                 yield pytest.param(command, output, id=f"{path.name}: {command}")
 
 
-PAGES = [p for p in sorted(DOCS.glob("*.md"))
-         if p.name not in DEDICATED and any(c.startswith("registry ") for c, _ in console_blocks(p))]
+PAGES = [
+    p
+    for p in sorted(DOCS.glob("*.md"))
+    if p.name not in DEDICATED and any(c.startswith("registry ") for c, _ in console_blocks(p))
+]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
@@ -82,8 +88,14 @@ def test_documented_registry_commands_run_in_order(page, clean_engine, database_
         if args[1] == "serve":
             continue
         argv = [exe, *args[1:]] if exe else [sys.executable, "-m", "registry.cli", *args[1:]]
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                                env={**os.environ, "DATABASE_URL": database_url})
+        result = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            env={**os.environ, "DATABASE_URL": database_url},
+        )
         assert result.returncode == exits, f"{command}\n{result.stdout}\n{result.stderr}"
         for line in expected:
             assert line in result.stdout, f"{command}: {line!r} not in\n{result.stdout}"

@@ -30,8 +30,10 @@ def test_compose_file_is_valid_and_uses_the_same_setting():
     db, api = compose["services"]["db"], compose["services"]["api"]
     assert db["image"].startswith("postgis/postgis:")
     env = db["environment"]
-    expected = (f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}"
-                f"@db:5432/{env['POSTGRES_DB']}")
+    expected = (
+        f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}"
+        f"@db:5432/{env['POSTGRES_DB']}"
+    )
     assert api["environment"]["DATABASE_URL"] == expected
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
     assert "registry db upgrade" in " ".join(api["command"])
@@ -42,7 +44,17 @@ def test_one_distribution_with_the_registry_command():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"] == {"registry": "registry.cli:main"}
     assert project["requires-python"] == ">=3.11"
-    for dependency in ("graphene", "starlette", "uvicorn", "sqlalchemy", "geoalchemy2",
-                       "shapely", "psycopg", "alembic", "pyproj"):
-        assert any(d.lower().startswith(dependency) and ">=" in d
-                   for d in project["dependencies"]), dependency
+    for dependency in (
+        "graphene",
+        "starlette",
+        "uvicorn",
+        "sqlalchemy",
+        "geoalchemy2",
+        "shapely",
+        "psycopg",
+        "alembic",
+        "pyproj",
+    ):
+        assert any(
+            d.lower().startswith(dependency) and ">=" in d for d in project["dependencies"]
+        ), dependency

@@ -30,18 +30,35 @@ def write_xlsx(path: Path, rows: list[list], sheet: str = "Sheet1") -> Path:
 
 
 def write_geojson(path: Path, features: list[tuple[dict, dict]]) -> Path:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geometry}
-        for props, geometry in features]}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": props, "geometry": geometry}
+                    for props, geometry in features
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
-def write_zipped_shapefile(path: Path, fields: list[tuple[str, str, int]], records: list[tuple[list, list]],
-                           shape_type: int = shapefile.POINT, epsg: int | None = 4527,
-                           encoding: str = "gbk") -> Path:
+def write_zipped_shapefile(
+    path: Path,
+    fields: list[tuple[str, str, int]],
+    records: list[tuple[list, list]],
+    shape_type: int = shapefile.POINT,
+    epsg: int | None = 4527,
+    encoding: str = "gbk",
+) -> Path:
     """records: (attribute values, coordinates: [(x, y)] for a point, or a ring for a polygon)."""
     shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
-    with shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shape_type, encoding=encoding) as writer:
+    with shapefile.Writer(
+        shp=shp, shx=shx, dbf=dbf, shapeType=shape_type, encoding=encoding
+    ) as writer:
         for name, kind, size in fields:
             writer.field(name, kind, size=size)
         for values, coords in records:

@@ -26,7 +26,8 @@ def test_an_encoding_that_is_neither(registry_session, tmp_path):
     path = tmp_path / "utf16.csv"
     path.write_bytes("项目统一代码,公开事项\n".encode("utf-16"))
     assert refused(registry_session, path) == [
-        "utf16.csv: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8)"]
+        "utf16.csv: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8)"
+    ]
 
 
 def test_a_truncated_xlsx(registry_session, tmp_path):
@@ -38,8 +39,12 @@ def test_a_truncated_xlsx(registry_session, tmp_path):
 
 
 def test_a_shapefile_without_prj_unless_crs_is_given(registry_session, tmp_path):
-    path = write_zipped_shapefile(tmp_path / "noprj.zip", [("项目代码", "C", 30)],
-                                  [([PROJECT_CODE], [(39_500_000, 3_175_000)])], epsg=None)
+    path = write_zipped_shapefile(
+        tmp_path / "noprj.zip",
+        [("项目代码", "C", 30)],
+        [([PROJECT_CODE], [(39_500_000, 3_175_000)])],
+        epsg=None,
+    )
     (problem,) = refused(registry_session, path, kind="sites")
     assert "has no coordinate system (.prj)" in problem and "--crs" in problem
     report = load_file(registry_session, path, "FGW", kind="sites", crs="4527")
@@ -47,7 +52,9 @@ def test_a_shapefile_without_prj_unless_crs_is_given(registry_session, tmp_path)
 
 
 def test_duplicate_rows_inside_a_file(registry_session, tmp_path):
-    path = write_csv(tmp_path / "dup.csv", [APPROVAL_HEADERS, approval_row(), approval_row("其他文号")])
+    path = write_csv(
+        tmp_path / "dup.csv", [APPROVAL_HEADERS, approval_row(), approval_row("其他文号")]
+    )
     assert refused(registry_session, path) == ["row 3, 编号: repeats row 2 of this file"]
 
 
@@ -65,20 +72,33 @@ def test_a_row_in_a_category_the_department_does_not_answer_for(registry_session
 
 
 def test_all_or_nothing_one_bad_row_refuses_the_file(registry_session, tmp_path):
-    path = write_csv(tmp_path / "mixed.csv", [
-        APPROVAL_HEADERS, approval_row(), approval_row(code="2021-36010-04-01-1"),
-        approval_row(item="政府投资项目初步设计审批")[:3] + ["", "2099-01-01", "同意", "X"]])
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        [
+            APPROVAL_HEADERS,
+            approval_row(),
+            approval_row(code="2021-36010-04-01-1"),
+            approval_row(item="政府投资项目初步设计审批")[:3] + ["", "2099-01-01", "同意", "X"],
+        ],
+    )
     problems = refused(registry_session, path)
     assert problems == [
         'row 3, 项目统一代码: "2021-36010-04-01-1" is not a valid project code (expected '
         "NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)",
         "row 4, 批复时间: 2099-01-01 lies in the future (批复时间 records a decision already made)",
-        "row 4, 批复文号: 批复文号 is required for 政府投资项目初步设计审批"]
+        "row 4, 批复文号: 批复文号 is required for 政府投资项目初步设计审批",
+    ]
 
 
 def test_swapped_axes_and_points_outside_china(registry_session, tmp_path):
-    path = write_csv(tmp_path / "pts.csv", [["项目统一代码", "经度", "纬度"],
-                                            [PROJECT_CODE, "28.68", "115.89"], [PROJECT_CODE, "2.35", "48.85"]])
+    path = write_csv(
+        tmp_path / "pts.csv",
+        [
+            ["项目统一代码", "经度", "纬度"],
+            [PROJECT_CODE, "28.68", "115.89"],
+            [PROJECT_CODE, "2.35", "48.85"],
+        ],
+    )
     problems = refused(registry_session, path, kind="sites")
     assert problems[0].startswith("row 2, 经度: latitude and longitude appear swapped")
     assert problems[1].startswith("row 3, 经度: lies outside China")
@@ -87,7 +107,8 @@ def test_swapped_axes_and_points_outside_china(registry_session, tmp_path):
 def test_unknown_columns_and_ambiguous_kinds(registry_session, tmp_path):
     unknown = write_csv(tmp_path / "u.csv", [APPROVAL_HEADERS + ["备注"], approval_row() + ["x"]])
     assert refused(registry_session, unknown) == [
-        "备注: is not a column of disclosures files; see `registry template disclosures` for the columns"]
+        "备注: is not a column of disclosures files; see `registry template disclosures` for the columns"
+    ]
     nothing = write_csv(tmp_path / "a.csv", [["颜色", "大小"], ["红", "大"]])
     (problem,) = refused(registry_session, nothing)
     assert "candidates: none" in problem and "--kind" in problem
@@ -95,8 +116,21 @@ def test_unknown_columns_and_ambiguous_kinds(registry_session, tmp_path):
 
 def test_the_command_exits_non_zero_and_reports(registry_session, tmp_path, database_url):
     path = write_csv(tmp_path / "jsj.csv", [APPROVAL_HEADERS, approval_row()])
-    result = subprocess.run([sys.executable, "-m", "registry.cli", "load", str(path), "--as", "JSJ",
-                             "--report", "json"], capture_output=True, text=True,
-                            env={**__import__("os").environ, "DATABASE_URL": database_url})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "registry.cli",
+            "load",
+            str(path),
+            "--as",
+            "JSJ",
+            "--report",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DATABASE_URL": database_url},
+    )
     assert result.returncode == 1
     assert '"code": "not_responsible"' in result.stdout

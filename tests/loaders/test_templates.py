@@ -16,7 +16,7 @@ def test_xlsx_template_has_the_data_sheet_and_the_explanation(tmp_path):
     assert headers[:3] == ["项目统一代码", "信息形成日期", "标题"] and "招标方式" in headers
     guide = {row[0]: row for row in book["说明"].iter_rows(min_row=2, values_only=True)}
     assert guide["招标人"] == ("招标人", "tenderer", "Tenderer", "文本 text", "是 yes", None)
-    assert guide["招标代理机构"][4] == "否 no"          # optional for this item
+    assert guide["招标代理机构"][4] == "否 no"  # optional for this item
     assert guide["投标截止时间"][3].startswith("日期")
 
 

@@ -14,20 +14,50 @@ PROJECT_CODE = "2303-360111-48-01-123456"
 LEGACY_CODE = "2019-360113-48-01-068707"
 
 DEPARTMENTS = [
-    pub.DepartmentInput("FGW", "南昌市发展和改革委员会", "government_department",
-                        uscc="11360100014500398Q", region_code="360100",
-                        roles=["development_reform", "bidding_supervision"]),
-    pub.DepartmentInput("XZSP", "南昌市行政审批局", "government_department", region_code="360100",
-                        roles=["administrative_approval"]),
-    pub.DepartmentInput("ZRZY", "南昌市自然资源和规划局", "government_department",
-                        region_code="360100", roles=["natural_resources"]),
-    pub.DepartmentInput("JSJ", "南昌市建设局", "government_department", region_code="360100",
-                        roles=["housing_construction"]),
+    pub.DepartmentInput(
+        "FGW",
+        "南昌市发展和改革委员会",
+        "government_department",
+        uscc="11360100014500398Q",
+        region_code="360100",
+        roles=["development_reform", "bidding_supervision"],
+    ),
+    pub.DepartmentInput(
+        "XZSP",
+        "南昌市行政审批局",
+        "government_department",
+        region_code="360100",
+        roles=["administrative_approval"],
+    ),
+    pub.DepartmentInput(
+        "ZRZY",
+        "南昌市自然资源和规划局",
+        "government_department",
+        region_code="360100",
+        roles=["natural_resources"],
+    ),
+    pub.DepartmentInput(
+        "JSJ",
+        "南昌市建设局",
+        "government_department",
+        region_code="360100",
+        roles=["housing_construction"],
+    ),
     pub.DepartmentInput("SLJ", "南昌市水利局", "government_department", region_code="360100"),
-    pub.DepartmentInput("QSHQ", "青山湖区人民政府", "district_government", region_code="360111",
-                        roles=["district_government"]),
-    pub.DepartmentInput("NCGOV", "南昌市人民政府", "district_government", region_code="360100",
-                        roles=["district_government"]),
+    pub.DepartmentInput(
+        "QSHQ",
+        "青山湖区人民政府",
+        "district_government",
+        region_code="360111",
+        roles=["district_government"],
+    ),
+    pub.DepartmentInput(
+        "NCGOV",
+        "南昌市人民政府",
+        "district_government",
+        region_code="360100",
+        roles=["district_government"],
+    ),
 ]
 
 
@@ -37,22 +67,38 @@ def add_departments(session: Session, actor: Actor) -> None:
 
 
 def project_input(**overrides) -> pub.ProjectInput:
-    values = dict(code=PROJECT_CODE, name="青山湖大道综合改造", project_type="approval",
-                  region_code="360111", industry="市政道路", status="under_construction",
-                  approved_on=dt.date(2023, 3, 10), started_on=dt.date(2023, 9, 1),
-                  investment="52000.5",
-                  sites=[pub.SiteInput(LineString([(115.945, 28.70), (115.958, 28.65)]), "线位"),
-                         pub.SiteInput(Point(115.95, 28.68), "指挥部")])
+    values = dict(
+        code=PROJECT_CODE,
+        name="青山湖大道综合改造",
+        project_type="approval",
+        region_code="360111",
+        industry="市政道路",
+        status="under_construction",
+        approved_on=dt.date(2023, 3, 10),
+        started_on=dt.date(2023, 9, 1),
+        investment="52000.5",
+        sites=[
+            pub.SiteInput(LineString([(115.945, 28.70), (115.958, 28.65)]), "线位"),
+            pub.SiteInput(Point(115.95, 28.68), "指挥部"),
+        ],
+    )
     values.update(overrides)
     return pub.ProjectInput(**values)
 
 
 def approval_input(**overrides) -> pub.DisclosureInput:
-    values = dict(project_code=PROJECT_CODE, item="gov_feasibility_study_approval",
-                  formed_on=dt.date(2023, 3, 10), publisher="FGW",
-                  elements={"approval_result": "同意", "approval_date": "2023-03-10",
-                            "approval_doc_no": "洪发改投资〔2023〕88号",
-                            "approving_authority": "南昌市发展和改革委员会"})
+    values = dict(
+        project_code=PROJECT_CODE,
+        item="gov_feasibility_study_approval",
+        formed_on=dt.date(2023, 3, 10),
+        publisher="FGW",
+        elements={
+            "approval_result": "同意",
+            "approval_date": "2023-03-10",
+            "approval_doc_no": "洪发改投资〔2023〕88号",
+            "approving_authority": "南昌市发展和改革委员会",
+        },
+    )
     values.update(overrides)
     return pub.DisclosureInput(**values)
 

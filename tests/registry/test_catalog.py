@@ -25,9 +25,14 @@ def test_shipped_catalog_has_the_eight_categories_in_order():
 
 def test_bidding_is_split_into_its_notice_types():
     keys = [i.key for i in get_catalog().category(Category.BIDDING).items]
-    assert keys == ["prequalification_notice", "tender_notice", "winning_candidates_publicity",
-                    "award_result_publicity", "contract_conclusion_and_performance",
-                    "bidding_violation_penalty"]
+    assert keys == [
+        "prequalification_notice",
+        "tender_notice",
+        "winning_candidates_publicity",
+        "award_result_publicity",
+        "contract_conclusion_and_performance",
+        "bidding_violation_penalty",
+    ]
 
 
 def test_every_item_has_elements_and_previously_empty_items_are_filled():
@@ -83,11 +88,15 @@ def test_unknown_role_and_bad_time_limit_are_refused(tmp_path):
 
 def test_catalog_check_command_fails_on_a_bad_catalog(tmp_path):
     path = write_variant(tmp_path, lambda raw: raw["elements"]["approval_date"].update(type="when"))
-    bad = subprocess.run([sys.executable, "-m", "registry.cli", "catalog", "check", str(path)],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "catalog", "check", str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1
     assert "approval_date" in bad.stderr
-    good = subprocess.run([sys.executable, "-m", "registry.cli", "catalog", "check"],
-                          capture_output=True, text=True)
+    good = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "catalog", "check"], capture_output=True, text=True
+    )
     assert good.returncode == 0, good.stderr
     assert "8 categories" in good.stdout

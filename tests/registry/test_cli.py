@@ -54,7 +54,9 @@ def test_keys_are_shown_once_listed_without_secret_and_revoked(session, system, 
     from sqlalchemy import text
 
     with session.get_bind().connect() as conn:
-        stored = conn.scalar(text("SELECT secret_hash FROM api_keys WHERE id = :id"), {"id": key_id})
+        stored = conn.scalar(
+            text("SELECT secret_hash FROM api_keys WHERE id = :id"), {"id": key_id}
+        )
     assert secret not in stored and len(stored) == 64
     assert "revoked" in run("keys", "revoke", key_id, env=env).stdout
     assert "revoked" in run("keys", "list", env=env).stdout

@@ -18,10 +18,10 @@ def at(day: str) -> dt.datetime:
 
 def test_spring_festival_2025_with_its_make_up_working_days():
     # 国办发明电〔2024〕12号: 1.28–2.4 off; Sunday 1.26 and Saturday 2.8 are working days.
-    assert add_working_days(D(2025, 1, 24), 1) == D(2025, 1, 26)      # the make-up Sunday counts
+    assert add_working_days(D(2025, 1, 24), 1) == D(2025, 1, 26)  # the make-up Sunday counts
     assert add_working_days(D(2025, 1, 26), 1) == D(2025, 1, 27)
-    assert add_working_days(D(2025, 1, 27), 1) == D(2025, 2, 5)       # the whole holiday is skipped
-    assert add_working_days(D(2025, 2, 7), 1) == D(2025, 2, 8)        # the make-up Saturday counts
+    assert add_working_days(D(2025, 1, 27), 1) == D(2025, 2, 5)  # the whole holiday is skipped
+    assert add_working_days(D(2025, 2, 7), 1) == D(2025, 2, 8)  # the make-up Saturday counts
 
 
 def test_national_day_2025():
@@ -53,34 +53,70 @@ def test_days_outside_the_published_calendar_are_an_error_not_a_guess():
         add_working_days(D(2099, 3, 1), 5)
 
 
-@pytest.mark.parametrize("published, status, late", [
-    ("2025-02-21", "on_time", 0), ("2025-02-22", "late", 0), ("2025-02-24", "late", 1),
-    ("2025-02-26", "late", 3)])
+@pytest.mark.parametrize(
+    "published, status, late",
+    [
+        ("2025-02-21", "on_time", 0),
+        ("2025-02-22", "late", 0),
+        ("2025-02-24", "late", 1),
+        ("2025-02-26", "late", 3),
+    ],
+)
 def test_on_time_and_late_by_working_days(published, status, late):
     """Late on Saturday 2.22 but by no working day yet; Monday 2.24 is one working day late."""
     result = compliance.timeliness("gov_feasibility_study_approval", D(2025, 1, 20), at(published))
-    assert (result.status, result.working_days_late, result.deadline) == (status, late, D(2025, 2, 21))
+    assert (result.status, result.working_days_late, result.deadline) == (
+        status,
+        late,
+        D(2025, 2, 21),
+    )
 
 
 def test_unpublished_items_are_pending_then_overdue():
-    pending = compliance.timeliness("gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 21))
-    overdue = compliance.timeliness("gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 25))
-    assert pending.status == "pending" and (overdue.status, overdue.working_days_late) == ("overdue", 2)
+    pending = compliance.timeliness(
+        "gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 21)
+    )
+    overdue = compliance.timeliness(
+        "gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 25)
+    )
+    assert pending.status == "pending" and (overdue.status, overdue.working_days_late) == (
+        "overdue",
+        2,
+    )
     assert compliance.timeliness("service_guide", D(2025, 1, 20), None).status == "no_deadline"
 
 
 def test_completeness_by_stage_and_type():
     planned = compliance.completeness("planning", "approval", {"service_guide"})
     assert planned.missing == ("consultation_supervision",)
-    built = compliance.completeness("under_construction", "filing", {"enterprise_project_filing", "tender_notice"})
-    assert "enterprise_project_filing" in built.expected and "gov_feasibility_study_approval" not in built.expected
+    built = compliance.completeness(
+        "under_construction", "filing", {"enterprise_project_filing", "tender_notice"}
+    )
+    assert (
+        "enterprise_project_filing" in built.expected
+        and "gov_feasibility_study_approval" not in built.expected
+    )
     assert {"construction_permit", "quality_safety_supervision"} <= set(built.missing)
     assert "construction" in built.missing_categories and "bidding" in built.missing_categories
-    done = compliance.completeness("completed", "approval", set(built.expected) | {
-        "gov_project_proposal_approval", "gov_feasibility_study_approval", "tender_notice",
-        "award_result_publicity", "construction_permit", "construction_management",
-        "quality_safety_supervision", "completion_acceptance_filing", "service_guide",
-        "consultation_supervision", "land_use_pre_review", "eia_approval"})
+    done = compliance.completeness(
+        "completed",
+        "approval",
+        set(built.expected)
+        | {
+            "gov_project_proposal_approval",
+            "gov_feasibility_study_approval",
+            "tender_notice",
+            "award_result_publicity",
+            "construction_permit",
+            "construction_management",
+            "quality_safety_supervision",
+            "completion_acceptance_filing",
+            "service_guide",
+            "consultation_supervision",
+            "land_use_pre_review",
+            "eia_approval",
+        },
+    )
     assert done.missing == ()
 
 
@@ -104,14 +140,30 @@ def test_a_correction_does_not_move_an_item_out_of_the_score(demo_data):
 
     def fgw_approvals():
         with Session(demo_data) as session:
-            return next(s for s in compliance.scoreboard(session)
-                        if s.department == "NCFGW" and s.category == "approval_result")
+            return next(
+                s
+                for s in compliance.scoreboard(session)
+                if s.department == "NCFGW" and s.category == "approval_result"
+            )
 
     before = fgw_approvals()
     with Session(demo_data) as session, session.begin():
-        target = session.scalars(select(Disclosure).where(
-            Disclosure.item_key == "gov_feasibility_study_approval", Disclosure.status == "published")).first()
-        pub.correct_disclosure(session, Actor(path="test"), target.id, reason="文号更正",
-                               elements={"approval_doc_no": "洪发改投资〔2020〕999号"})
+        target = session.scalars(
+            select(Disclosure).where(
+                Disclosure.item_key == "gov_feasibility_study_approval",
+                Disclosure.status == "published",
+            )
+        ).first()
+        pub.correct_disclosure(
+            session,
+            Actor(path="test"),
+            target.id,
+            reason="文号更正",
+            elements={"approval_doc_no": "洪发改投资〔2020〕999号"},
+        )
     after = fgw_approvals()
-    assert (after.published, after.on_time, after.late) == (before.published, before.on_time, before.late)
+    assert (after.published, after.on_time, after.late) == (
+        before.published,
+        before.on_time,
+        before.late,
+    )

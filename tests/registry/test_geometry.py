@@ -4,7 +4,11 @@ from shapely.geometry import LineString, Point, Polygon
 
 from registry.errors import InvalidInput
 from registry.geometry import (
-    from_storage, geometry_problems, normalise_crs, parse_geojson, to_storage,
+    from_storage,
+    geometry_problems,
+    normalise_crs,
+    parse_geojson,
+    to_storage,
 )
 
 GEOD = Geod(ellps="WGS84")
@@ -43,14 +47,16 @@ def test_outside_china_and_swapped_axes():
 
 
 def test_geometry_collections_are_not_sites():
-    assert codes(parse_geojson({"type": "GeometryCollection", "geometries": []})) == ["geometry_type"]
+    assert codes(parse_geojson({"type": "GeometryCollection", "geometries": []})) == [
+        "geometry_type"
+    ]
 
 
 def test_gcj02_and_bd09_round_trip_within_a_centimetre():
     wgs = Point(115.8921, 28.6765)
     for system in ("gcj02", "bd09"):
         shifted = from_storage(wgs, system)
-        assert 100 < metres(wgs, shifted) < 1500, system   # the offsets are hundreds of metres
+        assert 100 < metres(wgs, shifted) < 1500, system  # the offsets are hundreds of metres
         assert metres(wgs, to_storage(shifted, system)) < 0.01
 
 

@@ -1,23 +1,37 @@
 import pytest
 
 from registry.identifiers import (
-    personal_identifiers, project_code_problem, region_code_problem, region_prefix, uscc_problem,
+    personal_identifiers,
+    project_code_problem,
+    region_code_problem,
+    region_prefix,
+    uscc_problem,
 )
 
 
-@pytest.mark.parametrize("code", ["2309-341100-04-01-989338", "2412-640106-17-01-140662",
-                                  "2019-611102-48-01-068707", "2020-321203-48-01-569192"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "2309-341100-04-01-989338",
+        "2412-640106-17-01-140662",
+        "2019-611102-48-01-068707",
+        "2020-321203-48-01-569192",
+    ],
+)
 def test_current_and_legacy_project_codes_are_valid(code):
     assert project_code_problem(code) is None
 
 
-@pytest.mark.parametrize("code, reason", [
-    ("2021-36010-04-01-1", "24 characters"),
-    ("2513-360100-04-01-000001", "time segment 2513"),
-    ("2009-360100-04-01-000001", None),          # a legacy year
-    ("2001-990100-04-01-000001", "region segment 990100"),
-    ("２０２１-360100-04-01-000001", "24 characters"),
-])
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        ("2021-36010-04-01-1", "24 characters"),
+        ("2513-360100-04-01-000001", "time segment 2513"),
+        ("2009-360100-04-01-000001", None),  # a legacy year
+        ("2001-990100-04-01-000001", "region segment 990100"),
+        ("２０２１-360100-04-01-000001", "24 characters"),
+    ],
+)
 def test_bad_project_codes_say_why(code, reason):
     problem = project_code_problem(code)
     if reason is None:
@@ -41,9 +55,11 @@ def test_region_codes_and_prefixes():
 
 
 def test_resident_id_needs_a_valid_check_character():
-    assert list(personal_identifiers("身份证 11010519491231002X")) == ["a resident ID number (居民身份证号码)"]
+    assert list(personal_identifiers("身份证 11010519491231002X")) == [
+        "a resident ID number (居民身份证号码)"
+    ]
     assert list(personal_identifiers("11010519491231002Y")) == []
-    assert list(personal_identifiers("110105194912310021")) == []   # wrong check digit
+    assert list(personal_identifiers("110105194912310021")) == []  # wrong check digit
 
 
 def test_mobile_numbers_but_not_landlines_or_longer_numbers():
@@ -54,6 +70,6 @@ def test_mobile_numbers_but_not_landlines_or_longer_numbers():
 
 
 def test_permit_numbers_can_skip_the_resident_id_scan():
-    permit = "360100202311020002"   # region + date + sequence: passes the GB 11643 check
+    permit = "360100202311020002"  # region + date + sequence: passes the GB 11643 check
     assert list(personal_identifiers(permit))
     assert list(personal_identifiers(permit, resident_ids=False)) == []

@@ -30,17 +30,33 @@ def test_the_map_renders_projects_and_a_click_opens_the_categories(live_server, 
         canvas = browser.find_element(By.CSS_SELECTOR, "#map canvas")
         width, height = found["canvas"]
         ActionChains(browser).move_to_element_with_offset(
-            canvas, int(found["x"] - width / 2), int(found["y"] - height / 2)).click().perform()
+            canvas, int(found["x"] - width / 2), int(found["y"] - height / 2)
+        ).click().perform()
         popup = WebDriverWait(browser, 30).until(
-            lambda b: b.find_elements(By.CSS_SELECTOR, ".maplibregl-popup .project"))[0]
+            lambda b: b.find_elements(By.CSS_SELECTOR, ".maplibregl-popup .project")
+        )[0]
         # textContent, not .text: rows scrolled out of the popup are there but not "displayed"
-        WebDriverWait(browser, 10).until(lambda b: "竣工有关信息" in popup.get_attribute("textContent"))
+        WebDriverWait(browser, 10).until(
+            lambda b: "竣工有关信息" in popup.get_attribute("textContent")
+        )
         text = popup.get_attribute("textContent")
         link = popup.find_element(By.TAG_NAME, "a").get_attribute("href")
-        requests = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        requests = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
         screenshot(browser, "map.png")
-    for category in ("批准服务信息", "批准结果信息", "招标投标信息", "征收土地信息", "重大设计变更信息",
-                     "施工有关信息", "质量安全监督信息", "竣工有关信息"):
+    for category in (
+        "批准服务信息",
+        "批准结果信息",
+        "招标投标信息",
+        "征收土地信息",
+        "重大设计变更信息",
+        "施工有关信息",
+        "质量安全监督信息",
+        "竣工有关信息",
+    ):
         assert category in text
     assert "/graphql?query=" in link
-    assert all(r.startswith(base) for r in requests), [r for r in requests if not r.startswith(base)]
+    assert all(r.startswith(base) for r in requests), [
+        r for r in requests if not r.startswith(base)
+    ]

@@ -21,6 +21,8 @@ def test_command_runs(line, live_server, demo_data, tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     if tool == "curl":
-        assert result.stdout.startswith("{") and '"code"' not in result.stdout[:20], result.stdout[:300]
+        assert result.stdout.startswith("{") and '"code"' not in result.stdout[:20], result.stdout[
+            :300
+        ]
     if tool == "ogr2ogr":
         assert (tmp_path / "projects.gpkg").stat().st_size > 10_000

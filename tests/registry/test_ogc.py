@@ -36,13 +36,16 @@ def test_landing_conformance_and_collections(ogc):
     landing = get(ogc).json()
     assert rel(landing, "conformance") and rel(landing, "data")
     assert {CORE, "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"} <= set(
-        get(rel(landing, "conformance")).json()["conformsTo"])
+        get(rel(landing, "conformance")).json()["conformsTo"]
+    )
     collections = get(rel(landing, "data")).json()["collections"]
     assert [c["id"] for c in collections] == ["projects", "land-parcels"]
     for c in collections:
         bbox = c["extent"]["spatial"]["bbox"][0]
         assert 115.4 < bbox[0] < bbox[2] < 116.7 and 28.2 < bbox[1] < bbox[3] < 29.2
-        assert get(rel(c, "items"), limit=1).headers["content-type"].startswith("application/geo+json")
+        assert (
+            get(rel(c, "items"), limit=1).headers["content-type"].startswith("application/geo+json")
+        )
 
 
 def test_paging_by_next_links_returns_every_project_once(ogc, demo_data):
@@ -64,17 +67,39 @@ def test_paging_by_next_links_returns_every_project_once(ogc, demo_data):
 def test_bbox_and_property_filters_match_the_database(ogc, demo_data):
     bbox = [115.85, 28.64, 115.95, 28.70]
     page = get(f"{ogc}/collections/projects/items", bbox=",".join(map(str, bbox)), limit=100).json()
-    expected = {r[0] for r in db(demo_data, "SELECT DISTINCT p.code FROM projects p JOIN sites s ON "
-                                 "s.project_id = p.id WHERE ST_Intersects(s.geom, "
-                                 f"ST_MakeEnvelope({', '.join(map(str, bbox))}, 4326))")}
-    assert {f["id"] for f in page["features"]} == expected and page["numberMatched"] == len(expected)
-    completed = get(f"{ogc}/collections/projects/items", status="completed", region="360111", limit=100).json()
-    assert {f["id"] for f in completed["features"]} == {r[0] for r in db(
-        demo_data, "SELECT code FROM projects WHERE status = 'completed' AND region_code = '360111'")}
-    with_design = get(f"{ogc}/collections/projects/items", category="design_change", limit=100).json()
+    expected = {
+        r[0]
+        for r in db(
+            demo_data,
+            "SELECT DISTINCT p.code FROM projects p JOIN sites s ON "
+            "s.project_id = p.id WHERE ST_Intersects(s.geom, "
+            f"ST_MakeEnvelope({', '.join(map(str, bbox))}, 4326))",
+        )
+    }
+    assert {f["id"] for f in page["features"]} == expected and page["numberMatched"] == len(
+        expected
+    )
+    completed = get(
+        f"{ogc}/collections/projects/items", status="completed", region="360111", limit=100
+    ).json()
+    assert {f["id"] for f in completed["features"]} == {
+        r[0]
+        for r in db(
+            demo_data,
+            "SELECT code FROM projects WHERE status = 'completed' AND region_code = '360111'",
+        )
+    }
+    with_design = get(
+        f"{ogc}/collections/projects/items", category="design_change", limit=100
+    ).json()
     assert all("design_change" in f["properties"]["categories"] for f in with_design["features"])
-    assert with_design["numberMatched"] == db(demo_data, "SELECT count(DISTINCT project_id) FROM "
-                                                         "disclosures WHERE category = 'design_change'")[0][0]
+    assert (
+        with_design["numberMatched"]
+        == db(
+            demo_data,
+            "SELECT count(DISTINCT project_id) FROM disclosures WHERE category = 'design_change'",
+        )[0][0]
+    )
 
 
 def test_properties_say_what_is_disclosed_and_who_is_responsible(ogc):
@@ -96,21 +121,27 @@ def test_output_for_chinese_base_maps(ogc):
 
 def test_land_parcels_are_the_public_land_acquisition_geometries(ogc, demo_data):
     page = get(f"{ogc}/collections/land-parcels/items", limit=1000).json()
-    expected = db(demo_data, "SELECT count(*) FROM disclosures WHERE category = 'land_acquisition' "
-                             "AND geom IS NOT NULL AND status = 'published' AND audience = 'public'")[0][0]
+    expected = db(
+        demo_data,
+        "SELECT count(*) FROM disclosures WHERE category = 'land_acquisition' "
+        "AND geom IS NOT NULL AND status = 'published' AND audience = 'public'",
+    )[0][0]
     assert page["numberMatched"] == len(page["features"]) == expected > 0
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in page["features"])
 
 
-@pytest.mark.parametrize("path, params, status", [
-    ("/collections/roads/items", {}, 404),
-    ("/collections/projects/items/2099-360100-48-01-000000", {}, 404),
-    ("/collections/land-parcels/items/not-a-number", {}, 404),
-    ("/collections/projects/items", {"colour": "red"}, 400),
-    ("/collections/projects/items", {"bbox": "116,28,115,29"}, 400),
-    ("/collections/projects/items", {"limit": "0"}, 400),
-    ("/collections/projects/items", {"crs": "EPSG:3857"}, 400),
-])
+@pytest.mark.parametrize(
+    "path, params, status",
+    [
+        ("/collections/roads/items", {}, 404),
+        ("/collections/projects/items/2099-360100-48-01-000000", {}, 404),
+        ("/collections/land-parcels/items/not-a-number", {}, 404),
+        ("/collections/projects/items", {"colour": "red"}, 400),
+        ("/collections/projects/items", {"bbox": "116,28,115,29"}, 400),
+        ("/collections/projects/items", {"limit": "0"}, 400),
+        ("/collections/projects/items", {"crs": "EPSG:3857"}, 400),
+    ],
+)
 def test_refusals_carry_a_status_and_a_code(ogc, path, params, status):
     response = get(ogc + path, **params)
     assert response.status_code == status and response.json()["code"]
@@ -127,14 +158,24 @@ def test_owslib_lists_and_reads_the_collections(ogc):
 
 @pytest.mark.skipif(not shutil.which("ogrinfo"), reason="make test installs gdal-bin")
 def test_gdal_ogr_reads_the_collections(ogc):
-    listing = subprocess.run(["ogrinfo", "-ro", "-q", f"OAPIF:{ogc}"], capture_output=True, text=True, timeout=120)
+    listing = subprocess.run(
+        ["ogrinfo", "-ro", "-q", f"OAPIF:{ogc}"], capture_output=True, text=True, timeout=120
+    )
     assert listing.returncode == 0, listing.stderr
     assert "projects" in listing.stdout and "land-parcels" in listing.stdout
-    summary = subprocess.run(["ogrinfo", "-ro", "-so", f"OAPIF:{ogc}", "projects"],
-                             capture_output=True, text=True, timeout=120)
+    summary = subprocess.run(
+        ["ogrinfo", "-ro", "-so", f"OAPIF:{ogc}", "projects"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert summary.returncode == 0, summary.stderr
     count = int(re.search(r"Feature Count: (\d+)", summary.stdout).group(1))
     assert count >= 30 and "name: String" in summary.stdout
-    features = subprocess.run(["ogrinfo", "-ro", "-q", f"OAPIF:{ogc}", "land-parcels"],
-                              capture_output=True, text=True, timeout=120)
+    features = subprocess.run(
+        ["ogrinfo", "-ro", "-q", f"OAPIF:{ogc}", "land-parcels"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert features.returncode == 0 and "POLYGON" in features.stdout

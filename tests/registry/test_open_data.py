@@ -27,28 +27,58 @@ def test_the_demo_export_validates_with_zero_errors(base):
     document = httpx.get(f"{base}/exports/oc4ids.json", timeout=60).json()
     assert oc4ids.problems(document) == []
     assert len(document["projects"]) >= 30 and document["version"] == "0.9"
-    metro = next(p for p in document["projects"] if p["identifiers"][0]["id"] == "2019-360100-48-01-100000")
+    metro = next(
+        p for p in document["projects"] if p["identifiers"][0]["id"] == "2019-360100-48-01-100000"
+    )
     assert metro["id"].startswith("oc4ids-") and metro["status"] == "completion"
     assert metro["budget"]["amount"] == {"amount": 24_000_000_000.0, "currency": "CNY"}
     assert {m["type"] for m in metro["milestones"]} == {"approval"}
     assert any(a["documentNumber"].startswith("洪发改投资") for a in metro["x_approvals"])
-    assert metro["x_landAcquisition"] and metro["contractingProcesses"] and metro["completion"]["endDate"]
+    assert (
+        metro["x_landAcquisition"]
+        and metro["contractingProcesses"]
+        and metro["completion"]["endDate"]
+    )
     assert {loc["geometry"]["type"] for loc in metro["locations"]} == {"LineString", "MultiPoint"}
 
 
 def test_the_validator_catches_what_the_schema_forbids():
-    bad = {"uri": "x y", "publishedDate": "2024-01-01", "version": "0.9.5", "publisher": {"name": "x"},
-           "projects": [{"id": "p", "status": "construction", "budget": {"amount": {"amount": "1", "currency": "RMB"}}}]}
+    bad = {
+        "uri": "x y",
+        "publishedDate": "2024-01-01",
+        "version": "0.9.5",
+        "publisher": {"name": "x"},
+        "projects": [
+            {
+                "id": "p",
+                "status": "construction",
+                "budget": {"amount": {"amount": "1", "currency": "RMB"}},
+            }
+        ],
+    }
     found = " ".join(oc4ids.problems(bad))
-    for expected in ("'x y' is not a 'uri'", "'2024-01-01' is not a 'date-time'", "does not match",
-                     "'construction' is not one of", "'1' is not of type 'number'", "'RMB' is not one of"):
+    for expected in (
+        "'x y' is not a 'uri'",
+        "'2024-01-01' is not a 'date-time'",
+        "does not match",
+        "'construction' is not one of",
+        "'1' is not of type 'number'",
+        "'RMB' is not one of",
+    ):
         assert expected in found
 
 
 def test_one_project_and_an_unknown_one(base):
-    one = httpx.get(f"{base}/exports/oc4ids.json", params={"project": "2019-360100-48-01-100000"}).json()
+    one = httpx.get(
+        f"{base}/exports/oc4ids.json", params={"project": "2019-360100-48-01-100000"}
+    ).json()
     assert len(one["projects"]) == 1 and oc4ids.problems(one) == []
-    assert httpx.get(f"{base}/exports/oc4ids.json", params={"project": "2099-360100-48-01-000000"}).status_code == 404
+    assert (
+        httpx.get(
+            f"{base}/exports/oc4ids.json", params={"project": "2099-360100-48-01-000000"}
+        ).status_code
+        == 404
+    )
 
 
 def test_the_feed_is_atom_and_filters(base):
@@ -59,13 +89,30 @@ def test_the_feed_is_atom_and_filters(base):
     entries = root.findall(f"{ATOM}entry")
     assert 0 < len(entries) <= 100
     for entry in entries:
-        assert entry.find(f"{ATOM}id").text and entry.find(f"{ATOM}updated").text and entry.find(f"{ATOM}title").text
-    bidding = ET.fromstring(httpx.get(f"{base}/feeds/disclosures.atom", params={"category": "bidding"}).content)
-    assert {e.find(f"{ATOM}category").get("term") for e in bidding.findall(f"{ATOM}entry")} == {"bidding"}
-    district = ET.fromstring(httpx.get(f"{base}/feeds/disclosures.atom",
-                                       params={"region": "360111", "department": "QSHQ"}).content)
-    assert all(e.find(f"{ATOM}author/{ATOM}name").text == "青山湖区人民政府" for e in district.findall(f"{ATOM}entry"))
-    assert httpx.get(f"{base}/feeds/disclosures.atom", params={"category": "weather"}).status_code == 400
+        assert (
+            entry.find(f"{ATOM}id").text
+            and entry.find(f"{ATOM}updated").text
+            and entry.find(f"{ATOM}title").text
+        )
+    bidding = ET.fromstring(
+        httpx.get(f"{base}/feeds/disclosures.atom", params={"category": "bidding"}).content
+    )
+    assert {e.find(f"{ATOM}category").get("term") for e in bidding.findall(f"{ATOM}entry")} == {
+        "bidding"
+    }
+    district = ET.fromstring(
+        httpx.get(
+            f"{base}/feeds/disclosures.atom", params={"region": "360111", "department": "QSHQ"}
+        ).content
+    )
+    assert all(
+        e.find(f"{ATOM}author/{ATOM}name").text == "青山湖区人民政府"
+        for e in district.findall(f"{ATOM}entry")
+    )
+    assert (
+        httpx.get(f"{base}/feeds/disclosures.atom", params={"category": "weather"}).status_code
+        == 400
+    )
 
 
 def test_a_correction_appears_in_the_feed(base, demo_data):
@@ -76,9 +123,16 @@ def test_a_correction_appears_in_the_feed(base, demo_data):
     from registry.models import Disclosure
 
     with Session(demo_data) as session, session.begin():
-        target = session.scalars(select(Disclosure).where(Disclosure.item_key == "tender_notice")).first()
-        pub.correct_disclosure(session, Actor(path="test"), target.id, reason="截止时间更正",
-                               elements={"bid_deadline": "2019-12-30"})
+        target = session.scalars(
+            select(Disclosure).where(Disclosure.item_key == "tender_notice")
+        ).first()
+        pub.correct_disclosure(
+            session,
+            Actor(path="test"),
+            target.id,
+            reason="截止时间更正",
+            elements={"bid_deadline": "2019-12-30"},
+        )
     feed = ET.fromstring(httpx.get(f"{base}/feeds/disclosures.atom").content)
     titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
     assert titles[0].startswith("【更正】")
@@ -93,30 +147,64 @@ def test_the_report_page_has_a_chart_and_the_table(base):
 
 
 def test_compliance_scoreboard_in_graphql(base):
-    body = httpx.post(f"{base}/graphql", json={"query": """{ complianceScoreboard(department: "NCFGW") {
-        department { code } category published onTime late overdue onTimeRate } }"""}).json()
+    body = httpx.post(
+        f"{base}/graphql",
+        json={
+            "query": """{ complianceScoreboard(department: "NCFGW") {
+        department { code } category published onTime late overdue onTimeRate } }"""
+        },
+    ).json()
     rows = body["data"]["complianceScoreboard"]
     assert rows and all(r["department"]["code"] == "NCFGW" for r in rows)
     assert any(r["late"] > 0 for r in rows) and any(r["onTime"] > 0 for r in rows)
-    project = httpx.post(f"{base}/graphql", json={"query": """{ project(code: "2019-360100-48-01-100000") {
+    project = httpx.post(
+        f"{base}/graphql",
+        json={
+            "query": """{ project(code: "2019-360100-48-01-100000") {
         completeness { expectedItems missingItems complete }
-        approvalResults { timeliness { status deadline workingDaysLate } } } }"""}).json()["data"]["project"]
+        approvalResults { timeliness { status deadline workingDaysLate } } } }"""
+        },
+    ).json()["data"]["project"]
     assert {t["timeliness"]["status"] for t in project["approvalResults"]} <= {"on_time", "late"}
     assert project["completeness"]["expectedItems"]
 
 
 def run(*args, database_url):
-    return subprocess.run([sys.executable, "-m", "registry.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "DATABASE_URL": database_url}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": database_url},
+        timeout=120,
+    )
 
 
 def test_the_commands(base, database_url, tmp_path):
     report = run("report", "compliance", database_url=database_url)
     rows = list(csv.DictReader(io.StringIO(report.stdout)))
-    assert report.returncode == 0 and {"department", "on_time", "late", "on_time_rate"} <= set(rows[0])
-    xlsx = run("report", "compliance", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"), database_url=database_url)
-    assert xlsx.returncode == 0 and load_workbook(tmp_path / "r.xlsx").active.max_row == len(rows) + 1
-    export = run("export", "oc4ids", "--project", "2019-360100-48-01-100000", "-o", str(tmp_path / "p.json"),
-                 database_url=database_url)
+    assert report.returncode == 0 and {"department", "on_time", "late", "on_time_rate"} <= set(
+        rows[0]
+    )
+    xlsx = run(
+        "report",
+        "compliance",
+        "--format",
+        "xlsx",
+        "-o",
+        str(tmp_path / "r.xlsx"),
+        database_url=database_url,
+    )
+    assert (
+        xlsx.returncode == 0 and load_workbook(tmp_path / "r.xlsx").active.max_row == len(rows) + 1
+    )
+    export = run(
+        "export",
+        "oc4ids",
+        "--project",
+        "2019-360100-48-01-100000",
+        "-o",
+        str(tmp_path / "p.json"),
+        database_url=database_url,
+    )
     assert export.returncode == 0 and "valid" in export.stdout
     assert oc4ids.problems(json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))) == []

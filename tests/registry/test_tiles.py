@@ -12,7 +12,7 @@ from tests.schema.conftest import in_process
 
 
 def tile_of(lon, lat, z):
-    n = 2 ** z
+    n = 2**z
     lat_rad = math.radians(lat)
     return z, int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(lat_rad)) / math.pi) / 2 * n)
 
@@ -30,10 +30,15 @@ def decode(response):
 
 def sites_in_tile(engine, z, x, y):
     with engine.connect() as conn:
-        return sorted(conn.execute(text(
-            "SELECT p.code FROM sites s JOIN projects p ON p.id = s.project_id WHERE "
-            "ST_Intersects(s.geom, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326))"),
-            {"z": z, "x": x, "y": y}).scalars())
+        return sorted(
+            conn.execute(
+                text(
+                    "SELECT p.code FROM sites s JOIN projects p ON p.id = s.project_id WHERE "
+                    "ST_Intersects(s.geom, ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326))"
+                ),
+                {"z": z, "x": x, "y": y},
+            ).scalars()
+        )
 
 
 @pytest.mark.parametrize("zoom", [8, 11, 13])
@@ -43,9 +48,9 @@ def test_a_tile_holds_exactly_the_sites_in_it(tiles, demo_data, zoom):
     assert sorted(f["properties"]["code"] for f in features) == sites_in_tile(demo_data, z, x, y)
     kinds = {f["geometry"]["type"] for f in features}
     if zoom < 10:
-        assert kinds == {"Point"}                     # small tiles over the whole city
+        assert kinds == {"Point"}  # small tiles over the whole city
     else:
-        assert {"LineString", "Polygon"} & kinds      # drawn as what they are
+        assert {"LineString", "Polygon"} & kinds  # drawn as what they are
     assert {"code", "name", "status", "is_synthetic"} <= set(features[0]["properties"])
 
 
@@ -72,10 +77,14 @@ async def test_cors_is_configurable(demo_data):
     settings = Settings()
     settings.api = settings.api.model_copy(update={"cors_origins": ["https://map.example.gov.cn"]})
     async with in_process(settings) as (client, _):
-        allowed = await client.get("/tiles/tilejson.json", headers={"Origin": "https://map.example.gov.cn"})
+        allowed = await client.get(
+            "/tiles/tilejson.json", headers={"Origin": "https://map.example.gov.cn"}
+        )
         other = await client.get("/tiles/tilejson.json", headers={"Origin": "https://evil.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://map.example.gov.cn"
     assert "access-control-allow-origin" not in other.headers
     async with in_process() as (client, _):
-        closed = await client.get("/tiles/tilejson.json", headers={"Origin": "https://map.example.gov.cn"})
+        closed = await client.get(
+            "/tiles/tilejson.json", headers={"Origin": "https://map.example.gov.cn"}
+        )
     assert "access-control-allow-origin" not in closed.headers

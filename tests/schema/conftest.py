@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from registry.settings import ApiSettings, Settings
-from tests.conftest import GraphQLClient, demo_data, truncate  # noqa: F401  (fixtures shared)
+from tests.conftest import GraphQLClient, truncate  # noqa: F401  (shared)
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,15 @@ def keys(demo_data) -> dict[str, str]:
     from registry.keys import create_key, revoke_key
 
     with Session(demo_data) as session, session.begin():
-        made = {name: create_key(session, code, admin=admin)[1]
-                for name, code, admin in (("fgw", "NCFGW", False), ("jsj", "NCJSJ", False),
-                                          ("admin", "NCXZSP", True), ("revoked", "NCFGW", False))}
+        made = {
+            name: create_key(session, code, admin=admin)[1]
+            for name, code, admin in (
+                ("fgw", "NCFGW", False),
+                ("jsj", "NCJSJ", False),
+                ("admin", "NCXZSP", True),
+                ("revoked", "NCFGW", False),
+            )
+        }
         revoke_key(session, made["revoked"].split("_")[1])
     return made
 
@@ -47,5 +53,7 @@ async def in_process(settings: Settings | None = None):
     app = create_app(settings or Settings())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://registry.test"
+        ) as client:
             yield client, app

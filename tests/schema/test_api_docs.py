@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-BLOCKS = [block for page in sorted(DOCS.glob("*.md"))
-          for block in re.findall(r"```graphql\n(.*?)```", page.read_text(encoding="utf-8"), re.S)]
+BLOCKS = [
+    block
+    for page in sorted(DOCS.glob("*.md"))
+    for block in re.findall(r"```graphql\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+]
 
 
 def options(block: str, name: str):

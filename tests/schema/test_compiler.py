@@ -18,36 +18,67 @@ DEPARTMENT = "{ __typename code name nameEn kind uscc regionCode roles isSynthet
 
 def category_selection(category: Category) -> str:
     elements = " ".join(graphql_field_name(e.key) for e in get_catalog().elements_of(category))
-    return (f"{{ __typename id category title ref formedOn publishedAt revision isSynthetic "
-            f"geometry publisher {DEPARTMENT} {elements} }}")
+    return (
+        f"{{ __typename id category title ref formedOn publishedAt revision isSynthetic "
+        f"geometry publisher {DEPARTMENT} {elements} }}"
+    )
 
 
-EVERYTHING = ("{ __typename code name description projectType industry regionCode owner investment "
-              "status approvedOn startedOn completedOn updatedAt isSynthetic distance geometry "
-              "sites { __typename id name kind geometry(crs: WGS84) } "
-              f"responsibilities {{ __typename category categoryNameZh itemKeys source department {DEPARTMENT} }} "
-              + " ".join(f"{graphql_field_name(name)} {category_selection(category)}"
-                         for category, name in CATEGORY_FIELDS.items()) + " }")
+EVERYTHING = (
+    "{ __typename code name description projectType industry regionCode owner investment "
+    "status approvedOn startedOn completedOn updatedAt isSynthetic distance geometry "
+    "sites { __typename id name kind geometry(crs: WGS84) } "
+    f"responsibilities {{ __typename category categoryNameZh itemKeys source department {DEPARTMENT} }} "
+    + " ".join(
+        f"{graphql_field_name(name)} {category_selection(category)}"
+        for category, name in CATEGORY_FIELDS.items()
+    )
+    + " }"
+)
 
 QUERIES = [
-    ("every compiled field", "{ projects(first: 40) { totalCount nodes " + EVERYTHING + " } }", None),
-    ("edges and page info, second page",
-     "query($a: String) { projects(first: 5, after: $a, orderBy: NAME) { __typename totalCount "
-     "edges { cursor node { code name } } pageInfo { __typename hasNextPage hasPreviousPage "
-     "startCursor endCursor } } }", {"a": "b2Zmc2V0OjQ="}),
-    ("aliases and several roots",
-     '{ __typename a: projects(filter: {regionCode: "360111"}) { n: totalCount list: nodes { c: code '
-     's: status } } b: projects(filter: {status: [COMPLETED], hasCategory: [COMPLETION]}, '
-     'orderBy: INVESTMENT_DESC) { nodes { code investment } } }', None),
-    ("near, ordered by distance",
-     "{ projects(near: {lon: 115.9, lat: 28.68, meters: 8000}, first: 20) { totalCount nodes { "
-     "code distance approvalResults { approvalDocNo approvalDate } } } }", None),
-    ("bbox and text and dates",
-     '{ projects(bbox: [115.8, 28.6, 116.0, 28.75], filter: {text: "工程", approvedOn: '
-     '{from: "2020-01-01"}}) { totalCount nodes { code sites { name } } } }', None),
-    ("an empty page", '{ projects(filter: {text: "没有这个项目"}) { totalCount nodes { code } '
-     "edges { cursor } pageInfo { hasNextPage startCursor endCursor } } }", None),
-    ("first: 0", "{ projects(first: 0) { totalCount nodes { code } pageInfo { hasNextPage } } }", None),
+    (
+        "every compiled field",
+        "{ projects(first: 40) { totalCount nodes " + EVERYTHING + " } }",
+        None,
+    ),
+    (
+        "edges and page info, second page",
+        "query($a: String) { projects(first: 5, after: $a, orderBy: NAME) { __typename totalCount "
+        "edges { cursor node { code name } } pageInfo { __typename hasNextPage hasPreviousPage "
+        "startCursor endCursor } } }",
+        {"a": "b2Zmc2V0OjQ="},
+    ),
+    (
+        "aliases and several roots",
+        '{ __typename a: projects(filter: {regionCode: "360111"}) { n: totalCount list: nodes { c: code '
+        "s: status } } b: projects(filter: {status: [COMPLETED], hasCategory: [COMPLETION]}, "
+        "orderBy: INVESTMENT_DESC) { nodes { code investment } } }",
+        None,
+    ),
+    (
+        "near, ordered by distance",
+        "{ projects(near: {lon: 115.9, lat: 28.68, meters: 8000}, first: 20) { totalCount nodes { "
+        "code distance approvalResults { approvalDocNo approvalDate } } } }",
+        None,
+    ),
+    (
+        "bbox and text and dates",
+        '{ projects(bbox: [115.8, 28.6, 116.0, 28.75], filter: {text: "工程", approvedOn: '
+        '{from: "2020-01-01"}}) { totalCount nodes { code sites { name } } } }',
+        None,
+    ),
+    (
+        "an empty page",
+        '{ projects(filter: {text: "没有这个项目"}) { totalCount nodes { code } '
+        "edges { cursor } pageInfo { hasNextPage startCursor endCursor } } }",
+        None,
+    ),
+    (
+        "first: 0",
+        "{ projects(first: 0) { totalCount nodes { code } pageInfo { hasNextPage } } }",
+        None,
+    ),
 ]
 
 
@@ -55,11 +86,19 @@ QUERIES = [
 def revised_demo(demo_data):
     actor = Actor(path="test:compiler")
     with Session(demo_data) as session, session.begin():
-        rows = session.scalars(select(Disclosure).where(
-            Disclosure.category == "approval_result", Disclosure.status == "published")
-            .order_by(Disclosure.id).limit(2)).all()
-        pub.correct_disclosure(session, actor, rows[0].id, reason="文号更正",
-                               elements={"approval_doc_no": "洪发改投资〔2021〕1号"})
+        rows = session.scalars(
+            select(Disclosure)
+            .where(Disclosure.category == "approval_result", Disclosure.status == "published")
+            .order_by(Disclosure.id)
+            .limit(2)
+        ).all()
+        pub.correct_disclosure(
+            session,
+            actor,
+            rows[0].id,
+            reason="文号更正",
+            elements={"approval_doc_no": "洪发改投资〔2021〕1号"},
+        )
         pub.withdraw_disclosure(session, actor, rows[1].id, reason="重复发布")
     return demo_data
 
@@ -88,20 +127,28 @@ async def test_compiled_equals_resolved(name, query, variables):
 
 @pytest.mark.usefixtures("revised_demo")
 async def test_the_withdrawn_and_superseded_revisions_are_not_shown():
-    data, _ = await answer("{ projects(first: 100) { nodes { approvalResults { id revision } } } }",
-                           None, compiled=True)
-    revisions = [d["revision"] for n in data["data"]["projects"]["nodes"] for d in n["approvalResults"]]
+    data, _ = await answer(
+        "{ projects(first: 100) { nodes { approvalResults { id revision } } } }",
+        None,
+        compiled=True,
+    )
+    revisions = [
+        d["revision"] for n in data["data"]["projects"]["nodes"] for d in n["approvalResults"]
+    ]
     assert revisions.count(2) == 1 and set(revisions) == {1, 2}
 
 
 @pytest.mark.usefixtures("revised_demo")
-@pytest.mark.parametrize("query", [
-    "{ projects(first: 3) { nodes { code centroid } } }",
-    "{ projects(first: 3) { nodes { approvalResults { deadline history { revision } } } } }",
-    "{ projects(first: 3) { nodes { sites { geometry(crs: GCJ02) } } } }",
-    "{ projects(first: 3) { nodes { ...F } } } fragment F on Project { code sites { name } }",
-    "{ projects(first: 3) { nodes { code sites @include(if: true) { name } } } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ projects(first: 3) { nodes { code centroid } } }",
+        "{ projects(first: 3) { nodes { approvalResults { deadline history { revision } } } } }",
+        "{ projects(first: 3) { nodes { sites { geometry(crs: GCJ02) } } } }",
+        "{ projects(first: 3) { nodes { ...F } } } fragment F on Project { code sites { name } }",
+        "{ projects(first: 3) { nodes { code sites @include(if: true) { name } } } }",
+    ],
+)
 async def test_other_shapes_fall_back_to_the_resolvers(query):
     data, statements = await answer(query, None, compiled=True)
     assert "errors" not in data and statements > 1

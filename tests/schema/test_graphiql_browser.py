@@ -12,11 +12,14 @@ def test_graphiql_runs_the_default_query(gql):
     with chromium() as browser:
         browser.get(base)
         wait = WebDriverWait(browser, 30)
-        wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-execute-button"))).click()
+        wait.until(
+            ready.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-execute-button"))
+        ).click()
         wait.until(lambda b: "totalCount" in b.find_element(By.CSS_SELECTOR, ".result-window").text)
         result = browser.find_element(By.CSS_SELECTOR, ".result-window").text
         requests = browser.execute_script(
-            "return performance.getEntriesByType('resource').map(e => e.name)")
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
         path = screenshot(browser, "graphiql.png")
     assert '"distance"' in result and "南昌" in result
     assert requests and all(r.startswith(base.rsplit("/", 1)[0]) for r in requests), requests

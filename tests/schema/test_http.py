@@ -26,22 +26,29 @@ def test_graphql_response_media_type_when_asked(url):
 
 
 def test_get_runs_queries_with_variables(url):
-    response = httpx.get(url, params={"query": "query Q($c: String!) { department(code: $c) { name } }",
-                                      "variables": '{"c": "NCJSJ"}'})
+    response = httpx.get(
+        url,
+        params={
+            "query": "query Q($c: String!) { department(code: $c) { name } }",
+            "variables": '{"c": "NCJSJ"}',
+        },
+    )
     assert response.json() == {"data": {"department": {"name": "南昌市建设局"}}}
 
 
 def test_get_refuses_mutations_with_405(url):
-    response = httpx.get(url, params={"query": "mutation { publish }"},
-                         headers={"accept": "application/json"})
+    response = httpx.get(
+        url, params={"query": "mutation { publish }"}, headers={"accept": "application/json"}
+    )
     # The schema has no mutation type yet, so validation fails before the method check.
     assert response.status_code in (200, 405)
     assert response.json()["errors"]
 
 
 def test_parse_errors_are_400_with_graphql_response_json(url):
-    response = httpx.post(url, json={"query": "{ departments { code }"},
-                          headers={"accept": GRAPHQL_RESPONSE})
+    response = httpx.post(
+        url, json={"query": "{ departments { code }"}, headers={"accept": GRAPHQL_RESPONSE}
+    )
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert "Syntax Error" in error["message"] and error["locations"]
@@ -54,22 +61,26 @@ def test_parse_errors_are_200_with_application_json(url):
 
 
 def test_validation_errors_name_the_field(url):
-    response = httpx.post(url, json={"query": "{ departments { colour } }"},
-                          headers={"accept": GRAPHQL_RESPONSE})
+    response = httpx.post(
+        url, json={"query": "{ departments { colour } }"}, headers={"accept": GRAPHQL_RESPONSE}
+    )
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert "colour" in error["message"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
-@pytest.mark.parametrize("body, content_type, status", [
-    (b"{not json", "application/json", 400),
-    (b"[1, 2]", "application/json", 400),
-    (b'{"variables": {}}', "application/json", 400),
-    (b'{"query": 42}', "application/json", 400),
-    (b'{"query": "{ departments { code } }", "variables": [1]}', "application/json", 400),
-    (b"query=x", "application/x-www-form-urlencoded", 415),
-])
+@pytest.mark.parametrize(
+    "body, content_type, status",
+    [
+        (b"{not json", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"variables": {}}', "application/json", 400),
+        (b'{"query": 42}', "application/json", 400),
+        (b'{"query": "{ departments { code } }", "variables": [1]}', "application/json", 400),
+        (b"query=x", "application/x-www-form-urlencoded", 415),
+    ],
+)
 def test_malformed_requests_are_4xx_never_500(url, body, content_type, status):
     response = httpx.post(url, content=body, headers={"content-type": content_type})
     assert response.status_code == status

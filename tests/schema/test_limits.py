@@ -2,7 +2,6 @@
 
 import httpx
 import pytest
-
 from psycopg.errors import QueryCanceled
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -20,14 +19,23 @@ def test_page_size_over_the_cap_is_refused(gql):
 
 
 def test_too_deep_queries_are_refused(gql):
-    deep = "{ projects { nodes " + "{ approvalResults { project " * 6 + "{ code }" + " } }" * 6 + " } }"
+    deep = (
+        "{ projects { nodes "
+        + "{ approvalResults { project " * 6
+        + "{ code }"
+        + " } }" * 6
+        + " } }"
+    )
     error = gql.errors(deep)[0]
     assert "exceeds maximum operation depth" in error["message"]
 
 
 def test_aliased_fan_out_is_refused_by_cost(gql):
-    fan = " ".join(f"a{i}: projects(first: 100) {{ nodes {{ sites {{ name }} approvalResults "
-                   f"{{ history {{ title }} }} }} }}" for i in range(40))
+    fan = " ".join(
+        f"a{i}: projects(first: 100) {{ nodes {{ sites {{ name }} approvalResults "
+        f"{{ history {{ title }} }} }} }}"
+        for i in range(40)
+    )
     error = gql.errors("{ " + fan + " }")[0]
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
     assert error["extensions"]["cost"] > error["extensions"]["limit"]
@@ -54,14 +62,16 @@ async def test_suggestions_are_hidden_in_production():
 
 
 def test_errors_carry_codes_and_no_stack_traces(gql):
-    error = gql.errors('{ projects(bbox: [1, 2, 3]) { totalCount } }')[0]
+    error = gql.errors("{ projects(bbox: [1, 2, 3]) { totalCount } }")[0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "Traceback" not in str(error) and "File " not in str(error)
 
 
 @pytest.mark.parametrize("payload", ["'; DROP TABLE projects; --", "%' OR '1'='1", "\\", "_"])
 def test_filter_text_is_data_not_sql(gql, payload):
-    data = gql.data("query($t: String) { projects(filter: {text: $t}) { totalCount } }", {"t": payload})
+    data = gql.data(
+        "query($t: String) { projects(filter: {text: $t}) { totalCount } }", {"t": payload}
+    )
     assert data["projects"]["totalCount"] == 0
     assert gql.data("{ projects { totalCount } }")["projects"]["totalCount"] >= 30
 
@@ -69,11 +79,10 @@ def test_filter_text_is_data_not_sql(gql, payload):
 async def test_statement_timeout_reaches_postgresql_and_is_reported():
     settings = settings_with()
     settings.registry = RegistrySettings(statement_timeout_ms=50)
-    async with in_process(settings) as (client, app):
-        async with app.state.engine.connect() as conn:
-            assert await conn.scalar(text("SHOW statement_timeout")) == "50ms"
-            with pytest.raises(DBAPIError) as caught:
-                await conn.execute(text("SELECT pg_sleep(1)"))
+    async with in_process(settings) as (client, app), app.state.engine.connect() as conn:
+        assert await conn.scalar(text("SHOW statement_timeout")) == "50ms"
+        with pytest.raises(DBAPIError) as caught:
+            await conn.execute(text("SELECT pg_sleep(1)"))
     assert isinstance(caught.value.orig, QueryCanceled)
     from graphql import GraphQLError
 

@@ -10,10 +10,13 @@ CODES = "{ projects(first: 100) { totalCount nodes { code } } }"
 
 
 def codes(gql, args: str, variables=None) -> set[str]:
-    data = gql.data(f"query($v: ProjectFilter) {{ projects({args}, first: 100) {{ totalCount "
-                    f"nodes {{ code }} }} }}" if "$v" in args else
-                    f"{{ projects({args}, first: 100) {{ totalCount nodes {{ code }} }} }}",
-                    variables)
+    data = gql.data(
+        f"query($v: ProjectFilter) {{ projects({args}, first: 100) {{ totalCount "
+        f"nodes {{ code }} }} }}"
+        if "$v" in args
+        else f"{{ projects({args}, first: 100) {{ totalCount nodes {{ code }} }} }}",
+        variables,
+    )
     nodes = data["projects"]["nodes"]
     assert data["projects"]["totalCount"] == len(nodes)
     return {n["code"] for n in nodes}
@@ -33,47 +36,63 @@ def test_chinese_substring_search(gql, demo_data):
 def test_region_prefix(gql, demo_data):
     assert codes(gql, 'filter: {regionCode: "3601"}') == db_codes(demo_data, "true")
     assert codes(gql, 'filter: {regionCode: "360100"}') == db_codes(demo_data, "true")
-    assert codes(gql, 'filter: {regionCode: "360111"}') == db_codes(demo_data, "region_code = '360111'")
+    assert codes(gql, 'filter: {regionCode: "360111"}') == db_codes(
+        demo_data, "region_code = '360111'"
+    )
 
 
 def test_status_type_and_industry(gql, demo_data):
-    assert codes(gql, "filter: {status: [COMPLETED, APPROVED]}") == \
-        db_codes(demo_data, "status IN ('completed', 'approved')")
-    assert codes(gql, "filter: {type: [AUTHORIZATION]}") == \
-        db_codes(demo_data, "project_type = 'authorization'")
+    assert codes(gql, "filter: {status: [COMPLETED, APPROVED]}") == db_codes(
+        demo_data, "status IN ('completed', 'approved')"
+    )
+    assert codes(gql, "filter: {type: [AUTHORIZATION]}") == db_codes(
+        demo_data, "project_type = 'authorization'"
+    )
     assert codes(gql, 'filter: {industry: ["教育"]}') == db_codes(demo_data, "industry = '教育'")
 
 
 def test_responsible_department(gql, demo_data):
     assert codes(gql, 'filter: {responsibleDepartment: "NCSLJ"}') == db_codes(
-        demo_data, "id IN (SELECT project_id FROM responsibilities r JOIN departments d "
-                   "ON d.id = r.department_id WHERE d.code = 'NCSLJ')")
+        demo_data,
+        "id IN (SELECT project_id FROM responsibilities r JOIN departments d "
+        "ON d.id = r.department_id WHERE d.code = 'NCSLJ')",
+    )
 
 
 def test_has_and_lacks_category(gql, demo_data):
-    public = ("SELECT project_id FROM disclosures WHERE status = 'published' AND "
-              "audience = 'public' AND mode = 'proactive' AND category = '{}'")
-    assert codes(gql, "filter: {hasCategory: [COMPLETION]}") == \
-        db_codes(demo_data, f"id IN ({public.format('completion')})")
-    assert codes(gql, "filter: {lacksCategory: [DESIGN_CHANGE]}") == \
-        db_codes(demo_data, f"id NOT IN ({public.format('design_change')})")
+    public = (
+        "SELECT project_id FROM disclosures WHERE status = 'published' AND "
+        "audience = 'public' AND mode = 'proactive' AND category = '{}'"
+    )
+    assert codes(gql, "filter: {hasCategory: [COMPLETION]}") == db_codes(
+        demo_data, f"id IN ({public.format('completion')})"
+    )
+    assert codes(gql, "filter: {lacksCategory: [DESIGN_CHANGE]}") == db_codes(
+        demo_data, f"id NOT IN ({public.format('design_change')})"
+    )
 
 
 def test_date_ranges(gql, demo_data):
-    assert codes(gql, 'filter: {approvedOn: {from: "2021-01-01", to: "2022-12-31"}}') == \
-        db_codes(demo_data, "approved_on BETWEEN '2021-01-01' AND '2022-12-31'")
-    assert codes(gql, 'filter: {completedOn: {from: "2020-01-01"}}') == \
-        db_codes(demo_data, "completed_on >= '2020-01-01'")
-    assert codes(gql, 'filter: {startedOn: {to: "2022-06-30"}}') == \
-        db_codes(demo_data, "started_on <= '2022-06-30'")
+    assert codes(gql, 'filter: {approvedOn: {from: "2021-01-01", to: "2022-12-31"}}') == db_codes(
+        demo_data, "approved_on BETWEEN '2021-01-01' AND '2022-12-31'"
+    )
+    assert codes(gql, 'filter: {completedOn: {from: "2020-01-01"}}') == db_codes(
+        demo_data, "completed_on >= '2020-01-01'"
+    )
+    assert codes(gql, 'filter: {startedOn: {to: "2022-06-30"}}') == db_codes(
+        demo_data, "started_on <= '2022-06-30'"
+    )
 
 
 def test_pagination_walks_every_project_once(gql, demo_data):
     seen, after = [], None
     while True:
-        page = gql.data("query($a: String) { projects(first: 7, after: $a, orderBy: NAME) { "
-                        "totalCount edges { cursor node { code } } pageInfo { hasNextPage "
-                        "hasPreviousPage endCursor } } }", {"a": after})["projects"]
+        page = gql.data(
+            "query($a: String) { projects(first: 7, after: $a, orderBy: NAME) { "
+            "totalCount edges { cursor node { code } } pageInfo { hasNextPage "
+            "hasPreviousPage endCursor } } }",
+            {"a": after},
+        )["projects"]
         seen += [e["node"]["code"] for e in page["edges"]]
         assert page["pageInfo"]["hasPreviousPage"] == (after is not None)
         if not page["pageInfo"]["hasNextPage"]:
@@ -89,7 +108,9 @@ def test_bad_cursor_and_unknown_code(gql):
 
 
 def test_only_public_items_are_visible(gql, demo_data):
-    data = gql.data("{ projects(first: 100) { nodes { landAcquisition { item { key isPublic } } } } }")
+    data = gql.data(
+        "{ projects(first: 100) { nodes { landAcquisition { item { key isPublic } } } } }"
+    )
     keys = {d["item"]["key"] for n in data["projects"]["nodes"] for d in n["landAcquisition"]}
     assert "status_survey_results" not in keys and "acquisition_announcement" in keys
     listed = gql.data('{ disclosures(filter: {item: ["status_survey_results"]}) { totalCount } }')
@@ -100,11 +121,13 @@ def test_only_public_items_are_visible(gql, demo_data):
 
 
 def test_category_types_have_typed_element_fields(gql):
-    data = gql.data('{ projects(filter: {text: "地铁4号线"}) { nodes { code approvalResults { '
-                    '__typename item { key } approvalDocNo approvalDate publisher { code } '
-                    'responsibleDepartment { code } deadline formedOn revision '
-                    'history { revision status } } bidding { ... on BiddingDisclosure { '
-                    'winningBidAmount tenderMethod } } } } }')
+    data = gql.data(
+        '{ projects(filter: {text: "地铁4号线"}) { nodes { code approvalResults { '
+        "__typename item { key } approvalDocNo approvalDate publisher { code } "
+        "responsibleDepartment { code } deadline formedOn revision "
+        "history { revision status } } bidding { ... on BiddingDisclosure { "
+        "winningBidAmount tenderMethod } } } } }"
+    )
     project = data["projects"]["nodes"][0]
     approvals = {a["item"]["key"]: a for a in project["approvalResults"]}
     feasibility = approvals["gov_feasibility_study_approval"]
@@ -119,21 +142,39 @@ def test_category_types_have_typed_element_fields(gql):
 
 
 def test_responsibilities_list_every_category(gql):
-    data = gql.data('{ projects(filter: {text: "青山湖水系"}) { nodes { responsibilities { '
-                    'category categoryNameZh department { code } itemKeys source } } } }')
+    data = gql.data(
+        '{ projects(filter: {text: "青山湖水系"}) { nodes { responsibilities { '
+        "category categoryNameZh department { code } itemKeys source } } } }"
+    )
     rows = data["projects"]["nodes"][0]["responsibilities"]
-    assert {r["category"] for r in rows} == {"APPROVAL_SERVICE", "APPROVAL_RESULT", "BIDDING",
-                                            "LAND_ACQUISITION", "DESIGN_CHANGE", "CONSTRUCTION",
-                                            "QUALITY_SAFETY", "COMPLETION"}
+    assert {r["category"] for r in rows} == {
+        "APPROVAL_SERVICE",
+        "APPROVAL_RESULT",
+        "BIDDING",
+        "LAND_ACQUISITION",
+        "DESIGN_CHANGE",
+        "CONSTRUCTION",
+        "QUALITY_SAFETY",
+        "COMPLETION",
+    }
     construction = [r for r in rows if r["category"] == "CONSTRUCTION"]
-    assert construction == [{"category": "CONSTRUCTION", "categoryNameZh": "施工有关信息",
-                             "department": {"code": "NCSLJ"}, "itemKeys": None, "source": "assigned"}]
+    assert construction == [
+        {
+            "category": "CONSTRUCTION",
+            "categoryNameZh": "施工有关信息",
+            "department": {"code": "NCSLJ"},
+            "itemKeys": None,
+            "source": "assigned",
+        }
+    ]
 
 
 @pytest.mark.parametrize("crs, shift", [("GCJ02", (0.004, 0.008)), ("BD09", (0.008, 0.02))])
 def test_geometry_in_chinese_base_map_coordinates(gql, crs, shift):
-    data = gql.data(f'{{ projects(filter: {{text: "莲塘第三小学"}}) {{ nodes {{ '
-                    f'wgs: geometry sites {{ geometry(crs: {crs}) }} centroid(crs: {crs}) }} }} }}')
+    data = gql.data(
+        f'{{ projects(filter: {{text: "莲塘第三小学"}}) {{ nodes {{ '
+        f"wgs: geometry sites {{ geometry(crs: {crs}) }} centroid(crs: {crs}) }} }} }}"
+    )
     node = data["projects"]["nodes"][0]
     wgs, shifted = shape(node["wgs"]), shape(node["sites"][0]["geometry"])
     assert wgs.geom_type == "Point" and 0.001 < shifted.x - wgs.x < shift[1]
@@ -141,29 +182,42 @@ def test_geometry_in_chinese_base_map_coordinates(gql, crs, shift):
 
 
 def test_the_catalog_is_queryable(gql):
-    data = gql.data("{ categories { key nameZh items { key isPublic timeLimit { kind days } "
-                    "elements { key graphqlField type required } } } }")
+    data = gql.data(
+        "{ categories { key nameZh items { key isPublic timeLimit { kind days } "
+        "elements { key graphqlField type required } } } }"
+    )
     bidding = next(c for c in data["categories"] if c["key"] == "BIDDING")
     assert bidding["nameZh"] == "招标投标信息" and len(bidding["items"]) == 6
     award = next(i for i in bidding["items"] if i["key"] == "award_result_publicity")
-    assert {"key": "winning_bid_amount", "graphqlField": "winningBidAmount", "type": "amount",
-            "required": True} in award["elements"]
+    assert {
+        "key": "winning_bid_amount",
+        "graphqlField": "winningBidAmount",
+        "type": "amount",
+        "required": True,
+    } in award["elements"]
 
 
 def test_disclosures_list_filters_and_links_back(gql, demo_data):
-    data = gql.data('{ disclosures(filter: {category: [COMPLETION], publisher: "NCSJ"}, first: 50) '
-                    '{ totalCount nodes { category publisher { code } project { code name } } } }')
+    data = gql.data(
+        '{ disclosures(filter: {category: [COMPLETION], publisher: "NCSJ"}, first: 50) '
+        "{ totalCount nodes { category publisher { code } project { code name } } } }"
+    )
     nodes = data["disclosures"]["nodes"]
     with demo_data.connect() as conn:
-        expected = conn.scalar(text(
-            "SELECT count(*) FROM disclosures x JOIN departments d ON d.id = x.publisher_id "
-            "WHERE d.code = 'NCSJ' AND x.status = 'published'"))
+        expected = conn.scalar(
+            text(
+                "SELECT count(*) FROM disclosures x JOIN departments d ON d.id = x.publisher_id "
+                "WHERE d.code = 'NCSJ' AND x.status = 'published'"
+            )
+        )
     assert data["disclosures"]["totalCount"] == len(nodes) == expected > 0
     assert all(n["project"]["code"] for n in nodes)
 
 
 def test_departments_are_listed(gql):
-    data = gql.data('{ departments { code name kind isSynthetic } department(code: "NCFGW") { uscc roles } }')
+    data = gql.data(
+        '{ departments { code name kind isSynthetic } department(code: "NCFGW") { uscc roles } }'
+    )
     assert len(data["departments"]) == 23 and all(d["isSynthetic"] for d in data["departments"])
     assert data["department"]["roles"] == ["bidding_supervision", "development_reform"]
 
@@ -174,20 +228,41 @@ def test_bad_spatial_input_names_the_argument(gql):
         "bbox: [115.0, 28.0, 116.0, 95.0]": ("bbox", "out_of_range"),
         "near: {lon: 115.9, lat: 28.6, meters: -1}": ("near.meters", "negative_distance"),
         "near: {lon: 115.9, lat: 91, meters: 10}": ("near.lat", "out_of_range"),
-        'intersects: {type: "Polygon", coordinates: [[[115, 28], [116]]]}': ("intersects", "invalid_geojson"),
+        'intersects: {type: "Polygon", coordinates: [[[115, 28], [116]]]}': (
+            "intersects",
+            "invalid_geojson",
+        ),
         "orderBy: DISTANCE": ("orderBy", "needs_near"),
     }
     for args, (path, code) in cases.items():
         error = gql.errors(f"{{ projects({args}) {{ totalCount }} }}")[0]
-        assert {"path": path, "code": code} in [{k: p[k] for k in ("path", "code")}
-                                               for p in error["extensions"]["problems"]], args
+        assert {"path": path, "code": code} in [
+            {k: p[k] for k in ("path", "code")} for p in error["extensions"]["problems"]
+        ], args
 
 
 def test_intersects_accepts_a_json_string_variable(gql, demo_data):
-    square = json.dumps({"type": "Polygon", "coordinates": [[[115.94, 28.64], [115.96, 28.64],
-                        [115.96, 28.70], [115.94, 28.70], [115.94, 28.64]]]})
-    data = gql.data("query($g: GeoJSON) { projects(intersects: $g, first: 100) { nodes { code } } }",
-                    {"g": square})
-    expected = db_codes(demo_data, "EXISTS (SELECT 1 FROM sites s WHERE s.project_id = p.id AND "
-                        f"ST_Intersects(s.geom, ST_SetSRID(ST_GeomFromGeoJSON('{square}'), 4326)))")
+    square = json.dumps(
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [115.94, 28.64],
+                    [115.96, 28.64],
+                    [115.96, 28.70],
+                    [115.94, 28.70],
+                    [115.94, 28.64],
+                ]
+            ],
+        }
+    )
+    data = gql.data(
+        "query($g: GeoJSON) { projects(intersects: $g, first: 100) { nodes { code } } }",
+        {"g": square},
+    )
+    expected = db_codes(
+        demo_data,
+        "EXISTS (SELECT 1 FROM sites s WHERE s.project_id = p.id AND "
+        f"ST_Intersects(s.geom, ST_SetSRID(ST_GeomFromGeoJSON('{square}'), 4326)))",
+    )
     assert {n["code"] for n in data["projects"]["nodes"]} == expected and expected

@@ -20,15 +20,21 @@ TEXT = PAGE.read_text(encoding="utf-8")
 @pytest.fixture(scope="module")
 def page_keys(demo_data):
     with Session(demo_data) as session, session.begin():
-        return {"REGISTRY_KEY": create_key(session, "NCFGW")[1],
-                "REGISTRY_OWNER_KEY": create_key(session, "NCMUNI")[1],
-                "REGISTRY_ADMIN_KEY": create_key(session, "NCXZSP", admin=True)[1]}
+        return {
+            "REGISTRY_KEY": create_key(session, "NCFGW")[1],
+            "REGISTRY_OWNER_KEY": create_key(session, "NCMUNI")[1],
+            "REGISTRY_ADMIN_KEY": create_key(session, "NCXZSP", admin=True)[1],
+        }
 
 
 def test_key_commands_run(gql, database_url):
     for line in re.findall(r"^\$ (registry keys .*)$", TEXT, re.M):
-        result = subprocess.run([sys.executable, "-m", "registry.cli", *shlex.split(line)[1:]],
-                                capture_output=True, text=True, env={**os.environ, "DATABASE_URL": database_url})
+        result = subprocess.run(
+            [sys.executable, "-m", "registry.cli", *shlex.split(line)[1:]],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DATABASE_URL": database_url},
+        )
         assert result.returncode == 0, result.stderr
     assert "mpr_" in result.stdout or "created" in result.stdout
 
@@ -38,8 +44,13 @@ def test_curl_examples_run(gql, page_keys):
     root = PAGE.parents[1]
     for line in re.findall(r"^\$ (curl .*)$", TEXT, re.M):
         command = line.replace("http://127.0.0.1:8000", base)
-        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=root,
-                                env={**os.environ, **page_keys})
+        result = subprocess.run(
+            ["bash", "-c", command],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={**os.environ, **page_keys},
+        )
         assert result.returncode == 0 and '"data"' in result.stdout, result.stdout + result.stderr
         assert '"userErrors":[]' in result.stdout.replace(" ", "") or "auditLog" in command
         assert "errors" not in result.stdout.split('"data"')[0]
@@ -49,19 +60,33 @@ def test_python_programs_run(gql, page_keys):
     blocks = re.findall(r"```python\n(.*?)```", TEXT, re.S)
     first, refused, correction = blocks
     env = {**os.environ, "REGISTRY_URL": gql.url}
-    owner = subprocess.run([sys.executable, "-c", first + correction], capture_output=True, text=True,
-                           env={**env, "REGISTRY_KEY": page_keys["REGISTRY_OWNER_KEY"]})
+    owner = subprocess.run(
+        [sys.executable, "-c", first + correction],
+        capture_output=True,
+        text=True,
+        env={**env, "REGISTRY_KEY": page_keys["REGISTRY_OWNER_KEY"]},
+    )
     assert owner.returncode == 0, owner.stderr
     assert owner.stdout.startswith("added ") and "revised 2" in owner.stdout
-    assert "'withdrawnReason': '招标终止'" in owner.stdout and "'correctionReason': '投标截止时间延后'" in owner.stdout
+    assert (
+        "'withdrawnReason': '招标终止'" in owner.stdout
+        and "'correctionReason': '投标截止时间延后'" in owner.stdout
+    )
     definitions = first.split("tender = publish(")[0]
-    planner = subprocess.run([sys.executable, "-c", definitions + refused], capture_output=True, text=True,
-                             env={**env, "REGISTRY_KEY": page_keys["REGISTRY_KEY"]})
+    planner = subprocess.run(
+        [sys.executable, "-c", definitions + refused],
+        capture_output=True,
+        text=True,
+        env={**env, "REGISTRY_KEY": page_keys["REGISTRY_KEY"]},
+    )
     assert planner.returncode == 0, planner.stderr
     assert "not_responsible" in planner.stdout and "NCMUNI" in planner.stdout
 
 
 def test_the_audit_log_shows_the_refusal(gql, page_keys):
-    body = httpx.post(gql.url, headers={"Authorization": f"Bearer {page_keys['REGISTRY_ADMIN_KEY']}"},
-                      json={"query": '{ auditLog(outcome: "refused", actor: "NCFGW") { nodes { action } } }'}).json()
+    body = httpx.post(
+        gql.url,
+        headers={"Authorization": f"Bearer {page_keys['REGISTRY_ADMIN_KEY']}"},
+        json={"query": '{ auditLog(outcome: "refused", actor: "NCFGW") { nodes { action } } }'},
+    ).json()
     assert {"action": "publish_disclosure"} in body["data"]["auditLog"]["nodes"]

@@ -10,8 +10,9 @@ SDL = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 
 
 def test_exported_schema_is_in_sync():
-    assert SDL.read_text(encoding="utf-8") == print_schema(build_schema().graphql_schema) + "\n", \
+    assert SDL.read_text(encoding="utf-8") == print_schema(build_schema().graphql_schema) + "\n", (
         "schema/schema.graphql is stale: run `registry schema export -o schema/schema.graphql`"
+    )
 
 
 def test_category_types_are_generated_from_the_catalog():

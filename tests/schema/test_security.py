@@ -11,16 +11,31 @@ TABLES = ("departments", "projects", "sites", "responsibilities", "disclosures",
 
 MUTATIONS = {
     "publishDisclosure": (PUBLISH, lambda: {"input": design(ref="attack")}),
-    "correctDisclosure": ('mutation { correctDisclosure(id: "1", reason: "x", elements: {approvalDocNo: "y"}) '
-                          "{ action userErrors { path code message } } }", dict),
-    "withdrawDisclosure": ('mutation { withdrawDisclosure(id: "1", reason: "x") '
-                           "{ action userErrors { path code message } } }", dict),
-    "upsertProject": ('mutation { upsertProject(input: {code: "2311-360111-48-01-000888", name: "x", '
-                      'projectType: APPROVAL, regionCode: "360111"}) { action userErrors { path code message } } }', dict),
-    "assignResponsibility": (f'mutation {{ assignResponsibility(projectCode: "{METRO}", category: CONSTRUCTION, '
-                             'department: "NCJSJ") { action userErrors { path code message } } }', dict),
-    "upsertDepartment": ('mutation { upsertDepartment(input: {code: "EVIL", name: "x", kind: "other"}) '
-                         "{ action userErrors { path code message } } }", dict),
+    "correctDisclosure": (
+        'mutation { correctDisclosure(id: "1", reason: "x", elements: {approvalDocNo: "y"}) '
+        "{ action userErrors { path code message } } }",
+        dict,
+    ),
+    "withdrawDisclosure": (
+        'mutation { withdrawDisclosure(id: "1", reason: "x") '
+        "{ action userErrors { path code message } } }",
+        dict,
+    ),
+    "upsertProject": (
+        'mutation { upsertProject(input: {code: "2311-360111-48-01-000888", name: "x", '
+        'projectType: APPROVAL, regionCode: "360111"}) { action userErrors { path code message } } }',
+        dict,
+    ),
+    "assignResponsibility": (
+        f'mutation {{ assignResponsibility(projectCode: "{METRO}", category: CONSTRUCTION, '
+        'department: "NCJSJ") { action userErrors { path code message } } }',
+        dict,
+    ),
+    "upsertDepartment": (
+        'mutation { upsertDepartment(input: {code: "EVIL", name: "x", kind: "other"}) '
+        "{ action userErrors { path code message } } }",
+        dict,
+    ),
 }
 BAD_CREDENTIALS = {
     "no key": (None, "missing-key"),
@@ -36,8 +51,9 @@ def snapshot(engine):
 
 def last_audit(engine):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT actor, path, outcome, detail FROM audit_log "
-                                 "ORDER BY id DESC LIMIT 1")).one()
+        return conn.execute(
+            text("SELECT actor, path, outcome, detail FROM audit_log ORDER BY id DESC LIMIT 1")
+        ).one()
 
 
 def post(url, query, variables, authorization):
@@ -71,16 +87,27 @@ def test_a_revoked_key_is_refused(gql, keys, demo_data, mutation):
     assert last_audit(demo_data).actor.startswith("revoked-key:")
 
 
-@pytest.mark.parametrize("mutation, code", [
-    ("publishDisclosure", "not_responsible"), ("correctDisclosure", "not_responsible"),
-    ("withdrawDisclosure", "not_responsible"), ("upsertProject", "not_registrar"),
-    ("assignResponsibility", "admin_only"), ("upsertDepartment", "admin_only")])
+@pytest.mark.parametrize(
+    "mutation, code",
+    [
+        ("publishDisclosure", "not_responsible"),
+        ("correctDisclosure", "not_responsible"),
+        ("withdrawDisclosure", "not_responsible"),
+        ("upsertProject", "not_registrar"),
+        ("assignResponsibility", "admin_only"),
+        ("upsertDepartment", "admin_only"),
+    ],
+)
 def test_another_departments_key_is_refused(gql, keys, demo_data, mutation, code):
     """NCJSJ (建设局) trying what only 发改委 or an administrator may do."""
     query, variables = MUTATIONS[mutation]
     with demo_data.connect() as conn:
-        target = conn.scalar(text("SELECT x.id FROM disclosures x JOIN departments d ON d.id = "
-                                  "x.publisher_id WHERE d.code = 'NCFGW' AND x.status = 'published' LIMIT 1"))
+        target = conn.scalar(
+            text(
+                "SELECT x.id FROM disclosures x JOIN departments d ON d.id = "
+                "x.publisher_id WHERE d.code = 'NCFGW' AND x.status = 'published' LIMIT 1"
+            )
+        )
     query = query.replace('id: "1"', f'id: "{target}"')
     before = snapshot(demo_data)
     payload = post(gql.url, query, variables(), f"Bearer {keys['jsj']}")[mutation]
@@ -92,26 +119,53 @@ def test_another_departments_key_is_refused(gql, keys, demo_data, mutation, code
 
 def test_personal_ids_and_structure_in_text_fields_are_refused(gql, keys, demo_data):
     before = snapshot(demo_data)
-    payload = post(gql.url, PUBLISH, {"input": design(ref="pii", elements={
-        "approving_authority": "经办人 11010519491231002X", "approvalResult": {"$gt": ""}})},
-        f"Bearer {keys['fgw']}")["publishDisclosure"]
+    payload = post(
+        gql.url,
+        PUBLISH,
+        {
+            "input": design(
+                ref="pii",
+                elements={
+                    "approving_authority": "经办人 11010519491231002X",
+                    "approvalResult": {"$gt": ""},
+                },
+            )
+        },
+        f"Bearer {keys['fgw']}",
+    )["publishDisclosure"]
     errors = {(tuple(e["path"]), e["code"]) for e in payload["userErrors"]}
-    assert errors == {(("input", "elements", "approving_authority"), "personal_identifier"),
-                      (("input", "elements", "approval_result"), "not_a_scalar")}
+    assert errors == {
+        (("input", "elements", "approving_authority"), "personal_identifier"),
+        (("input", "elements", "approval_result"), "not_a_scalar"),
+    }
     assert snapshot(demo_data) == before
 
 
-@pytest.mark.parametrize("payload", ["'; DROP TABLE disclosures; --", "<script>alert(1)</script>",
-                                     "洪发改\\x00投资", "$(rm -rf /)"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "'; DROP TABLE disclosures; --",
+        "<script>alert(1)</script>",
+        "洪发改\\x00投资",
+        "$(rm -rf /)",
+    ],
+)
 def test_injection_in_text_fields_is_stored_as_text(gql, keys, demo_data, payload):
-    result = post(gql.url, PUBLISH, {"input": design(ref=f"inj-{hash(payload)}", title=payload)},
-                  f"Bearer {keys['fgw']}")["publishDisclosure"]
+    result = post(
+        gql.url,
+        PUBLISH,
+        {"input": design(ref=f"inj-{hash(payload)}", title=payload)},
+        f"Bearer {keys['fgw']}",
+    )["publishDisclosure"]
     assert result["userErrors"] == [] and result["disclosure"]["title"] == payload
     assert count(demo_data, "disclosures") > 0
 
 
 def test_a_department_cannot_publish_as_another_through_the_publisher_field(gql, keys, demo_data):
     # The input has no publisher field: the key decides who publishes.
-    body = httpx.post(gql.url, json={"query": PUBLISH, "variables": {"input": {**design(), "publisher": "NCFGW"}}},
-                      headers={"Authorization": f"Bearer {keys['jsj']}"}).json()
+    body = httpx.post(
+        gql.url,
+        json={"query": PUBLISH, "variables": {"input": {**design(), "publisher": "NCFGW"}}},
+        headers={"Authorization": f"Bearer {keys['jsj']}"},
+    ).json()
     assert "publisher" in body["errors"][0]["message"]

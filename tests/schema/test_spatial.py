@@ -4,9 +4,9 @@ pyproj geodesics (in a local azimuthal equidistant projection) for distances."""
 import random
 
 import pytest
+import shapely
 from pyproj import Proj
 from shapely.geometry import LineString, Point, box, mapping
-import shapely
 from sqlalchemy.orm import Session
 
 from bench.geometries import NANCHANG, random_geometry
@@ -16,7 +16,7 @@ from tests.conftest import truncate
 
 COUNT = 150
 CROSSING_CODE = "2303-360100-48-01-900001"
-CROSSING = LineString([(115.80, 28.70), (115.90, 28.78)])   # crosses BOX with no vertex inside
+CROSSING = LineString([(115.80, 28.70), (115.90, 28.78)])  # crosses BOX with no vertex inside
 BOX = (115.84, 28.72, 115.86, 28.74)
 
 
@@ -31,14 +31,27 @@ def generated(engine):
     truth = {CROSSING_CODE: [CROSSING]}
     actor = Actor(path="test:spatial")
     with Session(engine) as session, session.begin():
-        inputs = [pub.ProjectInput(code=CROSSING_CODE, name="跨框线路", project_type="approval",
-                                   region_code="360100", sites=[pub.SiteInput(CROSSING)])]
+        inputs = [
+            pub.ProjectInput(
+                code=CROSSING_CODE,
+                name="跨框线路",
+                project_type="approval",
+                region_code="360100",
+                sites=[pub.SiteInput(CROSSING)],
+            )
+        ]
         for i in range(COUNT):
             geoms = [random_geometry(rng) for _ in range(rng.choice([1, 1, 1, 2]))]
             truth[code(i)] = geoms
-            inputs.append(pub.ProjectInput(code=code(i), name=f"项目{i}", project_type="approval",
-                                           region_code="360100",
-                                           sites=[pub.SiteInput(g) for g in geoms]))
+            inputs.append(
+                pub.ProjectInput(
+                    code=code(i),
+                    name=f"项目{i}",
+                    project_type="approval",
+                    region_code="360100",
+                    sites=[pub.SiteInput(g) for g in geoms],
+                )
+            )
         for data in inputs:
             pub.upsert_project(session, actor, data)
     yield truth
@@ -58,9 +71,11 @@ def found(api, args: str, variables=None) -> set[str]:
     codes, after = set(), None
     while True:
         declared = ", $g: GeoJSON" if "$g" in args else ""
-        page = api.data(f"query($a: String{declared}) {{ projects({args}, first: 100, after: $a) "
-                        f"{{ nodes {{ code }} pageInfo {{ hasNextPage endCursor }} }} }}",
-                        {"a": after, **(variables or {})})["projects"]
+        page = api.data(
+            f"query($a: String{declared}) {{ projects({args}, first: 100, after: $a) "
+            f"{{ nodes {{ code }} pageInfo {{ hasNextPage endCursor }} }} }}",
+            {"a": after, **(variables or {})},
+        )["projects"]
         codes |= {n["code"] for n in page["nodes"]}
         if not page["pageInfo"]["hasNextPage"]:
             return codes
@@ -83,8 +98,10 @@ def test_bbox_matches_shapely(api, generated, seed):
 
 
 def test_intersects_matches_shapely_for_a_polygon_and_a_line(api, generated):
-    shapes = [box(115.9, 28.6, 116.05, 28.75).buffer(0.01),
-              LineString([(115.65, 28.45), (116.35, 28.95)])]
+    shapes = [
+        box(115.9, 28.6, 116.05, 28.75).buffer(0.01),
+        LineString([(115.65, 28.45), (116.35, 28.95)]),
+    ]
     for shape in shapes:
         expected = {c for c, geoms in generated.items() if any(g.intersects(shape) for g in geoms)}
         assert found(api, "intersects: $g", {"g": mapping(shape)}) == expected
@@ -94,16 +111,21 @@ def geodesic_distance(geom, lon: float, lat: float) -> float:
     """Metres from (lon, lat) to geom, in an azimuthal equidistant projection centred there
     (distances from the centre are true geodesic distances on the WGS 84 ellipsoid)."""
     aeqd = Proj(proj="aeqd", lat_0=lat, lon_0=lon, ellps="WGS84")
-    projected = shapely.transform(geom, lambda xy: shapely.get_coordinates(
-        shapely.points(*aeqd(xy[:, 0], xy[:, 1]))))
+    projected = shapely.transform(
+        geom, lambda xy: shapely.get_coordinates(shapely.points(*aeqd(xy[:, 0], xy[:, 1])))
+    )
     return projected.distance(Point(0, 0))
 
 
 def test_near_matches_geodesic_truth_and_orders_by_distance(api, generated):
     lon, lat, meters = 116.0, 28.7, 15_000
-    truth = {c: min(geodesic_distance(g, lon, lat) for g in geoms) for c, geoms in generated.items()}
-    data = api.data(f"{{ projects(near: {{lon: {lon}, lat: {lat}, meters: {meters}}}, first: 100) "
-                    f"{{ totalCount nodes {{ code distance }} }} }}")["projects"]
+    truth = {
+        c: min(geodesic_distance(g, lon, lat) for g in geoms) for c, geoms in generated.items()
+    }
+    data = api.data(
+        f"{{ projects(near: {{lon: {lon}, lat: {lat}, meters: {meters}}}, first: 100) "
+        f"{{ totalCount nodes {{ code distance }} }} }}"
+    )["projects"]
     expected = {c for c, d in truth.items() if d <= meters}
     assert data["totalCount"] == len(expected)
     nodes = data["nodes"]
@@ -115,8 +137,9 @@ def test_near_matches_geodesic_truth_and_orders_by_distance(api, generated):
 
 def test_near_at_the_boundary(api, generated):
     lon, lat = 115.95, 28.65
-    truth = sorted((min(geodesic_distance(g, lon, lat) for g in geoms), c)
-                   for c, geoms in generated.items())
+    truth = sorted(
+        (min(geodesic_distance(g, lon, lat) for g in geoms), c) for c, geoms in generated.items()
+    )
     for distance, project in truth[:5]:
         inside = found(api, f"near: {{lon: {lon}, lat: {lat}, meters: {distance + 0.1}}}")
         outside = found(api, f"near: {{lon: {lon}, lat: {lat}, meters: {max(distance - 0.1, 0)}}}")

@@ -23,7 +23,9 @@ async def statements_for(first: int) -> tuple[int, int]:
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(app.state.engine.sync_engine, "before_cursor_execute", listener)
-        response = await client.post("/graphql", json={"query": NESTED, "variables": {"first": first}})
+        response = await client.post(
+            "/graphql", json={"query": NESTED, "variables": {"first": first}}
+        )
         event.remove(app.state.engine.sync_engine, "before_cursor_execute", listener)
     body = response.json()
     assert "errors" not in body, body["errors"][:2]

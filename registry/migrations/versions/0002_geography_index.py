@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 from alembic import op
 
 revision = "0002"
@@ -12,7 +13,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE INDEX IF NOT EXISTS ix_sites_geography ON sites USING gist (geography(geom))")
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_sites_geography ON sites USING gist (geography(geom))"
+    )
 
 
 def downgrade() -> None:

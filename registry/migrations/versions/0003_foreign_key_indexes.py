@@ -7,6 +7,7 @@ scan the whole disclosures table once per deleted row to check `replaces_id` and
 Revision ID: 0003
 Revises: 0002
 """
+
 from alembic import op
 
 revision = "0003"
@@ -17,8 +18,12 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_disclosures_project_id", "disclosures", ["project_id"])
-    op.create_index("ix_disclosures_replaces_id", "disclosures", ["replaces_id"],
-                    postgresql_where="replaces_id IS NOT NULL")
+    op.create_index(
+        "ix_disclosures_replaces_id",
+        "disclosures",
+        ["replaces_id"],
+        postgresql_where="replaces_id IS NOT NULL",
+    )
 
 
 def downgrade() -> None:
