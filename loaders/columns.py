@@ -10,8 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from registry.catalog import Item, get_catalog
-from registry.categories import Category
+from registry.catalog import Category, Item, get_catalog
 from registry.errors import InvalidInput, Problem
 
 FIXED_KINDS = ("projects", "sites", "responsibilities", "disclosures")

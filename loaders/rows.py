@@ -14,8 +14,7 @@ from shapely.geometry import Point
 from loaders.base import Row, blank
 from loaders.columns import Column, Kind, choice, normalise
 from registry import publishing as pub
-from registry.catalog import get_catalog
-from registry.categories import Category
+from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput, Problem
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 from registry.rules import parse_date
@@ -175,11 +174,13 @@ def _all_elements() -> frozenset[str]:
 
 def category_of(values) -> Category:
     text = normalise(str(values.get("category", "")))
+    catalog = get_catalog()
     for category in Category:
-        if text in (normalise(category.value), normalise(category.name_zh)):
+        if text in (normalise(category.value), normalise(catalog.category_name_zh(category))):
             return category
     raise InvalidInput.one(
         "category",
         "unknown_category",
-        f'"{values.get("category")}" is not a category ({", ".join(c.name_zh for c in Category)})',
+        f'"{values.get("category")}" is not a category '
+        f"({', '.join(c.name_zh for c in catalog.categories)})",
     )

@@ -94,7 +94,7 @@ def catalog_check(path: str | None) -> None:
 def catalog_show(fmt: str) -> None:
     """List the categories, their items and content elements."""
     from registry.catalog import get_catalog
-    from registry.catalog_docs import catalog_markdown
+    from registry.catalog.markdown import catalog_markdown
 
     cat = get_catalog()
     if fmt == "markdown":

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.catalog import Catalog, get_catalog
-from registry.categories import Category
+from registry.catalog import Catalog, Category, get_catalog
 from registry.deadlines import deadline, is_working_day
 from registry.rules import CST, today
 
@@ -164,7 +163,7 @@ def completeness(
 
 def score_rows(scores: list[Score]) -> list[dict]:
     """Flat rows for CSV, XLSX and HTML."""
-    names = {c.value: c.name_zh for c in Category}
+    names = {c.category.value: c.name_zh for c in get_catalog().categories}
     return [
         {
             "department": s.department,

@@ -101,7 +101,7 @@ def _holders_message(holders, publisher, item, project) -> str:
     names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
     return (
         f"{publisher.code} ({publisher.name}) is not the responsible body for "
-        f"{item.category.name_zh}/{item.name_zh} of project {project.code}; "
+        f"{get_catalog().category_name_zh(item.category)}/{item.name_zh} of project {project.code}; "
         f"responsible: {names} (谁公开，谁负责)"
     )
 

@@ -8,8 +8,7 @@ from xml.etree import ElementTree as ET
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.catalog import get_catalog
-from registry.categories import Category
+from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput
 from registry.identifiers import region_prefix
 
@@ -76,7 +75,7 @@ def atom(items: list[dict], base: str, self_url: str) -> bytes:
         add(entry, "title", ("【更正】" if corrected else "") + item["title"])
         add(entry, "updated", item["published_at"].astimezone(dt.UTC).isoformat())
         add(add(entry, "author"), "name", item["department_name"])
-        add(entry, "category", term=item["category"], label=Category(item["category"]).name_zh)
+        add(entry, "category", term=item["category"], label=catalog.category_name_zh(item["category"]))
         query = f'{{ disclosure(id: "{item["id"]}") {{ title publishedAt }} }}'
         add(entry, "link", rel="alternate", href=f"{base}/graphql?query={_quote(query)}")
         summary = (

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from registry.categories import Category
+from registry.catalog import Category
 from registry.geometry import SITE_TYPES, STORAGE_SRID
 
 DEPARTMENT_KINDS = (

@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 
 from registry import disclosure_batch, responsibility, rules
 from registry.audit import Actor, audited, record_refusal
-from registry.catalog import Item, get_catalog
-from registry.categories import Category
+from registry.catalog import Category, Item, get_catalog
 from registry.disclosure_batch import RowsRefused
 from registry.errors import (
     Forbidden,
@@ -504,7 +503,7 @@ def _check_responsible(
             "publisher",
             "not_responsible",
             f"{publisher.code} ({publisher.name}) is not the responsible body for "
-            f"{item.category.name_zh}/{item.name_zh} of project {project.code}; "
+            f"{get_catalog().category_name_zh(item.category)}/{item.name_zh} of project {project.code}; "
             f"responsible: {names} (谁公开，谁负责)",
         )
 

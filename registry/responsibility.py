@@ -13,8 +13,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.catalog import Catalog
-from registry.categories import Category
+from registry.catalog import Catalog, Category
 from registry.identifiers import region_prefix
 from registry.models import Department, Project, Responsibility
 

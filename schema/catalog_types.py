@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import graphene
 
-from registry.catalog import Catalog, get_catalog
-from registry.categories import Category
+from registry.catalog import Catalog, Category, get_catalog
 from schema.scalars import CategoryKey
 
 

@@ -25,8 +25,7 @@ from sqlalchemy import Text, case, cast, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from registry import queries
-from registry.catalog import get_catalog
-from registry.categories import Category
+from registry.catalog import Category, get_catalog
 from registry.errors import RegistryError
 from registry.queries import DEP, D, P, R, S
 from schema.catalog_types import category_type_name, graphql_field_name
@@ -190,7 +189,9 @@ class Compiler:
 
     def responsibilities(self, node: FieldNode, project_id):
         resp, dep = RESP, RESP_DEP
-        names = case(*[(resp.c.category == c.value, c.name_zh) for c in Category])
+        names = case(
+            *[(resp.c.category == c.category.value, c.name_zh) for c in self.catalog.categories]
+        )
         columns = {
             "category": func.upper(resp.c.category),
             "categoryNameZh": names,

@@ -7,7 +7,7 @@ import graphene
 from sqlalchemy import func, select
 
 from registry import compliance, queries
-from registry.categories import Category
+from registry.catalog import Category
 from registry.db import session_scope
 from registry.errors import Forbidden, Unauthenticated
 from registry.models import AuditEntry as AuditTable

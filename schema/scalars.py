@@ -9,7 +9,7 @@ from typing import Any
 import graphene
 from graphql.language import ast
 
-from registry.categories import Category
+from registry.catalog import Category
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 
 

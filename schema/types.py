@@ -12,8 +12,7 @@ from functools import cache
 import graphene
 
 from registry import compliance, deadlines
-from registry.catalog import Element, get_catalog
-from registry.categories import Category
+from registry.catalog import Category, Element, get_catalog
 from schema import geometry as geo
 from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
 from schema.scalars import (
@@ -71,7 +70,7 @@ class Responsibility(graphene.ObjectType):
 
     @staticmethod
     def resolve_category_name_zh(root, info):
-        return Category(root["category"]).name_zh
+        return get_catalog().category_name_zh(root["category"])
 
     @staticmethod
     def resolve_department(root, info):

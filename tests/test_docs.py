@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from registry.catalog import get_catalog
-from registry.catalog_docs import catalog_markdown
+from registry.catalog.markdown import catalog_markdown
 from registry.settings import ALL_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]

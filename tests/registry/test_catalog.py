@@ -4,8 +4,7 @@ import sys
 import pytest
 import yaml
 
-from registry.catalog import SHIPPED_CATALOG, get_catalog, load_catalog
-from registry.categories import Category
+from registry.catalog import SHIPPED_CATALOG, Category, get_catalog, load_catalog
 from registry.errors import CatalogError
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from loaders.demo import load_demo
-from registry.categories import Category
+from registry.catalog import Category
 from registry.geometry import CHINA_BOUNDS  # noqa: F401  (documents where the bounds live)
 from tests.conftest import count
 

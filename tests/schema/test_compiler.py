@@ -6,8 +6,7 @@ from sqlalchemy.orm import Session
 
 from registry import publishing as pub
 from registry.audit import Actor
-from registry.catalog import get_catalog
-from registry.categories import Category
+from registry.catalog import Category, get_catalog
 from registry.models import Disclosure
 from schema.catalog_types import graphql_field_name
 from schema.types import CATEGORY_FIELDS

@@ -16,8 +16,7 @@ def test_exported_schema_is_in_sync():
 
 
 def test_category_types_are_generated_from_the_catalog():
-    from registry.catalog import get_catalog
-    from registry.categories import Category
+    from registry.catalog import Category, get_catalog
     from schema.catalog_types import category_type_name, graphql_field_name
 
     schema = build_schema().graphql_schema

@@ -14,10 +14,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from registry.categories import Category
+from registry.catalog.categories import Category
 from registry.errors import CatalogError, Problem
 
-SHIPPED_CATALOG = Path(__file__).parent / "data" / "catalog.yaml"
+SHIPPED_CATALOG = Path(__file__).parents[1] / "data" / "catalog.yaml"
 
 ElementType = Literal["text", "date", "amount", "phone"]
 Audience = Literal["public", "specific_groups"]
@@ -126,8 +126,12 @@ class Catalog(_Frozen):
     def items(self) -> tuple[Item, ...]:
         return tuple(self.__pydantic_private__["_by_key"].values())
 
-    def category(self, category: Category) -> CategoryEntry:
+    def category(self, category: Category | str) -> CategoryEntry:
         return next(c for c in self.categories if c.category == category)
+
+    def category_name_zh(self, category: Category | str) -> str:
+        """The Chinese name of a category, as the catalog gives it (批准服务信息...)."""
+        return self.category(category).name_zh
 
     def elements_of(self, category: Category) -> tuple[Element, ...]:
         """Every element used by an item of the category, in catalog order, once each."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.catalog import Catalog
+from registry.catalog.model import Catalog
 
 TYPES = {
     "text": "text",

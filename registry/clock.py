@@ -1,0 +1,31 @@
+"""Time in China: deadlines, "today" and "not in the future" are local rules.
+
+China Standard Time (UTC+8, no daylight saving) is defined here once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+_today: list = [0.0, None]
+
+
+def now() -> dt.datetime:
+    """The current moment (aware, UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    """Today in China Standard Time. Looked up at most once a second: loaders ask for every
+    date of every row."""
+    tick = time.monotonic()
+    if tick - _today[0] > 1.0:
+        _today[:] = [tick, dt.datetime.now(CST).date()]
+    return _today[1]
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    """The calendar day in China of an aware moment."""
+    return moment.astimezone(CST).date()
