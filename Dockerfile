@@ -15,7 +15,7 @@ COPY pyproject.toml README.md ./
 COPY registry ./registry
 COPY schema ./schema
 COPY loaders ./loaders
-COPY --from=assets /build/vendor ./registry/static/vendor
+COPY --from=assets /build/vendor ./registry/web/static/vendor
 RUN pip install --no-cache-dir .
 EXPOSE 8000
 CMD ["registry", "serve", "--host", "0.0.0.0", "--host", "::", "--port", "8000"]

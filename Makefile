@@ -31,17 +31,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-assets: registry/static/vendor/.installed   ## front-end files from npm, served by the app (no CDN)
+assets: registry/web/static/vendor/.installed   ## front-end files from npm, served by the app (no CDN)
 
-registry/static/vendor/.installed: package.json package-lock.json
+registry/web/static/vendor/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p registry/static/vendor
+	mkdir -p registry/web/static/vendor
 	cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
 	   node_modules/react/umd/react.production.min.js \
 	   node_modules/react-dom/umd/react-dom.production.min.js \
 	   node_modules/maplibre-gl/dist/maplibre-gl.js node_modules/maplibre-gl/dist/maplibre-gl.css \
-	   registry/static/vendor/
+	   registry/web/static/vendor/
 	touch $@
 
 browser:                                ## the clients tests drive: headless Chromium, GDAL/OGR (Debian)
@@ -53,4 +53,4 @@ lint:
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache node_modules registry/static/vendor
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules registry/web/static/vendor

@@ -25,7 +25,7 @@ from bench.geometries import random_geometry
 from loaders.demo import load_demo
 from registry.catalog import get_catalog
 from registry.db import sync_engine
-from registry.migrate import upgrade
+from registry.migrations import upgrade
 from registry.settings import get_settings
 
 DISTRICTS = [

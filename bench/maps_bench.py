@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from bench.generate import psycopg_url
 from bench.harness import api_server, compare, http_worker
-from registry import features, tiles
+from registry.reading import features, tiles
 from registry.settings import get_settings
 
 

@@ -21,7 +21,7 @@ from registry.catalog import get_catalog
 from registry.db import async_engine, sync_engine
 from registry.settings import Settings, get_settings
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent / "web" / "static"
 log = logging.getLogger("registry.app")
 
 
@@ -56,8 +56,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["*"],
             )
         )
-    from registry.maps_http import ROUTES as MAP_ROUTES
-    from registry.open_data_http import ROUTES as OPEN_DATA_ROUTES
+    from registry.web.maps import ROUTES as MAP_ROUTES
+    from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
 
     routes = [
         Route("/health", health),

@@ -26,7 +26,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the schema to REVISION (runs the Alembic migrations)."""
-    from registry.migrate import upgrade
+    from registry.migrations import upgrade
 
     upgrade(revision=revision)
     click.echo(f"database at revision {revision}")
@@ -36,7 +36,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--revision", required=True, help="Target revision ('base' empties the schema).")
 def db_downgrade(revision: str) -> None:
     """Migrate the schema back to REVISION."""
-    from registry.migrate import downgrade
+    from registry.migrations import downgrade
 
     downgrade(revision=revision)
     click.echo(f"database at revision {revision}")
@@ -45,7 +45,7 @@ def db_downgrade(revision: str) -> None:
 @db.command("current")
 def db_current() -> None:
     """Show the schema revision of the database."""
-    from registry.migrate import current
+    from registry.migrations import current
 
     current()
 
@@ -294,7 +294,7 @@ def report_compliance(fmt: str, output: str | None, start, end) -> None:
     import csv
     import io
 
-    from registry.compliance import score_rows, scoreboard
+    from registry.compliance.scores import score_rows, scoreboard
     from registry.db import session_scope
 
     with session_scope() as session:
@@ -343,8 +343,8 @@ def export() -> None:
 )
 def export_oc4ids(project: str | None, output: str | None, base_url: str) -> None:
     """An OC4IDS 0.9 project package, validated against the vendored schema before it is written."""
-    from registry import oc4ids
     from registry.db import session_scope
+    from registry.exports import oc4ids
 
     try:
         with session_scope() as session:
@@ -409,7 +409,7 @@ def schema_export(output: str | None) -> None:
 )
 def serve_command(hosts: tuple[str, ...], port: int, log_level: str, access_log: bool) -> None:
     """Serve the API (GraphQL, OGC API, tiles, map, report, feeds) with uvicorn."""
-    from registry.serve import serve
+    from registry.web.serve import serve
 
     serve("registry.app:create_app", list(hosts), port, log_level, access_log)
 

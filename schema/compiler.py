@@ -24,10 +24,10 @@ from graphql import (
 from sqlalchemy import Text, case, cast, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from registry import queries
 from registry.catalog import Category, get_catalog
 from registry.errors import RegistryError
-from registry.queries import DEP, D, P, R, S
+from registry.reading import queries
+from registry.reading.queries import DEP, D, P, R, S
 from schema.catalog_types import category_type_name, graphql_field_name
 from schema.pagination import PREFIX, page_window
 from schema.query import project_query

@@ -14,8 +14,8 @@ from typing import Any
 from graphene.utils.dataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from registry import queries
 from registry.keys import Credentials
+from registry.reading import queries
 from registry.settings import ApiSettings
 
 

@@ -6,11 +6,12 @@ import anyio.to_thread
 import graphene
 from sqlalchemy import func, select
 
-from registry import compliance, queries
 from registry.catalog import Category
+from registry.compliance import scores as compliance
 from registry.db import session_scope
 from registry.errors import Forbidden, Unauthenticated
 from registry.models import AuditEntry as AuditTable
+from registry.reading import queries
 from schema.catalog_types import CatalogCategory, catalog_categories
 from schema.pagination import Page, connection_type, page_window
 from schema.scalars import (

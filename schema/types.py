@@ -11,8 +11,9 @@ from functools import cache
 
 import graphene
 
-from registry import compliance, deadlines
 from registry.catalog import Category, Element, get_catalog
+from registry.compliance import deadlines
+from registry.compliance import scores as compliance
 from schema import geometry as geo
 from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
 from schema.scalars import (

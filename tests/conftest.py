@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from registry import db as registry_db
 from registry.audit import Actor
-from registry.migrate import upgrade
+from registry.migrations import upgrade
 from registry.settings import get_settings
 
 SERVER_URL = os.environ.get(

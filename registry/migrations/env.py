@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (registry.migrate) or the settings."""
+"""Alembic environment: the URL comes from the caller (registry.migrations) or the settings."""
 
 from alembic import context
 from geoalchemy2 import alembic_helpers

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from registry import compliance
 from registry.catalog import TimeLimit
-from registry.deadlines import CalendarNotCovered, add_working_days, deadline
+from registry.compliance import scores as compliance
+from registry.compliance.deadlines import CalendarNotCovered, add_working_days, deadline
 
 D = dt.date
 CST = dt.timezone(dt.timedelta(hours=8))

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from registry.migrate import downgrade, upgrade
+from registry.migrations import downgrade, upgrade
 from tests.conftest import create_database, drop_database
 
 TABLES = {

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from registry import oc4ids
+from registry.exports import oc4ids
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from registry.compliance import Score, by_department, score_rows
+from registry.compliance.scores import Score, by_department, score_rows
 
 
 def chart(departments: list[dict]) -> str:

@@ -1,6 +1,6 @@
 """HTTP for map frontends: OGC API – Features, vector tiles and the map page.
 
-Handlers only translate between HTTP and registry.features / registry.tiles; errors take
+Handlers only translate between HTTP and registry.reading.features / registry.reading.tiles; errors take
 the OGC exception shape ({"code", "description"}) with the status of the refusal.
 """
 
@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from registry import features, tiles
 from registry.errors import RegistryError
+from registry.reading import features, tiles
 
 GEOJSON = "application/geo+json"
 MVT = "application/vnd.mapbox-vector-tile"

@@ -17,11 +17,11 @@ from sqlalchemy import Text, case, cast, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registry import queries
 from registry.errors import InvalidInput, NotFound, Problem
 from registry.geometry import from_storage
 from registry.identifiers import region_prefix
-from registry.queries import DEP, D, P, R, S
+from registry.reading import queries
+from registry.reading.queries import DEP, D, P, R, S
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OUTPUT_CRS = {CRS84: "wgs84", "gcj02": "gcj02", "bd09": "bd09"}

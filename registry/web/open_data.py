@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from registry import compliance, feed, oc4ids, report_html
+from registry.compliance import scores as compliance
 from registry.db import session_scope
 from registry.errors import InvalidInput, RegistryError
+from registry.exports import feed, oc4ids
+from registry.web import report as report_html
 
 
 def _base(request: Request) -> str:

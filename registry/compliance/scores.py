@@ -1,6 +1,6 @@
 """Is each item published on time, and is each project's disclosure complete?
 
-Deadlines count official working days (registry.deadlines). A published item is on time
+Deadlines count official working days (registry.compliance.deadlines). A published item is on time
 or late by N working days; an item formed but still unpublished (a draft) is pending or,
 past its deadline, overdue. Real-time, prompt and event-driven items have no day count.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.catalog import Catalog, Category, get_catalog
-from registry.deadlines import deadline, is_working_day
+from registry.compliance.deadlines import deadline, is_working_day
 from registry.rules import CST, today
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from registry.catalog import get_catalog
 from registry.errors import NotFound
 
-SCHEMAS = Path(__file__).parent / "data" / "oc4ids"
+SCHEMAS = Path(__file__).parents[1] / "data" / "oc4ids"
 # A placeholder prefix of the required form until the OC4IDS Helpdesk assigns one.
 PREFIX = "oc4ids-ncdemo"
 STATUS = {

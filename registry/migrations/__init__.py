@@ -9,7 +9,7 @@ from alembic.config import Config
 
 from registry.settings import get_settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -1,0 +1,1 @@
+"""Compliance: deadlines in official working days, timeliness, completeness, scores."""

@@ -1,0 +1,1 @@
+"""Open-data exports: OC4IDS project packages and the Atom feed."""
