@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 import registry
 from loaders.run import load_file
 from registry import publishing as pub
-from registry.audit import Actor
+from registry.publishing import Actor
 
 DEMO = Path(registry.__file__).parent / "data" / "demo"
 FILES = [

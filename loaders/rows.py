@@ -17,7 +17,7 @@ from registry import publishing as pub
 from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput, Problem
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
-from registry.rules import parse_date
+from registry.publishing.content import parse_date
 
 
 def values_by_key(row: Row, mapping: dict[str, Column]) -> dict[str, Any]:

@@ -15,11 +15,10 @@ from loaders.base import Table, reader_for
 from loaders.columns import Column, Kind, infer_kind, map_headers, parse_kind
 from loaders.report import FileReport, RowProblem
 from registry import publishing as pub
-from registry.audit import Actor
-from registry.disclosure_batch import RowsRefused
 from registry.errors import NotFound, Problem, RegistryError
 from registry.geometry import STORAGE_SRID, normalise_crs
 from registry.models import Department
+from registry.publishing import Actor, RowsRefused
 
 BATCH = 5000
 ADMIN = "admin"

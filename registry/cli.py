@@ -230,7 +230,7 @@ def keys() -> None:
 def keys_create(department_code: str, admin: bool, label: str | None) -> None:
     """Create a key for DEPARTMENT_CODE; it is shown once and only its hash is kept."""
     from registry.db import session_scope
-    from registry.keys import create_key
+    from registry.publishing.keys import create_key
 
     try:
         with session_scope() as session:
@@ -265,7 +265,7 @@ def keys_list() -> None:
 def keys_revoke(key_id: str) -> None:
     """Revoke a key at once; requests with it are refused from then on."""
     from registry.db import session_scope
-    from registry.keys import revoke_key
+    from registry.publishing.keys import revoke_key
 
     try:
         with session_scope() as session:

@@ -14,7 +14,7 @@ from typing import Any
 from graphene.utils.dataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from registry.keys import Credentials
+from registry.publishing.keys import Credentials
 from registry.reading import queries
 from registry.settings import ApiSettings
 

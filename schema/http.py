@@ -29,11 +29,11 @@ from graphql import (
     validate,
 )
 from graphql.pyutils import is_awaitable
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from registry.keys import KEY_LOOKUP, Credentials, check, parse_bearer
+from registry.publishing import keys
+from registry.publishing.keys import Credentials
 from registry.settings import ApiSettings
 from schema.compiler import compile_operation
 from schema.context import Context
@@ -245,13 +245,11 @@ class GraphQLEndpoint:
     async def credentials(request: Request, engine) -> Credentials:
         """Who is calling: a department's key, or why not. Reads with a bad key are answered
         as for anyone; writes refuse it (and audit the attempt)."""
-        parsed = parse_bearer(request.headers.get("authorization"))
-        if isinstance(parsed, str):
-            return Credentials(problem=parsed)
-        key_id, secret = parsed
+        header = request.headers.get("authorization")
+        if not header:
+            return Credentials(problem="missing")
         async with engine.connect() as conn:
-            row = (await conn.execute(text(KEY_LOOKUP), {"key_id": key_id})).first()
-        return check(tuple(row) if row else None, key_id, secret, "http")
+            return await keys.authenticate(conn, header, "http")
 
     def _too_costly(self, document, operation: OperationDefinitionNode, variables) -> dict | None:
         fragments = {

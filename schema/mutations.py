@@ -14,10 +14,10 @@ import anyio.to_thread
 import graphene
 
 from registry import publishing as pub
-from registry.audit import record_refusal
 from registry.catalog import get_catalog
 from registry.db import session_scope
 from registry.errors import RegistryError, Unauthenticated
+from registry.publishing.audit import record_refusal
 from registry.reading import queries
 from schema.catalog_types import graphql_field_name
 from schema.scalars import JSON, CategoryKey, GeoJSON, ProjectStatus, ProjectType

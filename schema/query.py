@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import anyio.to_thread
 import graphene
-from sqlalchemy import func, select
 
 from registry.catalog import Category
 from registry.compliance import scores as compliance
 from registry.db import session_scope
 from registry.errors import Forbidden, Unauthenticated
-from registry.models import AuditEntry as AuditTable
+from registry.publishing import audit
 from registry.reading import queries
 from schema.catalog_types import CatalogCategory, catalog_categories
 from schema.pagination import Page, connection_type, page_window
@@ -374,7 +373,7 @@ class Query(graphene.ObjectType):
         _actor(info, admin=True)
         limit, offset = page_window(first, after, info.context.settings)
         async with info.context.engine.connect() as conn:
-            rows = await audit_entries(conn, actor, outcome, target, limit + 1, offset)
+            rows = await audit.entries(conn, actor, outcome, target, limit + 1, offset)
         return Page(
             rows=rows[:limit],
             offset=offset,
@@ -383,30 +382,9 @@ class Query(graphene.ObjectType):
         )
 
 
-def _audit_query(actor, outcome, target):
-    table = AuditTable.__table__
-    conditions = []
-    if actor:
-        conditions.append(table.c.actor == actor)
-    if outcome:
-        conditions.append(table.c.outcome == outcome)
-    if target:
-        conditions.append(table.c.target.startswith(target, autoescape=True))
-    return table, conditions
-
-
-async def audit_entries(conn, actor, outcome, target, limit, offset):
-    table, conditions = _audit_query(actor, outcome, target)
-    rows = await conn.execute(
-        select(table).where(*conditions).order_by(table.c.id.desc()).limit(limit).offset(offset)
-    )
-    return [dict(r._mapping) for r in rows]
-
-
 async def _count_audit(info, actor, outcome, target):
-    table, conditions = _audit_query(actor, outcome, target)
     async with info.context.engine.connect() as conn:
-        return await conn.scalar(select(func.count()).select_from(table).where(*conditions))
+        return await audit.count(conn, actor, outcome, target)
 
 
 async def _count_drafts(info, department):

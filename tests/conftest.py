@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from registry import db as registry_db
-from registry.audit import Actor
 from registry.migrations import upgrade
+from registry.publishing import Actor
 from registry.settings import get_settings
 
 SERVER_URL = os.environ.get(

@@ -32,6 +32,7 @@ class Role(_Frozen):
     key: str
     name_zh: str
     name_en: str
+    fallback: str | None = None
 
 
 class Element(_Frozen):
@@ -109,6 +110,7 @@ class Catalog(_Frozen):
     version: int
     source: str
     roles: dict[str, Role]
+    registrar_roles: tuple[str, ...] = ()
     elements: dict[str, Element]
     categories: tuple[CategoryEntry, ...]
     expected_by_status: dict[str, tuple[str, ...]] = Field(default_factory=dict)
@@ -219,12 +221,24 @@ def _build(raw: dict) -> Catalog:
                 for item in items
                 if item not in item_keys
             ]
+    registrar_roles = tuple(raw.get("registrar_roles") or ())
+    problems += [
+        Problem("registrar_roles", "unknown_role", f"role {role!r} is not defined under 'roles'")
+        for role in registrar_roles
+        if role not in roles
+    ]
+    problems += [
+        Problem(f"roles.{key}.fallback", "unknown_role", f"role {r.fallback!r} is not defined")
+        for key, r in roles.items()
+        if r is not None and r.fallback is not None and r.fallback not in roles
+    ]
     if problems:
         raise CatalogError(problems)
     return Catalog(
         version=raw["version"],
         source=raw.get("source", ""),
         roles=roles,
+        registrar_roles=registrar_roles,
         elements=elements,
         categories=tuple(categories),
         expected_by_status=expected,

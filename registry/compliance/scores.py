@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.catalog import Catalog, Category, get_catalog
+from registry.clock import CST, today
 from registry.compliance.deadlines import deadline, is_working_day
-from registry.rules import CST, today
 
 
 @dataclass(frozen=True)

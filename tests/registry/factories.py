@@ -8,7 +8,7 @@ from shapely.geometry import LineString, Point
 from sqlalchemy.orm import Session
 
 from registry import publishing as pub
-from registry.audit import Actor
+from registry.publishing import Actor
 
 PROJECT_CODE = "2303-360111-48-01-123456"
 LEGACY_CODE = "2019-360113-48-01-068707"

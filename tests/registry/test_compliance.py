@@ -135,8 +135,8 @@ def test_a_correction_does_not_move_an_item_out_of_the_score(demo_data):
     from sqlalchemy.orm import Session
 
     from registry import publishing as pub
-    from registry.audit import Actor
     from registry.models import Disclosure
+    from registry.publishing import Actor
 
     def fgw_approvals():
         with Session(demo_data) as session:

@@ -119,8 +119,8 @@ def test_a_correction_appears_in_the_feed(base, demo_data):
     from sqlalchemy import select
 
     from registry import publishing as pub
-    from registry.audit import Actor
     from registry.models import Disclosure
+    from registry.publishing import Actor
 
     with Session(demo_data) as session, session.begin():
         target = session.scalars(

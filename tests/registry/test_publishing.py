@@ -7,10 +7,10 @@ from shapely.geometry import Point, Polygon
 from sqlalchemy import select
 
 from registry import publishing as pub
-from registry.audit import Actor
+from registry.clock import today
 from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible
 from registry.models import AuditEntry, Disclosure, Project
-from registry.rules import today
+from registry.publishing import Actor
 from tests.conftest import count
 from tests.registry.factories import (
     LEGACY_CODE,

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from registry import publishing as pub
-from registry.audit import Actor
 from registry.errors import Forbidden, InvalidInput, NotResponsible
 from registry.models import Project, Responsibility
+from registry.publishing import Actor
 from tests.registry.factories import PROJECT_CODE, approval_input, seeded
 
 

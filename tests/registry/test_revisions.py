@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from registry import publishing as pub
-from registry.audit import Actor
 from registry.errors import InvalidInput, NotResponsible
 from registry.models import AuditEntry, Disclosure
+from registry.publishing import Actor
 from tests.conftest import count
 from tests.registry.factories import approval_input, seeded
 

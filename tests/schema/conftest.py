@@ -16,7 +16,7 @@ from tests.conftest import GraphQLClient, truncate  # noqa: F401  (shared)
 @pytest.fixture(scope="module")
 def keys(demo_data) -> dict[str, str]:
     """Keys for 发改委, 建设局, an administrator (行政审批局), and a revoked one."""
-    from registry.keys import create_key, revoke_key
+    from registry.publishing.keys import create_key, revoke_key
 
     with Session(demo_data) as session, session.begin():
         made = {

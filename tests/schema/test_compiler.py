@@ -5,9 +5,9 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from registry import publishing as pub
-from registry.audit import Actor
 from registry.catalog import Category, get_catalog
 from registry.models import Disclosure
+from registry.publishing import Actor
 from schema.catalog_types import graphql_field_name
 from schema.types import CATEGORY_FIELDS
 from tests.schema.conftest import in_process, settings_with

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from registry.keys import create_key
+from registry.publishing.keys import create_key
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "publishing.md"
 TEXT = PAGE.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bench.geometries import NANCHANG, random_geometry
 from registry import publishing as pub
-from registry.audit import Actor
+from registry.publishing import Actor
 from tests.conftest import truncate
 
 COUNT = 150

@@ -13,11 +13,14 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.catalog import Catalog, Category
+from registry.catalog import Catalog, Category, get_catalog
+from registry.errors import InvalidInput
 from registry.identifiers import region_prefix
 from registry.models import Department, Project, Responsibility
-
-FALLBACK_ROLES = {"tenderer": "bidding_supervision"}
+from registry.publishing.audit import audited
+from registry.publishing.authority import Actor, check_admin
+from registry.publishing.inputs import Outcome
+from registry.publishing.lookups import department_by_code, project_by_code
 
 
 def department_for_role(
@@ -33,7 +36,8 @@ def department_for_role(
     ]
     if holders:
         return max(holders, key=lambda d: len(region_prefix(d.region_code or "")))
-    fallback = FALLBACK_ROLES.get(role)
+    entry = get_catalog().roles.get(role)
+    fallback = entry.fallback if entry is not None else None
     return department_for_role(departments, fallback, project) if fallback else None
 
 
@@ -145,3 +149,38 @@ def reassign(
     mine.item_keys = None if keys == all_items else keys
     mine.source = "assigned"
     return True
+
+
+@audited(
+    "assign_responsibility",
+    target=lambda project_code, category, department_code, items=None: (
+        f"project:{project_code}/{category}"
+    ),
+)
+def assign_responsibility(
+    session: Session,
+    actor: Actor,
+    project_code: str,
+    category: str,
+    department_code: str,
+    items: list[str] | None = None,
+) -> Outcome:
+    check_admin(actor, "assigns responsibility")
+    try:
+        cat = Category(category)
+    except ValueError as exc:
+        raise InvalidInput.one(
+            "category", "unknown_category", f"{category!r} is not one of {', '.join(Category)}"
+        ) from exc
+    catalog = get_catalog()
+    known = {i.key for i in catalog.category(cat).items}
+    if bad := [k for k in items or [] if k not in known]:
+        raise InvalidInput.one(
+            "items",
+            "unknown_item",
+            f"{', '.join(bad)} not in category {cat} ({', '.join(sorted(known))})",
+        )
+    project = project_by_code(session, project_code)
+    department = department_by_code(session, department_code, "department")
+    changed = reassign(session, catalog, project, cat, department, items)
+    return Outcome("updated" if changed else "unchanged", project)

@@ -1,4 +1,5 @@
-"""Content rules shared by every write: element types, dates, personal identifiers.
+"""Content rules shared by every write: element types, dates, amounts, personal
+identifiers, and a disclosure's validated content (``Content``).
 
 Each function returns the problems it finds (empty when the input passes) so that one
 pass can report everything wrong with a row at once.
@@ -7,31 +8,25 @@ pass can report everything wrong with a row at once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
-from registry.catalog import Element, Item
-from registry.errors import Problem
+import orjson
+from shapely.geometry.base import BaseGeometry
+
+from registry.catalog import Category, Element, Item, get_catalog
+from registry.clock import today
+from registry.errors import InvalidInput, Problem
+from registry.geometry import geometry_problems, parse_geojson, to_storage
 from registry.identifiers import personal_identifiers
 
 PHONE = re.compile(r"^[0-9()+\- ]{3,30}(转\d{1,6})?$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
-
-
-CST = dt.timezone(dt.timedelta(hours=8))
-_today: list = [0.0, None]
-
-
-def today() -> dt.date:
-    """Today in China Standard Time (deadlines and 'not in the future' are local rules).
-    Looked up at most once a second: loaders ask for every date of every row."""
-    now = time.monotonic()
-    if now - _today[0] > 1.0:
-        _today[:] = [now, dt.datetime.now(CST).date()]
-    return _today[1]
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -66,6 +61,20 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(problems)
+
+
+def date_field(value: Any, path: str, problems: list[Problem]) -> dt.date | None:
+    if is_blank(value):
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        problems.append(Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)"))
+    return parsed
+
+
 def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Problem]]:
     """The value normalised for storage (dates ISO, amounts numbers), or the problems."""
     if isinstance(value, dict | list | tuple | set):
@@ -75,7 +84,9 @@ def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Pr
     if element.type == "date":
         date = parse_date(value)
         if date is None:
-            return None, [Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)")]
+            return None, [
+                Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)")
+            ]
         if element.past and date > today():
             return None, [
                 Problem(
@@ -122,9 +133,7 @@ def elements_problems(
         if is_blank(value):
             if ie.required:
                 problems.append(
-                    Problem(
-                        path, "required", f"{ie.element.name_zh} is required for {item.name_zh}"
-                    )
+                    Problem(path, "required", f"{ie.element.name_zh} is required for {item.name_zh}")
                 )
             continue
         clean, found = element_value(ie.element, value, path)
@@ -161,3 +170,100 @@ def not_in_future(value: dt.date | None, path: str, what: str) -> list[Problem]:
     if value is not None and value > today():
         return [Problem(path, "date_in_future", f"{value.isoformat()} lies in the future ({what})")]
     return []
+
+
+# --- a disclosure's content ---------------------------------------------------------
+
+
+@dataclass
+class Content:
+    """A disclosure's validated content: what a revision stores and what its digest covers."""
+
+    title: str
+    elements: dict[str, Any]
+    documents: list[dict[str, str]]
+    formed_on: dt.date
+    geometry: BaseGeometry | None
+    draft: bool
+
+    def digest(self) -> str:
+        """The content's fingerprint: the same content always gives the same digest, so
+        loading the same row again is recognised as unchanged."""
+        payload = {
+            "title": self.title,
+            "elements": self.elements,
+            "documents": self.documents,
+            "formed_on": self.formed_on.isoformat(),
+            "draft": self.draft,
+            "geometry": self.geometry.wkb_hex if self.geometry is not None else None,
+        }
+        return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@cache
+def _official_numbers(item_key: str) -> frozenset[str]:
+    item = get_catalog().item(item_key)
+    assert item is not None
+    return frozenset(f"elements.{ie.element.key}" for ie in item.elements if ie.element.code)
+
+
+def disclosure_content(
+    project_name: str,
+    approved_on: dt.date | None,
+    item: Item,
+    data: Any,
+) -> Content:
+    """Validate a ``DisclosureInput`` of ``item`` for a project; InvalidInput naming every
+    problem, or its ``Content``."""
+    elements, problems = elements_problems(item, data.elements or {})
+    formed_on = date_field(data.formed_on, "formed_on", problems)
+    if formed_on is None and not any(p.path == "formed_on" for p in problems):
+        problems.append(
+            Problem(
+                "formed_on",
+                "required",
+                "the date the information was formed or changed is required",
+            )
+        )
+    problems += not_in_future(formed_on, "formed_on", "information not yet formed")
+    if item.category == Category.COMPLETION and approved_on:
+        for key, value in elements.items():
+            element = item.element(key)
+            if element and element.element.type == "date" and value < approved_on.isoformat():
+                problems.append(
+                    Problem(
+                        f"elements.{key}",
+                        "completion_before_approval",
+                        f"{value} is before the project's approval {approved_on}",
+                    )
+                )
+    documents = [dict(d) for d in data.documents or []]
+    for index, doc in enumerate(documents):
+        if is_blank(doc.get("title")) or is_blank(doc.get("url")):
+            problems.append(
+                Problem(f"documents[{index}]", "required", "a document needs a title and a url")
+            )
+    title = (data.title or f"{project_name} {item.name_zh}").strip()
+    problems += privacy_problems(
+        [
+            ("title", title),
+            *((f"elements.{k}", v) for k, v in elements.items()),
+            *((f"documents[{i}].title", d.get("title")) for i, d in enumerate(documents)),
+        ],
+        official_numbers=_official_numbers(item.key),
+    )
+    geometry = None
+    if data.geometry is not None:
+        try:
+            geometry = (
+                data.geometry
+                if isinstance(data.geometry, BaseGeometry)
+                else parse_geojson(data.geometry)
+            )
+            geometry = to_storage(geometry, data.crs)
+            problems += geometry_problems(geometry)
+        except InvalidInput as exc:
+            problems += exc.problems
+    raise_if(problems)
+    assert formed_on is not None
+    return Content(title, elements, documents, formed_on, geometry, data.draft)

@@ -14,12 +14,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
-from registry.audit import Actor
 from registry.errors import NotFound
 from registry.models import ApiKey, Department
+from registry.publishing.authority import Actor
 
 KEY = re.compile(r"^mpr_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
 DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
@@ -96,7 +97,17 @@ def check(row: tuple | None, key_id: str, secret: str, path: str) -> Credentials
     return Credentials(actor=Actor(path=path, department=row[2], is_admin=row[3]), key_id=key_id)
 
 
-KEY_LOOKUP = (
+KEY_LOOKUP = text(
     "SELECT k.secret_hash, k.revoked_at, d.code, k.is_admin FROM api_keys k "
     "JOIN departments d ON d.id = k.department_id WHERE k.id = :key_id"
 )
+
+
+async def authenticate(conn: AsyncConnection, header: str | None, path: str) -> Credentials:
+    """Who an ``Authorization`` header says the caller is: an actor, or why not."""
+    parsed = parse_bearer(header)
+    if isinstance(parsed, str):
+        return Credentials(problem=parsed)
+    key_id, secret = parsed
+    row = (await conn.execute(KEY_LOOKUP, {"key_id": key_id})).first()
+    return check(tuple(row) if row else None, key_id, secret, path)

@@ -11,21 +11,25 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from registry.audit import Actor
 from registry.catalog import Item, get_catalog
-from registry.errors import Forbidden, InvalidInput, NotFound, NotResponsible, RegistryError
+from registry.errors import InvalidInput, NotFound, RegistryError
 from registry.identifiers import project_code_problem
 from registry.models import Department
-
-if TYPE_CHECKING:
-    from registry.publishing import DisclosureInput, _Content
+from registry.publishing.authority import (
+    Actor,
+    check_backdating,
+    check_responsible,
+    publisher_code,
+)
+from registry.publishing.content import Content, disclosure_content
+from registry.publishing.inputs import DisclosureInput
 
 
 class RowsRefused(RegistryError):
@@ -50,7 +54,7 @@ class Planned:
     project: Any  # (id, code, name, approved_on)
     item: Item
     publisher: Department
-    content: _Content | None
+    content: Content
     ref: str
     previous: dict | None  # the current revision's id, revision, lineage_id
     published_at: dt.datetime | None
@@ -97,19 +101,8 @@ def _current_revisions(session: Session, keys: list[tuple[int, str, str]]) -> di
     return {(r.project_id, r.item_key, r.ref): r._asdict() for r in rows}
 
 
-def _holders_message(holders, publisher, item, project) -> str:
-    names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
-    return (
-        f"{publisher.code} ({publisher.name}) is not the responsible body for "
-        f"{get_catalog().category_name_zh(item.category)}/{item.name_zh} of project {project.code}; "
-        f"responsible: {names} (谁公开，谁负责)"
-    )
-
-
 def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[Planned]:
     """Check every row; return what to do for each, or raise RowsRefused naming every bad row."""
-    from registry.publishing import _content
-
     catalog = get_catalog()
     errors: dict[int, RegistryError] = {}
     projects = _projects(session, {d.project_code for d in inputs})
@@ -144,7 +137,6 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
                 departments,
                 departments_by_id,
                 responsible,
-                _content,
             )
         except RegistryError as exc:
             errors[index] = exc
@@ -176,7 +168,7 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
 
 
 def _check_row(
-    actor, index, data, catalog, projects, departments, departments_by_id, responsible, content_of
+    actor, index, data, catalog, projects, departments, departments_by_id, responsible
 ) -> Planned:
     item = catalog.item(data.item)
     if item is None:
@@ -194,15 +186,7 @@ def _check_row(
         raise NotFound.one(
             "project_code", "unknown_project", f"no project has the code {data.project_code!r}"
         )
-    if actor.department and data.publisher and data.publisher != actor.department:
-        raise Forbidden.one(
-            "publisher",
-            "publish_as_other",
-            f"department {actor.department} cannot publish as {data.publisher}",
-        )
-    code = data.publisher or actor.department
-    if code is None:
-        raise InvalidInput.one("publisher", "required", "name the publishing department")
+    code = publisher_code(actor, data.publisher)
     publisher = departments.get(code)
     if publisher is None:
         raise NotFound.one(
@@ -210,23 +194,15 @@ def _check_row(
         )
     entries = responsible.get((project.id, item.category.value), [])
     holders = [departments_by_id[dep] for dep, keys in entries if keys is None or item.key in keys]
-    if publisher not in holders:
-        raise NotResponsible.one(
-            "publisher", "not_responsible", _holders_message(holders, publisher, item, project)
-        )
-    if data.published_at is not None and not actor.is_privileged:
-        raise Forbidden.one(
-            "published_at",
-            "admin_only",
-            "only an administrator may record an earlier publication time",
-        )
+    check_responsible(publisher, holders, item, project.code)
+    check_backdating(actor, data.published_at)
     return Planned(
         index=index,
         action="",
         project=project,
         item=item,
         publisher=publisher,
-        content=content_of(project, item, data),
+        content=disclosure_content(project.name, project.approved_on, item, data),
         ref=data.ref or "",
         previous=None,
         published_at=data.published_at,

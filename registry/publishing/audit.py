@@ -8,37 +8,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from registry.errors import RegistryError
 from registry.models import AuditEntry
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who writes and through which path ('mutation:publishDisclosure', 'loader:a.csv', ...).
-
-    ``department`` is the code of the acting department; None for the system (the CLI run
-    by an operator, the demo loader) and for admin keys, which have ``is_admin``.
-    """
-
-    path: str
-    department: str | None = None
-    is_admin: bool = False
-
-    @property
-    def name(self) -> str:
-        if self.is_admin:
-            return f"admin:{self.department}" if self.department else "admin"
-        return self.department or "system"
-
-    @property
-    def is_privileged(self) -> bool:
-        return self.is_admin or self.department is None
-
+from registry.publishing.authority import Actor
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -103,3 +81,48 @@ def record_refusal(
                 detail=detail,
             )
         )
+
+
+# --- reading the log (administrators) -----------------------------------------------
+
+
+def _conditions(actor: str | None, outcome: str | None, target: str | None) -> list:
+    table = AuditEntry.__table__
+    conditions = []
+    if actor:
+        conditions.append(table.c.actor == actor)
+    if outcome:
+        conditions.append(table.c.outcome == outcome)
+    if target:
+        conditions.append(table.c.target.startswith(target, autoescape=True))
+    return conditions
+
+
+async def entries(
+    conn: AsyncConnection,
+    actor: str | None,
+    outcome: str | None,
+    target: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """The log, newest first, filtered by actor, outcome and target prefix."""
+    table = AuditEntry.__table__
+    rows = await conn.execute(
+        select(table)
+        .where(*_conditions(actor, outcome, target))
+        .order_by(table.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def count(
+    conn: AsyncConnection, actor: str | None, outcome: str | None, target: str | None
+) -> int:
+    table = AuditEntry.__table__
+    total = await conn.scalar(
+        select(func.count()).select_from(table).where(*_conditions(actor, outcome, target))
+    )
+    return int(total or 0)

@@ -1,0 +1,104 @@
+"""Who may do what, here (谁公开，谁负责): the one place that answers "may this actor do
+this to this project or item". Every write of the publishing path asks it.
+
+An ``Actor`` is a department acting through a path (a mutation, a loaded file), an
+administrator (possibly acting on behalf of a department), or the system itself (the CLI
+run by an operator, the demo loader).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from registry.catalog import Item, get_catalog
+from registry.errors import Forbidden, InvalidInput, NotResponsible
+from registry.models import Department
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who writes and through which path ('mutation:publishDisclosure', 'loader:a.csv', ...).
+
+    ``department`` is the code of the acting department; None for the system (the CLI run
+    by an operator, the demo loader). Administrators' keys belong to a department and have
+    ``is_admin``.
+    """
+
+    path: str
+    department: str | None = None
+    is_admin: bool = False
+
+    @property
+    def name(self) -> str:
+        if self.is_admin:
+            return f"admin:{self.department}" if self.department else "admin"
+        return self.department or "system"
+
+    @property
+    def is_privileged(self) -> bool:
+        return self.is_admin or self.department is None
+
+
+def registrar_roles() -> frozenset[str]:
+    return frozenset(get_catalog().registrar_roles)
+
+
+def check_registrar(actor: Actor, department: Department | None, what: str) -> None:
+    """Refuse unless the actor is privileged or its department holds a registrar role."""
+    if actor.is_privileged:
+        return
+    if department is not None and registrar_roles() & set(department.roles or []):
+        return
+    catalog = get_catalog()
+    names = " or ".join(
+        f"{catalog.roles[r].name_zh} ({catalog.roles[r].name_en})" for r in catalog.registrar_roles
+    )
+    raise Forbidden.one("", "not_registrar", f"only an administrator or a {names} {what}")
+
+
+def publisher_code(actor: Actor, requested: str | None) -> str:
+    """The department a publication is made as: the actor's own, or (privileged actors
+    only) the one named in the input."""
+    if actor.department and requested and requested != actor.department:
+        raise Forbidden.one(
+            "publisher",
+            "publish_as_other",
+            f"department {actor.department} cannot publish as {requested}",
+        )
+    code = requested or actor.department
+    if code is None:
+        raise InvalidInput.one("publisher", "required", "name the publishing department")
+    return code
+
+
+def check_backdating(actor: Actor, published_at: dt.datetime | None) -> None:
+    if published_at is not None and not actor.is_privileged:
+        raise Forbidden.one(
+            "published_at",
+            "admin_only",
+            "only an administrator may record an earlier publication time",
+        )
+
+
+def check_responsible(
+    publisher: Department, holders: Iterable[Department], item: Item, project_code: str
+) -> None:
+    """谁公开，谁负责: refuse unless ``publisher`` is a responsible body for the item."""
+    holders = list(holders)
+    if publisher in holders:
+        return
+    names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
+    raise NotResponsible.one(
+        "publisher",
+        "not_responsible",
+        f"{publisher.code} ({publisher.name}) is not the responsible body for "
+        f"{get_catalog().category_name_zh(item.category)}/{item.name_zh} of project "
+        f"{project_code}; responsible: {names} (谁公开，谁负责)",
+    )
+
+
+def check_admin(actor: Actor, what: str) -> None:
+    if not actor.is_privileged:
+        raise Forbidden.one("", "admin_only", f"only an administrator {what}")

@@ -1,0 +1,23 @@
+"""Finding the records a write names by their codes (NotFound when there is none)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.errors import NotFound
+from registry.models import Department, Project
+
+
+def department_by_code(session: Session, code: str, path: str) -> Department:
+    department = session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        raise NotFound.one(path, "unknown_department", f"no department has the code {code!r}")
+    return department
+
+
+def project_by_code(session: Session, code: str, path: str = "project_code") -> Project:
+    project = session.scalar(select(Project).where(Project.code == code))
+    if project is None:
+        raise NotFound.one(path, "unknown_project", f"no project has the code {code!r}")
+    return project
