@@ -18,13 +18,13 @@ import random
 import time
 
 import psycopg
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.geometries import random_geometry
 from loaders.demo import load_demo
 from registry.catalog import get_catalog
-from registry.db import sync_engine
 from registry.migrations import upgrade
 from registry.settings import get_settings
 
@@ -69,7 +69,7 @@ def element_values(item, day: dt.date, rng: random.Random) -> dict:
 def generate(url: str, projects: int, disclosures: int, seed: int = 1) -> dict[str, float]:
     rng = random.Random(seed)
     upgrade(url)
-    engine = sync_engine(url)
+    engine = create_engine(url)
     with Session(engine) as session, session.begin():
         load_demo(session)
     catalog = get_catalog()

@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.generate import generate, psycopg_url, recreate
 from loaders import load_file
-from registry.db import sync_engine
 
 HEADERS = [
     "项目统一代码",
@@ -118,7 +118,7 @@ def copy_into_disclosures(dsn: str) -> tuple[int, float]:
 
 
 def timed_load(url: str, path: Path) -> tuple[float, dict]:
-    engine = sync_engine(url)
+    engine = create_engine(url)
     start = time.perf_counter()
     with Session(engine) as session, session.begin():
         report = load_file(session, path, "NCFGW")

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loaders import rows as build
@@ -17,8 +16,8 @@ from loaders.report import FileReport, RowProblem
 from registry import publishing as pub
 from registry.errors import NotFound, Problem, RegistryError
 from registry.geometry import STORAGE_SRID, normalise_crs
-from registry.models import Department
 from registry.publishing import Actor, RowsRefused
+from registry.publishing.lookups import department_by_code
 
 BATCH = 5000
 ADMIN = "admin"
@@ -36,10 +35,7 @@ def actor_for(session: Session, department: str, path: Path) -> Actor:
     """`admin` loads as an administrator; anything else must be a department's code."""
     if department == ADMIN:
         return Actor(path=f"loader:{path.name}", is_admin=True)
-    if session.scalar(select(Department.id).where(Department.code == department)) is None:
-        raise NotFound.one(
-            "--as", "unknown_department", f"no department has the code {department!r}"
-        )
+    department_by_code(session, department, "--as")
     return Actor(path=f"loader:{path.name}", department=department)
 
 

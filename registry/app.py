@@ -1,10 +1,10 @@
 """The web application. One of the two composition roots: it wires settings, the database
-lifespan, routes, middleware and error handlers, importing schema/ lazily."""
+(opened in the lifespan, closed at shutdown), routes, middleware and error handlers,
+importing schema/ lazily."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,11 +18,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from registry.catalog import get_catalog
-from registry.db import async_engine, sync_engine
+from registry.db import Database
 from registry.settings import Settings, get_settings
+from registry.web import errors
 
 STATIC = Path(__file__).parent / "web" / "static"
-log = logging.getLogger("registry.app")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -35,16 +35,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = async_engine(
-            settings.database.database_url,
-            statement_timeout_ms=settings.registry.statement_timeout_ms,
-            pool_size=settings.registry.pool_size,
-        )
-        app.state.engine = engine
-        app.state.write_engine = sync_engine(settings.database.database_url)
+        database = Database(settings)
+        app.state.db = database
         app.state.settings = settings
-        yield
-        await engine.dispose()
+        try:
+            yield
+        finally:
+            await database.aclose()
 
     middleware = []
     if settings.api.cors_origins:
@@ -71,26 +68,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={Exception: internal_error},
+        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
     )
 
 
 async def health(request: Request) -> JSONResponse:
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.db.read.connect() as conn:
         postgis = await conn.scalar(text("SELECT postgis_lib_version()"))
     return JSONResponse({"status": "ok", "postgis": postgis})
-
-
-async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return JSONResponse(
-        {
-            "errors": [
-                {
-                    "message": "Internal server error",
-                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
-                }
-            ]
-        },
-        status_code=500,
-    )

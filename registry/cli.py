@@ -3,12 +3,46 @@ schema/, lazily, inside the commands that need them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from registry.errors import RegistryError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def write_session() -> Iterator[Session]:
+    """A write transaction on a Database opened (and closed) for this command."""
+    from registry.db import opened
+
+    with opened() as database, database.session() as session:
+        yield session
+
+
+def read(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Run an async read on the read engine of a Database opened for this command."""
+    from registry.db import Database
+
+    async def run() -> T:
+        database = Database()
+        try:
+            async with database.read.connect() as conn:
+                return await work(conn)
+        finally:
+            await database.aclose()
+
+    return asyncio.run(run())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,9 +93,8 @@ def demo() -> None:
 def demo_load() -> None:
     """Load the demo data through the publishing functions (loading twice changes nothing)."""
     from loaders.demo import load_demo
-    from registry.db import session_scope
 
-    with session_scope() as session:
+    with write_session() as session:
         counts = load_demo(session)
     click.echo("demo data: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
 
@@ -145,7 +178,6 @@ def catalog_show(fmt: str) -> None:
 def load_command(files, department, kind, crs, sheet, dry_run, renames, report_format) -> None:
     """Load department files (CSV, XLSX, GeoJSON, zipped Shapefile); each file is all or nothing."""
     from loaders import FileRefused, load_file
-    from registry.db import session_scope
 
     try:
         rename = dict(item.split("=", 1) for item in renames)
@@ -155,7 +187,7 @@ def load_command(files, department, kind, crs, sheet, dry_run, renames, report_f
     for name in files:
         with _progress(name) as progress:
             try:
-                with session_scope() as session:
+                with write_session() as session:
                     report = load_file(
                         session,
                         name,
@@ -175,8 +207,6 @@ def load_command(files, department, kind, crs, sheet, dry_run, renames, report_f
 
 def _progress(name: str):
     """A progress bar on a terminal; nothing when output goes elsewhere."""
-    import contextlib
-
     if not sys.stderr.isatty():
         return contextlib.nullcontext(None)
     from tqdm import tqdm
@@ -229,11 +259,10 @@ def keys() -> None:
 @click.option("--label", help="A note to recognise the key by (who holds it).")
 def keys_create(department_code: str, admin: bool, label: str | None) -> None:
     """Create a key for DEPARTMENT_CODE; it is shown once and only its hash is kept."""
-    from registry.db import session_scope
     from registry.publishing.keys import create_key
 
     try:
-        with session_scope() as session:
+        with write_session() as session:
             key_id, token = create_key(session, department_code, admin, label)
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
@@ -248,10 +277,9 @@ def keys_list() -> None:
     """List keys: id, department, admin, created, revoked (never the secret)."""
     from sqlalchemy import select
 
-    from registry.db import session_scope
     from registry.models import ApiKey
 
-    with session_scope() as session:
+    with write_session() as session:
         for key in session.scalars(select(ApiKey).order_by(ApiKey.created_at)):
             state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
             click.echo(
@@ -264,11 +292,10 @@ def keys_list() -> None:
 @click.argument("key_id")
 def keys_revoke(key_id: str) -> None:
     """Revoke a key at once; requests with it are refused from then on."""
-    from registry.db import session_scope
     from registry.publishing.keys import revoke_key
 
     try:
-        with session_scope() as session:
+        with write_session() as session:
             changed = revoke_key(session, key_id)
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
@@ -295,12 +322,11 @@ def report_compliance(fmt: str, output: str | None, start, end) -> None:
     import io
 
     from registry.compliance.scores import score_rows, scoreboard
-    from registry.db import session_scope
 
-    with session_scope() as session:
-        rows = score_rows(
-            scoreboard(session, start.date() if start else None, end.date() if end else None)
-        )
+    board = read(
+        lambda conn: scoreboard(conn, start.date() if start else None, end.date() if end else None)
+    )
+    rows = score_rows(board)
     columns = list(rows[0]) if rows else ["department"]
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -343,12 +369,10 @@ def export() -> None:
 )
 def export_oc4ids(project: str | None, output: str | None, base_url: str) -> None:
     """An OC4IDS 0.9 project package, validated against the vendored schema before it is written."""
-    from registry.db import session_scope
     from registry.exports import oc4ids
 
     try:
-        with session_scope() as session:
-            document = oc4ids.package(session, base_url.rstrip("/"), project)
+        document = read(lambda conn: oc4ids.package(conn, base_url.rstrip("/"), project))
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
     problems = oc4ids.problems(document)

@@ -78,8 +78,39 @@ class NotFound(RegistryError):
 
 
 class Conflict(RegistryError):
+    """Another write to the same record happened at the same moment, or holds its lock."""
+
     status = 409
     code = "CONFLICT"
+
+
+class StatementTimeout(RegistryError):
+    """A read took longer than the database's statement timeout."""
+
+    status = 504
+    code = "STATEMENT_TIMEOUT"
+
+
+def from_database(error: BaseException) -> RegistryError | None:
+    """The refusal a database error stands for (a timeout, a lock or a uniqueness conflict),
+    or None when it is a fault of the system itself."""
+    from psycopg import errors as pg
+    from sqlalchemy.exc import DBAPIError
+
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(original, pg.QueryCanceled):
+        return StatementTimeout.one(
+            "",
+            "statement_timeout",
+            "the query took longer than the database statement timeout; narrow it down",
+        )
+    if isinstance(original, pg.LockNotAvailable | pg.DeadlockDetected | pg.UniqueViolation):
+        return Conflict.one(
+            "",
+            "concurrent_write",
+            "another write to the same record happened at the same time; try again",
+        )
+    return None
 
 
 class CatalogError(RegistryError):

@@ -33,6 +33,12 @@ class RegistrySettings(BaseSettings):
         description="PostgreSQL statement_timeout for API reads, in ms (0: none).",
     )
     pool_size: int = Field(default=10, ge=1, description="Database connections kept per process.")
+    lock_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL lock_timeout for writes, in ms: a write that waits longer for "
+        "another's lock is refused as a conflict (0: wait for ever).",
+    )
 
 
 class ApiSettings(BaseSettings):

@@ -47,7 +47,7 @@ class Context:
     settings: ApiSettings
     request: Any = None
     credentials: Credentials = field(default_factory=lambda: Credentials(problem="missing"))
-    write_engine: Any = None
+    database: Any = None  # registry.db.Database: its write engine serves mutations
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

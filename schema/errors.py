@@ -6,20 +6,14 @@ import logging
 from typing import Any
 
 from graphql import GraphQLError
-from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DBAPIError
 
-from registry.errors import RegistryError
+from registry.errors import RegistryError, StatementTimeout, from_database
 
 log = logging.getLogger("registry.graphql")
 
 CODES = {"INVALID_INPUT": "BAD_USER_INPUT"}
-TIMEOUT = "STATEMENT_TIMEOUT"
-TIMEOUT_MESSAGE = "the query took longer than the database statement timeout; narrow it down"
-
-
-def is_timeout(error: BaseException | None) -> bool:
-    return isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled)
+TIMEOUT = StatementTimeout.code
 
 
 def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
@@ -32,15 +26,14 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     formatted = error.formatted
     original = error.original_error
     extensions = dict(formatted.get("extensions") or {})
+    if isinstance(original, DBAPIError) and (refused := from_database(original)) is not None:
+        original = refused
     if isinstance(original, RegistryError):
         formatted["message"] = original.message
         extensions["code"] = CODES.get(original.code, original.code)
         extensions["problems"] = [
             {"path": p.path, "code": p.code, "message": p.message} for p in original.problems
         ]
-    elif is_timeout(original):
-        formatted["message"] = TIMEOUT_MESSAGE
-        extensions["code"] = TIMEOUT
     elif original is not None and not isinstance(original, GraphQLError):
         log.exception("resolver failed at %s", error.path, exc_info=original)
         formatted["message"] = "Internal server error"

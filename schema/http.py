@@ -8,6 +8,8 @@ errors with 400; `application/json` answers every well-formed request with 200.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import json
 import logging
 from collections import OrderedDict
@@ -29,18 +31,42 @@ from graphql import (
     validate,
 )
 from graphql.pyutils import is_awaitable
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from registry.errors import from_database
 from registry.publishing import keys
 from registry.publishing.keys import Credentials
 from registry.settings import ApiSettings
 from schema.compiler import compile_operation
 from schema.context import Context
-from schema.errors import TIMEOUT, TIMEOUT_MESSAGE, error_body, format_error, is_timeout
+from schema.errors import TIMEOUT, error_body, format_error
 from schema.limits import estimate_cost
 
 log = logging.getLogger("registry.graphql")
+
+
+async def _gather_cancelling(*awaitables: Any, return_exceptions: bool = False) -> list[Any]:
+    """asyncio.gather that, when one awaitable fails, cancels the others and waits for them.
+
+    graphql-core 3.2 gathers sibling resolvers with plain ``gather``: when a non-null field
+    fails, the response is sent while its siblings still run (and hold a database
+    connection) behind it. Installed below as graphql-core's ``gather``, so a request's work
+    ends with its response."""
+    if return_exceptions:
+        return await asyncio.gather(*awaitables, return_exceptions=True)
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+importlib.import_module("graphql.execution.execute").gather = _gather_cancelling
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON_MEDIA = "application/json"
 GRAPHIQL = Path(__file__).parent / "graphiql.html"
@@ -195,7 +221,8 @@ class GraphQLEndpoint:
             )
         if error := self._too_costly(document, operation, variables or {}):
             return self._json({"errors": [error]}, request_error_status, media)
-        engine = request.app.state.engine
+        database = request.app.state.db
+        engine = database.read
         statement = (
             compile_operation(self.schema, operation, variables or {}, self.settings)
             if self.settings.compile_queries
@@ -205,12 +232,12 @@ class GraphQLEndpoint:
             try:
                 async with engine.connect() as conn:
                     data = await conn.scalar(statement)
-            except Exception as exc:
-                if not is_timeout(exc):
+            except DBAPIError as exc:
+                refused = from_database(exc)
+                if refused is None:
                     raise
-                return self._json(
-                    {"errors": [error_body(TIMEOUT_MESSAGE, TIMEOUT)], "data": None}, 504, media
-                )
+                error = error_body(refused.message, refused.code)
+                return self._json({"errors": [error], "data": None}, refused.status, media)
             return Response(
                 b'{"data":' + data.encode() + b"}",
                 status_code=200,
@@ -221,7 +248,7 @@ class GraphQLEndpoint:
             settings=self.settings,
             request=request,
             credentials=await self.credentials(request, engine),
-            write_engine=request.app.state.write_engine,
+            database=database,
         )
         result = execute(
             self.schema,

@@ -15,7 +15,6 @@ import graphene
 
 from registry import publishing as pub
 from registry.catalog import get_catalog
-from registry.db import session_scope
 from registry.errors import RegistryError, Unauthenticated
 from registry.publishing.audit import record_refusal
 from registry.reading import queries
@@ -59,7 +58,7 @@ async def run_write(info, action: str, target: str, argument: str, write):
     path = f"mutation:{action}"
 
     def work():
-        with session_scope(context.write_engine) as session:
+        with context.database.session() as session:
             if credentials.actor is None:
                 error = Unauthenticated.one(
                     "",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import anyio.to_thread
 import graphene
 
 from registry.catalog import Category
 from registry.compliance import scores as compliance
-from registry.db import session_scope
 from registry.errors import Forbidden, Unauthenticated
 from registry.publishing import audit
 from registry.reading import queries
@@ -320,12 +318,8 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     async def resolve_compliance_scoreboard(root, info, from_=None, to=None, department=None):
-        def work():
-            with session_scope(info.context.write_engine) as session:
-                return compliance.scoreboard(session, from_, to)
-
-        scores = await anyio.to_thread.run_sync(work)
         async with info.context.engine.connect() as conn:
+            scores = await compliance.scoreboard(conn, from_, to)
             departments = {d["code"]: d for d in await queries.departments(conn)}
         return [
             ComplianceScore(

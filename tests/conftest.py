@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from registry import db as registry_db
+from registry.db import Database
 from registry.migrations import upgrade
 from registry.publishing import Actor
 from registry.settings import get_settings
@@ -56,9 +56,7 @@ def database_url() -> Iterator[str]:
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    registry_db.sync_engine.cache_clear()
     yield url
-    registry_db.sync_engine.cache_clear()
     if previous is None:
         os.environ.pop("DATABASE_URL", None)
     else:
@@ -69,9 +67,9 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    eng = registry_db.sync_engine(database_url)
-    yield eng
-    eng.dispose()
+    database = Database(url=database_url)
+    yield database.write
+    database.close()
 
 
 def truncate(engine: Engine) -> None:
@@ -96,6 +94,21 @@ def session(clean_engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def system() -> Actor:
     return Actor(path="test:system")
+
+
+def read(engine: Engine, work):
+    """Run ``await work(conn)`` on the read engine of a Database on ``engine``'s database."""
+    import asyncio
+
+    async def run():
+        database = Database(url=engine.url.render_as_string(hide_password=False))
+        try:
+            async with database.read.connect() as conn:
+                return await work(conn)
+        finally:
+            await database.aclose()
+
+    return asyncio.run(run())
 
 
 def count(engine: Engine, table: str, where: str = "true") -> int:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Catalog, Category, get_catalog
 from registry.clock import CST, today
@@ -76,8 +76,8 @@ class Score:
         return round(self.on_time / counted, 4) if counted else None
 
 
-def scoreboard(
-    session: Session,
+async def scoreboard(
+    conn: AsyncConnection,
     start: dt.date | None = None,
     end: dt.date | None = None,
     on: dt.date | None = None,
@@ -88,7 +88,7 @@ def scoreboard(
     published against the date its information was first formed (a later correction does
     not make an item late, nor a late one on time). Items count by that date, within
     [start, end]."""
-    rows = session.execute(
+    rows = await conn.execute(
         text(
             "SELECT d.code, d.name, x.category, x.item_key, first.formed_on, "
             "(SELECT min(r.published_at) FROM disclosures r WHERE r.lineage_id = x.lineage_id) AS published_at, "

@@ -6,7 +6,7 @@ import datetime as dt
 from xml.etree import ElementTree as ET
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput
@@ -16,8 +16,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 100
 
 
-def entries(
-    session: Session,
+async def entries(
+    conn: AsyncConnection,
     category: str | None = None,
     region: str | None = None,
     department: str | None = None,
@@ -29,7 +29,7 @@ def entries(
             "unknown_category",
             f"{category!r} is not one of {', '.join(c.value for c in Category)}",
         )
-    rows = session.execute(
+    rows = await conn.execute(
         text(
             "SELECT x.id, x.title, x.item_key, x.category, x.revision, x.correction_reason, x.published_at, "
             "x.formed_on, p.code AS project_code, p.name AS project_name, d.code AS department, "

@@ -18,9 +18,10 @@ from pathlib import Path
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import get_catalog
+from registry.clock import CST
 from registry.errors import NotFound
 
 SCHEMAS = Path(__file__).parents[1] / "data" / "oc4ids"
@@ -70,7 +71,6 @@ DOCUMENT_TYPE = {
     "completion_acceptance_filing": "completionCertificate",
     "completion_final_accounts_audit": "financialAuditReport",
 }
-CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def moment(day: dt.date | dt.datetime | str | None) -> str | None:
@@ -292,49 +292,49 @@ def _strip(value):
     return value
 
 
-def package(session: Session, base_url: str, project_code: str | None = None) -> dict:
+async def _rows(conn: AsyncConnection, sql: str, **params) -> list[dict]:
+    return [dict(r._mapping) for r in await conn.execute(text(sql), params)]
+
+
+async def package(conn: AsyncConnection, base_url: str, project_code: str | None = None) -> dict:
     """A project package of every project (or one), public disclosures only."""
     where = "WHERE p.code = :code" if project_code else ""
-    projects = [
-        dict(r._mapping)
-        for r in session.execute(
-            text(
-                "SELECT p.id, p.code, p.name, p.description, p.status, p.industry, p.region_code, p.investment, "
-                "p.approved_on, p.updated_at, p.is_synthetic, d.code AS owner_code FROM projects p "
-                f"LEFT JOIN departments d ON d.id = p.owner_department_id {where} ORDER BY p.code"
-            ),
-            {"code": project_code},
-        )
-    ]
+    projects = await _rows(
+        conn,
+        "SELECT p.id, p.code, p.name, p.description, p.status, p.industry, p.region_code, "
+        "p.investment, p.approved_on, p.updated_at, p.is_synthetic, d.code AS owner_code "
+        "FROM projects p LEFT JOIN departments d ON d.id = p.owner_department_id "
+        f"{where} ORDER BY p.code",
+        code=project_code,
+    )
     if project_code and not projects:
         raise NotFound.one(
             "project", "unknown_project", f"no project has the code {project_code!r}"
         )
     ids = [p["id"] for p in projects]
     departments = {
-        r[0]: (r[0], r[1], r[2])
-        for r in session.execute(text("SELECT code, name, uscc FROM departments"))
+        r["code"]: (r["code"], r["name"], r["uscc"])
+        for r in await _rows(conn, "SELECT code, name, uscc FROM departments")
     }
-    sites, items = defaultdict(list), defaultdict(list)
-    for r in session.execute(
-        text(
-            "SELECT id, project_id, name, ST_AsGeoJSON(geom, 7) AS geojson FROM sites "
-            "WHERE project_id = ANY(:ids) ORDER BY id"
-        ),
-        {"ids": ids},
+    sites: dict[int, list[dict]] = defaultdict(list)
+    items: dict[int, list[dict]] = defaultdict(list)
+    for r in await _rows(
+        conn,
+        "SELECT id, project_id, name, ST_AsGeoJSON(geom, 7) AS geojson FROM sites "
+        "WHERE project_id = ANY(:ids) ORDER BY id",
+        ids=ids,
     ):
-        sites[r.project_id].append(dict(r._mapping))
-    for r in session.execute(
-        text(
-            "SELECT x.id, x.project_id, x.item_key, x.title, x.elements, x.documents, x.formed_on, "
-            "x.published_at, ST_AsGeoJSON(x.geom, 7) AS geojson, d.code AS publisher FROM disclosures x "
-            "JOIN departments d ON d.id = x.publisher_id WHERE x.project_id = ANY(:ids) AND "
-            "x.status = 'published' AND x.audience = 'public' AND x.mode = 'proactive' "
-            "ORDER BY x.formed_on, x.id"
-        ),
-        {"ids": ids},
+        sites[r["project_id"]].append(r)
+    for r in await _rows(
+        conn,
+        "SELECT x.id, x.project_id, x.item_key, x.title, x.elements, x.documents, x.formed_on, "
+        "x.published_at, ST_AsGeoJSON(x.geom, 7) AS geojson, d.code AS publisher "
+        "FROM disclosures x JOIN departments d ON d.id = x.publisher_id "
+        "WHERE x.project_id = ANY(:ids) AND x.status = 'published' AND x.audience = 'public' "
+        "AND x.mode = 'proactive' ORDER BY x.formed_on, x.id",
+        ids=ids,
     ):
-        items[r.project_id].append(dict(r._mapping))
+        items[r["project_id"]].append(r)
     return _strip(
         {
             "uri": f"{base_url}/exports/oc4ids.json"

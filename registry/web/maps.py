@@ -1,7 +1,8 @@
 """HTTP for map frontends: OGC API – Features, vector tiles and the map page.
 
-Handlers only translate between HTTP and registry.reading.features / registry.reading.tiles; errors take
-the OGC exception shape ({"code", "description"}) with the status of the refusal.
+Handlers only translate between HTTP and registry.reading.features / registry.reading.tiles;
+refusals raise and become the one error body (registry.web.errors), whose code and
+description are the OGC exception fields.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from registry.errors import RegistryError
 from registry.reading import features, tiles
 
 GEOJSON = "application/geo+json"
@@ -25,42 +25,17 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _refusal(error: RegistryError) -> JSONResponse:
-    return JSONResponse(
-        {
-            "code": error.code,
-            "description": error.message,
-            "problems": [p.__dict__ for p in error.problems],
-        },
-        status_code=error.status,
-    )
-
-
-def handles_refusals(handler):
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except RegistryError as error:
-            return _refusal(error)
-
-    wrapped.__name__ = handler.__name__
-    return wrapped
-
-
-@handles_refusals
 async def landing(request: Request) -> Response:
     return JSONResponse(features.landing(_base(request)))
 
 
-@handles_refusals
 async def conformance(request: Request) -> Response:
     return JSONResponse({"conformsTo": features.CONFORMANCE})
 
 
-@handles_refusals
 async def collections(request: Request) -> Response:
     base = _base(request)
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.db.read.connect() as conn:
         described = [
             features.describe(c, base, await features.extent(conn, c.id))
             for c in features.COLLECTIONS.values()
@@ -80,30 +55,27 @@ async def collections(request: Request) -> Response:
     )
 
 
-@handles_refusals
 async def collection(request: Request) -> Response:
     coll = features.collection(request.path_params["collection_id"])
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.db.read.connect() as conn:
         bbox = await features.extent(conn, coll.id)
     return JSONResponse(features.describe(coll, _base(request), bbox))
 
 
-@handles_refusals
 async def items(request: Request) -> Response:
     coll = features.collection(request.path_params["collection_id"])
     params = dict(request.query_params)
     query = features.parse_items_query(coll, params)
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.db.read.connect() as conn:
         body = await features.items(conn, coll.id, query, _base(request), params)
     return Response(body, media_type=GEOJSON, headers=_crs_header(query))
 
 
-@handles_refusals
 async def item(request: Request) -> Response:
     coll = features.collection(request.path_params["collection_id"])
     params = {k: v for k, v in request.query_params.items() if k in ("crs", "f")}
     query = features.parse_items_query(coll, params)
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.db.read.connect() as conn:
         body = await features.items(
             conn, coll.id, query, _base(request), params, one=request.path_params["feature_id"]
         )
@@ -115,10 +87,9 @@ def _crs_header(query) -> dict[str, str]:
     return {"Content-Crs": f"<{crs}>"}
 
 
-@handles_refusals
 async def tile(request: Request) -> Response:
     z, x, y = (int(request.path_params[k]) for k in ("z", "x", "y"))
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.db.read.connect() as conn:
         data = await tiles.tile(conn, z, x, y)
     if not data:
         return Response(status_code=204)

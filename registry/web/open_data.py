@@ -1,19 +1,17 @@
-"""HTTP for the compliance report, the OC4IDS export and the Atom feed (sync work in a thread)."""
+"""HTTP for the compliance report, the OC4IDS export and the Atom feed, on the read engine."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from registry.compliance import scores as compliance
-from registry.db import session_scope
-from registry.errors import InvalidInput, RegistryError
+from registry.compliance import scores
+from registry.errors import InvalidInput
 from registry.exports import feed, oc4ids
-from registry.web import report as report_html
+from registry.web import report as report_page
 
 
 def _base(request: Request) -> str:
@@ -27,54 +25,31 @@ def _date(request: Request, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput.one(name, "not_a_date", f"{value!r} is not a date (YYYY-MM-DD)") from exc
-
-
-async def _in_thread(request: Request, work):
-    engine = request.app.state.write_engine
-
-    def run():
-        with session_scope(engine) as session:
-            return work(session)
-
-    return await anyio.to_thread.run_sync(run)
+        raise InvalidInput.one(
+            name, "not_a_date", f"{value!r} is not a date (YYYY-MM-DD)"
+        ) from exc
 
 
 async def report(request: Request) -> Response:
-    try:
-        start, end = _date(request, "from"), _date(request, "to")
-        scores = await _in_thread(request, lambda s: compliance.scoreboard(s, start, end))
-    except RegistryError as error:
-        return JSONResponse(
-            {"code": error.code, "description": error.message}, status_code=error.status
-        )
+    start, end = _date(request, "from"), _date(request, "to")
+    async with request.app.state.db.read.connect() as conn:
+        board = await scores.scoreboard(conn, start, end)
     period = f"{start or '…'} – {end or '…'}"
-    return HTMLResponse(report_html.page(scores, period))
+    return HTMLResponse(report_page.page(board, period))
 
 
 async def oc4ids_export(request: Request) -> Response:
     project = request.query_params.get("project")
-    try:
-        document = await _in_thread(request, lambda s: oc4ids.package(s, _base(request), project))
-    except RegistryError as error:
-        return JSONResponse(
-            {"code": error.code, "description": error.message}, status_code=error.status
-        )
+    async with request.app.state.db.read.connect() as conn:
+        document = await oc4ids.package(conn, _base(request), project)
     return JSONResponse(document, media_type="application/json")
 
 
 async def atom_feed(request: Request) -> Response:
     params = request.query_params
-    try:
-        items = await _in_thread(
-            request,
-            lambda s: feed.entries(
-                s, params.get("category"), params.get("region"), params.get("department")
-            ),
-        )
-    except RegistryError as error:
-        return JSONResponse(
-            {"code": error.code, "description": error.message}, status_code=error.status
+    async with request.app.state.db.read.connect() as conn:
+        items = await feed.entries(
+            conn, params.get("category"), params.get("region"), params.get("department")
         )
     return Response(
         feed.atom(items, _base(request), str(request.url)),

@@ -7,6 +7,7 @@ import pytest
 from registry.catalog import TimeLimit
 from registry.compliance import scores as compliance
 from registry.compliance.deadlines import CalendarNotCovered, add_working_days, deadline
+from tests.conftest import read
 
 D = dt.date
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -121,10 +122,7 @@ def test_completeness_by_stage_and_type():
 
 
 def test_the_demo_scoreboard_has_on_time_and_late_publications(demo_data):
-    from sqlalchemy.orm import Session
-
-    with Session(demo_data) as session:
-        scores = compliance.scoreboard(session)
+    scores = read(demo_data, compliance.scoreboard)
     assert sum(s.on_time for s in scores) > 0 and sum(s.late for s in scores) > 0
     fgw = [s for s in scores if s.department == "NCFGW" and s.category == "approval_result"][0]
     assert fgw.published == fgw.on_time + fgw.late + fgw.no_deadline and 0 < fgw.on_time_rate < 1
@@ -139,12 +137,11 @@ def test_a_correction_does_not_move_an_item_out_of_the_score(demo_data):
     from registry.publishing import Actor
 
     def fgw_approvals():
-        with Session(demo_data) as session:
-            return next(
-                s
-                for s in compliance.scoreboard(session)
-                if s.department == "NCFGW" and s.category == "approval_result"
-            )
+        return next(
+            s
+            for s in read(demo_data, compliance.scoreboard)
+            if s.department == "NCFGW" and s.category == "approval_result"
+        )
 
     before = fgw_approvals()
     with Session(demo_data) as session, session.begin():

@@ -106,9 +106,9 @@ async def answer(query: str, variables, compiled: bool) -> tuple[dict, int]:
     async with in_process(settings_with(compile_queries=compiled)) as (client, app):
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", listener)
+        event.listen(app.state.db.read.sync_engine, "before_cursor_execute", listener)
         response = await client.post("/graphql", json={"query": query, "variables": variables})
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", listener)
+        event.remove(app.state.db.read.sync_engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return response.json(), len(statements)
 

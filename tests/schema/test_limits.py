@@ -79,7 +79,7 @@ def test_filter_text_is_data_not_sql(gql, payload):
 async def test_statement_timeout_reaches_postgresql_and_is_reported():
     settings = settings_with()
     settings.registry = RegistrySettings(statement_timeout_ms=50)
-    async with in_process(settings) as (client, app), app.state.engine.connect() as conn:
+    async with in_process(settings) as (client, app), app.state.db.read.connect() as conn:
         assert await conn.scalar(text("SHOW statement_timeout")) == "50ms"
         with pytest.raises(DBAPIError) as caught:
             await conn.execute(text("SELECT pg_sleep(1)"))

@@ -22,11 +22,11 @@ async def statements_for(first: int) -> tuple[int, int]:
     async with in_process() as (client, app):
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(app.state.engine.sync_engine, "before_cursor_execute", listener)
+        event.listen(app.state.db.read.sync_engine, "before_cursor_execute", listener)
         response = await client.post(
             "/graphql", json={"query": NESTED, "variables": {"first": first}}
         )
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", listener)
+        event.remove(app.state.db.read.sync_engine, "before_cursor_execute", listener)
     body = response.json()
     assert "errors" not in body, body["errors"][:2]
     return len(body["data"]["projects"]["nodes"]), len(statements)

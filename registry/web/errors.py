@@ -1,0 +1,95 @@
+"""The one error body of every HTTP surface that is not GraphQL (OGC API, tiles, exports,
+the feed, the report, pages), built here and nowhere else:
+
+    {"code": "INVALID_INPUT", "description": "…", "status": 400,
+     "problems": [{"path": "limit", "code": "out_of_range", "message": "…"}]}
+
+``code`` and ``description`` are the OGC API exception fields; ``problems`` says where each
+problem is and which rule it breaks. GraphQL keeps the spec's ``errors`` array.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from registry.errors import Problem, RegistryError, from_database
+
+log = logging.getLogger("registry.web")
+
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def error_body(
+    status: int, code: str, description: str, problems: list[Problem] | tuple = ()
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "description": description,
+        "status": status,
+        "problems": [{"path": p.path, "code": p.code, "message": p.message} for p in problems],
+    }
+
+
+def error_response(
+    status: int,
+    code: str,
+    description: str,
+    problems: list[Problem] | tuple = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(status, code, description, problems), status_code=status, headers=headers
+    )
+
+
+def refusal(error: RegistryError) -> JSONResponse:
+    return error_response(error.status, error.code, error.message, error.problems)
+
+
+async def registry_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegistryError)
+    return refusal(exc)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+    detail = exc.detail if isinstance(exc.detail, str) else code
+    if exc.status_code == 404:
+        detail = f"{request.url.path} is not a page or resource of this registry"
+    return error_response(exc.status_code, code, detail, headers=exc.headers)
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    refused = from_database(exc)
+    if refused is not None:
+        return refusal(refused)
+    return await unexpected(request, exc)
+
+
+async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    return error_response(500, "INTERNAL_SERVER_ERROR", "internal server error")
+
+
+HANDLERS = {
+    RegistryError: registry_error,
+    HTTPException: http_error,
+    DBAPIError: database_error,
+    psycopg.Error: database_error,  # tiles run on the driver connection directly
+    Exception: unexpected,
+}

@@ -1,0 +1,90 @@
+"""The layout is the architecture: checked on the import graph, not by eye.
+
+- no module imports itself through others (no cycles, function-level imports included);
+- registry/ knows nothing of schema/ or loaders/ except its two composition roots;
+- inside registry/, lower layers never import higher ones;
+- SQL lives under registry/: schema/ (but for the query compiler, which builds SQL from
+  registry/reading's selectables) and loaders/ import no SQL-building names.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import grimp
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GRAPH = grimp.build_graph("registry", "schema", "loaders")
+ROOTS = {"registry.app", "registry.cli"}
+
+# (importer package, packages it must not import)
+LAYERS = [
+    ("registry.catalog", ["registry.publishing", "registry.reading", "registry.compliance",
+                          "registry.exports", "registry.web"]),
+    ("registry.publishing", ["registry.reading", "registry.compliance", "registry.exports",
+                             "registry.web"]),
+    ("registry.reading", ["registry.publishing", "registry.exports", "registry.web"]),
+    ("registry.compliance", ["registry.publishing", "registry.exports", "registry.web"]),
+    ("registry.exports", ["registry.publishing", "registry.web"]),
+    ("schema", ["loaders", "registry.web"]),
+    ("loaders", ["schema", "registry.web", "registry.reading"]),
+]
+
+
+def test_no_import_cycles():
+    cycles = []
+    for module in sorted(GRAPH.modules):
+        for imported in GRAPH.find_modules_directly_imported_by(module):
+            if imported == module:
+                continue
+            chain = GRAPH.find_shortest_chain(importer=imported, imported=module)
+            if chain:
+                cycles.append(" -> ".join((module, *chain)))
+    assert not cycles, "import cycles:\n" + "\n".join(sorted(set(cycles)))
+
+
+def test_registry_imports_neither_schema_nor_loaders_except_in_its_roots():
+    offenders = []
+    for module in GRAPH.find_descendants("registry"):
+        if module in ROOTS:
+            continue
+        for imported in GRAPH.find_modules_directly_imported_by(module):
+            if imported.split(".")[0] in ("schema", "loaders"):
+                offenders.append(f"{module} imports {imported}")
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize("importer, forbidden", LAYERS, ids=[layer[0] for layer in LAYERS])
+def test_layers(importer, forbidden):
+    offenders = []
+    for target in forbidden:
+        chains = GRAPH.find_shortest_chains(importer=importer, imported=target, as_packages=True)
+        offenders += [" -> ".join(chain) for chain in chains]
+    assert not offenders, offenders
+
+
+SQL_FREE = ["schema", "loaders"]
+ALLOWED_FROM_SQLALCHEMY = {"Session", "AsyncEngine", "AsyncConnection", "DBAPIError"}
+
+
+def _sqlalchemy_names(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            names += [a.name for a in node.names if a.name not in ALLOWED_FROM_SQLALCHEMY]
+        elif isinstance(node, ast.Import):
+            names += [a.name for a in node.names if a.name.startswith("sqlalchemy")]
+    return names
+
+
+@pytest.mark.parametrize("package", SQL_FREE)
+def test_sql_lives_under_registry(package):
+    found = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        if path.name == "compiler.py" and package == "schema":
+            continue  # builds SQL from registry.reading's selectables, on purpose
+        if names := _sqlalchemy_names(path):
+            found[str(path.relative_to(ROOT))] = names
+    assert not found, found
