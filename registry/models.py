@@ -50,7 +50,6 @@ PROJECT_STATUSES = {
     "suspended": "停缓建",
 }
 DISCLOSURE_STATUSES = ("draft", "published", "superseded", "withdrawn")
-CURRENT_STATUSES = ("draft", "published")
 
 
 def _one_of(column: str, values) -> str:
@@ -241,12 +240,13 @@ class Disclosure(Base):
     correction_reason: Mapped[str | None] = mapped_column(Text)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     content_hash: Mapped[str] = mapped_column(Text)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     created_at: Mapped[dt.datetime] = _now()
 
     project: Mapped[Project] = relationship()
-    publisher: Mapped[Department] = relationship()
+    publisher: Mapped[Department] = relationship(foreign_keys=[publisher_id])
 
 
 class ApiKey(Base):

@@ -26,8 +26,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from registry.catalog import Category, get_catalog
 from registry.errors import RegistryError
-from registry.reading import queries
-from registry.reading.queries import DEP, D, P, R, S
+from registry.reading import queries, visibility
+from registry.reading.queries import DEP, P, R, S
 from schema.catalog_types import category_type_name, graphql_field_name
 from schema.pagination import PREFIX, page_window
 from schema.query import project_query
@@ -47,7 +47,7 @@ SITE, GEOM_SITE, RESP, RESP_DEP = (
     R.alias("resp"),
     DEP.alias("resp_dep"),
 )
-X, X_DEP = D.alias("x"), DEP.alias("x_dep")
+X, X_DEP = visibility.PUBLIC.alias("x"), DEP.alias("x_dep")
 
 
 def _timestamp(column):
@@ -242,7 +242,6 @@ class Compiler:
             .where(
                 x.c.project_id == project_id,
                 x.c.category == category.value,
-                queries.public_disclosure(x),
             )
             .scalar_subquery()
         )

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import grimp
@@ -21,10 +22,20 @@ ROOTS = {"registry.app", "registry.cli"}
 
 # (importer package, packages it must not import)
 LAYERS = [
-    ("registry.catalog", ["registry.publishing", "registry.reading", "registry.compliance",
-                          "registry.exports", "registry.web"]),
-    ("registry.publishing", ["registry.reading", "registry.compliance", "registry.exports",
-                             "registry.web"]),
+    (
+        "registry.catalog",
+        [
+            "registry.publishing",
+            "registry.reading",
+            "registry.compliance",
+            "registry.exports",
+            "registry.web",
+        ],
+    ),
+    (
+        "registry.publishing",
+        ["registry.reading", "registry.compliance", "registry.exports", "registry.web"],
+    ),
     ("registry.reading", ["registry.publishing", "registry.exports", "registry.web"]),
     ("registry.compliance", ["registry.publishing", "registry.exports", "registry.web"]),
     ("registry.exports", ["registry.publishing", "registry.web"]),
@@ -88,3 +99,28 @@ def test_sql_lives_under_registry(package):
         if names := _sqlalchemy_names(path):
             found[str(path.relative_to(ROOT))] = names
     assert not found, found
+
+
+# "public" and "current" are SQL views and functions (migration 0005); nothing else may spell
+# their conditions out again.
+VISIBILITY = [
+    re.compile(r"audience\s*(=|IN)\s*\(?\s*'public'", re.I),  # in SQL text
+    re.compile(r"mode\s*=\s*'proactive'", re.I),
+    re.compile(r"status\s*(=|IN)\s*\(?\s*'(draft|published)'\s*(,\s*'(draft|published)')?", re.I),
+    re.compile(r"\.c\.(audience|mode)\b"),  # in SQLAlchemy expressions
+    re.compile(r"\.c\.status\s*(==|\.in_)\s*\(?\s*[\[(]?\s*['\"]published"),
+]
+DEFINES_VISIBILITY = {"registry/models.py", "registry/catalog/model.py"}
+
+
+def test_public_and_current_are_defined_once():
+    found = []
+    for package in ("registry", "schema", "loaders"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = str(path.relative_to(ROOT))
+            if name in DEFINES_VISIBILITY or "/migrations/" in name:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if any(pattern.search(line) for pattern in VISIBILITY):
+                    found.append(f"{name}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)

@@ -93,10 +93,10 @@ async def scoreboard(
             "SELECT d.code, d.name, x.category, x.item_key, first.formed_on, "
             "(SELECT min(r.published_at) FROM disclosures r WHERE r.lineage_id = x.lineage_id) AS published_at, "
             "x.status, x.id, p.code AS project "
-            "FROM disclosures x JOIN disclosures first ON first.lineage_id = x.lineage_id AND first.revision = 1 "
+            "FROM current_disclosures x "
+            "JOIN disclosures first ON first.lineage_id = x.lineage_id AND first.revision = 1 "
             "JOIN departments d ON d.id = x.publisher_id JOIN projects p ON p.id = x.project_id "
-            "WHERE x.status IN ('published', 'draft') "
-            "AND (CAST(:start AS date) IS NULL OR first.formed_on >= :start) "
+            "WHERE (CAST(:start AS date) IS NULL OR first.formed_on >= :start) "
             "AND (CAST(:end AS date) IS NULL OR first.formed_on <= :end)"
         ),
         {"start": start, "end": end},

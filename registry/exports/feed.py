@@ -33,9 +33,8 @@ async def entries(
         text(
             "SELECT x.id, x.title, x.item_key, x.category, x.revision, x.correction_reason, x.published_at, "
             "x.formed_on, p.code AS project_code, p.name AS project_name, d.code AS department, "
-            "d.name AS department_name FROM disclosures x JOIN projects p ON p.id = x.project_id "
-            "JOIN departments d ON d.id = x.publisher_id WHERE x.status IN ('published', 'superseded') "
-            "AND x.audience = 'public' AND x.mode = 'proactive' AND x.published_at IS NOT NULL "
+            "d.name AS department_name FROM public_revisions x JOIN projects p ON p.id = x.project_id "
+            "JOIN departments d ON d.id = x.publisher_id WHERE x.withdrawn_at IS NULL "
             "AND (CAST(:category AS text) IS NULL OR x.category = :category) "
             "AND (CAST(:region AS text) IS NULL OR p.region_code LIKE :region) "
             "AND (CAST(:department AS text) IS NULL OR d.code = :department) "

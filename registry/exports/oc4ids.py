@@ -329,9 +329,8 @@ async def package(conn: AsyncConnection, base_url: str, project_code: str | None
         conn,
         "SELECT x.id, x.project_id, x.item_key, x.title, x.elements, x.documents, x.formed_on, "
         "x.published_at, ST_AsGeoJSON(x.geom, 7) AS geojson, d.code AS publisher "
-        "FROM disclosures x JOIN departments d ON d.id = x.publisher_id "
-        "WHERE x.project_id = ANY(:ids) AND x.status = 'published' AND x.audience = 'public' "
-        "AND x.mode = 'proactive' ORDER BY x.formed_on, x.id",
+        "FROM public_disclosures x JOIN departments d ON d.id = x.publisher_id "
+        "WHERE x.project_id = ANY(:ids) ORDER BY x.formed_on, x.id",
         ids=ids,
     ):
         items[r["project_id"]].append(r)

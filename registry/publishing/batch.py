@@ -92,9 +92,9 @@ def _current_revisions(session: Session, keys: list[tuple[int, str, str]]) -> di
     rows = session.execute(
         text(
             "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, d.lineage_id "
-            "FROM disclosures d JOIN unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
+            "FROM current_disclosures d JOIN unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
             "AS k(project_id, item_key, ref) ON d.project_id = k.project_id AND d.item_key = k.item_key "
-            "AND d.ref = k.ref WHERE d.status IN ('draft', 'published') FOR UPDATE OF d"
+            "AND d.ref = k.ref FOR UPDATE OF d"
         ),
         {"p": project_ids, "i": items, "r": refs},
     )

@@ -13,12 +13,13 @@ from typing import Any
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from registry.catalog import Item, get_catalog
 from registry.errors import InvalidInput, NotFound, RegistryError
 from registry.geometry import STORAGE_SRID
-from registry.models import CURRENT_STATUSES, Disclosure
+from registry.models import Disclosure
 from registry.publishing import batch, responsibility
 from registry.publishing.audit import audited, record_refusal
 from registry.publishing.authority import Actor, check_responsible, publisher_code
@@ -95,7 +96,8 @@ def _current_by_id(session: Session, disclosure_id: int) -> Disclosure:
     row = session.get(Disclosure, disclosure_id, with_for_update=True)
     if row is None:
         raise NotFound.one("id", "unknown_disclosure", f"no disclosure has the id {disclosure_id}")
-    if row.status not in CURRENT_STATUSES:
+    current = text("SELECT EXISTS (SELECT 1 FROM current_disclosures WHERE id = :id)")
+    if not session.scalar(current, {"id": disclosure_id}):
         raise InvalidInput.one(
             "id",
             "not_current",

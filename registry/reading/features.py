@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registry.errors import InvalidInput, NotFound, Problem
 from registry.geometry import from_storage
 from registry.identifiers import region_prefix
-from registry.reading import queries
-from registry.reading.queries import DEP, D, P, R, S
+from registry.reading import queries, visibility
+from registry.reading.queries import DEP, P, R, S
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OUTPUT_CRS = {CRS84: "wgs84", "gcj02": "gcj02", "bd09": "bd09"}
@@ -138,7 +138,7 @@ def _geometry_json(project_id_column):
 def _project_feature():
     """The feature expression, built once: only the filters change between requests, so
     SQLAlchemy's compiled-statement cache serves the rest."""
-    x, resp, dep = D.alias("fx"), R.alias("fr"), DEP.alias("fd")
+    x, resp, dep = visibility.PUBLIC.alias("fx"), R.alias("fr"), DEP.alias("fd")
     categories = (
         select(
             func.coalesce(
@@ -146,12 +146,12 @@ def _project_feature():
                 literal_column("'[]'::json"),
             )
         )
-        .where(x.c.project_id == P.c.id, queries.public_disclosure(x))
+        .where(x.c.project_id == P.c.id)
         .scalar_subquery()
     )
     count = (
         select(func.count())
-        .where(x.c.project_id == P.c.id, queries.public_disclosure(x))
+        .where(x.c.project_id == P.c.id)
         .scalar_subquery()
     )
     inner = (
@@ -217,9 +217,8 @@ def _project_features(q: ItemsQuery):
 
 
 def _parcel_features(q: ItemsQuery):
-    x, p = D.alias("px"), P.alias("pp")
+    x, p = visibility.PUBLIC.alias("px"), P.alias("pp")
     conditions = [
-        queries.public_disclosure(x),
         x.c.category == "land_acquisition",
         x.c.geom.is_not(None),
     ]
@@ -405,10 +404,9 @@ async def extent(conn: AsyncConnection, collection_id: str) -> list[float] | Non
     if collection_id == "projects":
         box = await conn.scalar(select(func.ST_Extent(S.c.geom)))
     else:
+        x = visibility.PUBLIC
         box = await conn.scalar(
-            select(func.ST_Extent(D.c.geom)).where(
-                D.c.category == "land_acquisition", queries.public_disclosure()
-            )
+            select(func.ST_Extent(x.c.geom)).where(x.c.category == "land_acquisition")
         )
     if box is None:
         return None

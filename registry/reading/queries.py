@@ -39,6 +39,7 @@ from registry.models import (
     Responsibility,
     Site,
 )
+from registry.reading import visibility
 
 P, S, D, R, DEP = (
     Project.__table__,
@@ -48,13 +49,6 @@ P, S, D, R, DEP = (
     Department.__table__,
 )
 GEOJSON_DIGITS = 7  # about a centimetre
-
-
-def public_disclosure(table=D):
-    """Published, for everyone, proactive: the only disclosures anonymous readers see."""
-    return and_(
-        table.c.status == "published", table.c.audience == "public", table.c.mode == "proactive"
-    )
 
 
 # --- inputs --------------------------------------------------------------------------
@@ -208,10 +202,9 @@ def _site_exists(condition):
 
 
 def _category_exists(category: str):
+    x = visibility.PUBLIC
     return exists(
-        select(literal(1))
-        .select_from(D)
-        .where(D.c.project_id == P.c.id, D.c.category == category, public_disclosure())
+        select(literal(1)).select_from(x).where(x.c.project_id == P.c.id, x.c.category == category)
     )
 
 
@@ -383,36 +376,48 @@ async def responsibilities_by_project(
     return _grouped([dict(r._mapping) for r in rows], "project_id")
 
 
-DISCLOSURE_COLUMNS = (
-    D.c.id,
-    D.c.lineage_id,
-    D.c.revision,
-    D.c.project_id,
-    D.c.category,
-    D.c.item_key,
-    D.c.ref,
-    D.c.publisher_id,
-    D.c.title,
-    D.c.elements,
-    D.c.documents,
-    D.c.formed_on,
-    D.c.published_at,
-    D.c.status,
-    D.c.correction_reason,
-    D.c.withdrawn_reason,
-    D.c.withdrawn_at,
-    D.c.is_synthetic,
-    func.ST_AsGeoJSON(D.c.geom, GEOJSON_DIGITS).label("geojson"),
-)
+def disclosure_columns(x) -> tuple:
+    """The columns a disclosure is read with, from ``disclosures`` or one of its views."""
+    return (
+        *(
+            x.c[name]
+            for name in (
+                "id",
+                "lineage_id",
+                "revision",
+                "project_id",
+                "category",
+                "item_key",
+                "ref",
+                "publisher_id",
+                "title",
+                "elements",
+                "documents",
+                "formed_on",
+                "published_at",
+                "status",
+                "correction_reason",
+                "withdrawn_reason",
+                "withdrawn_at",
+                "withdrawn_by_id",
+                "is_synthetic",
+            )
+        ),
+        func.ST_AsGeoJSON(x.c.geom, GEOJSON_DIGITS).label("geojson"),
+    )
+
+
+DISCLOSURE_COLUMNS = disclosure_columns(D)
 
 
 async def disclosures_by_project(
     conn: AsyncConnection, project_ids: list[int]
 ) -> dict[int, list[dict]]:
+    x = visibility.PUBLIC
     rows = await conn.execute(
-        select(*DISCLOSURE_COLUMNS)
-        .where(D.c.project_id.in_(project_ids), public_disclosure())
-        .order_by(D.c.project_id, D.c.formed_on, D.c.id)
+        select(*disclosure_columns(x))
+        .where(x.c.project_id.in_(project_ids))
+        .order_by(x.c.project_id, x.c.formed_on, x.c.id)
     )
     return _grouped([dict(r._mapping) for r in rows], "project_id")
 
@@ -421,15 +426,11 @@ async def history_by_lineage(
     conn: AsyncConnection, lineage_ids: list[int]
 ) -> dict[int, list[dict]]:
     """Every public revision of each lineage, oldest first (withdrawn ones included)."""
+    x = visibility.PUBLIC_REVISIONS
     rows = await conn.execute(
-        select(*DISCLOSURE_COLUMNS)
-        .where(
-            D.c.lineage_id.in_(lineage_ids),
-            D.c.status != "draft",
-            D.c.audience == "public",
-            D.c.mode == "proactive",
-        )
-        .order_by(D.c.lineage_id, D.c.revision)
+        select(*disclosure_columns(x))
+        .where(x.c.lineage_id.in_(lineage_ids))
+        .order_by(x.c.lineage_id, x.c.revision)
     )
     return _grouped([dict(r._mapping) for r in rows], "lineage_id")
 
@@ -474,41 +475,42 @@ class DisclosureQuery:
     published_to: dt.datetime | None = None
 
 
-def disclosure_conditions(q: DisclosureQuery) -> list:
-    conditions = [public_disclosure()]
+def disclosure_conditions(q: DisclosureQuery, x) -> list:
+    conditions = []
     if q.categories:
-        conditions.append(D.c.category.in_(q.categories))
+        conditions.append(x.c.category.in_(q.categories))
     if q.items:
-        conditions.append(D.c.item_key.in_(q.items))
+        conditions.append(x.c.item_key.in_(q.items))
     if q.project_code:
         conditions.append(
-            D.c.project_id == select(P.c.id).where(P.c.code == q.project_code).scalar_subquery()
+            x.c.project_id == select(P.c.id).where(P.c.code == q.project_code).scalar_subquery()
         )
     if q.region_code:
         conditions.append(
-            D.c.project_id.in_(
+            x.c.project_id.in_(
                 select(P.c.id).where(P.c.region_code.like(region_prefix(q.region_code) + "%"))
             )
         )
     if q.publisher:
         conditions.append(
-            D.c.publisher_id == select(DEP.c.id).where(DEP.c.code == q.publisher).scalar_subquery()
+            x.c.publisher_id == select(DEP.c.id).where(DEP.c.code == q.publisher).scalar_subquery()
         )
-    conditions.append(_in_range(D.c.formed_on, q.formed_on))
+    conditions.append(_in_range(x.c.formed_on, q.formed_on))
     if q.published_from:
-        conditions.append(D.c.published_at >= q.published_from)
+        conditions.append(x.c.published_at >= q.published_from)
     if q.published_to:
-        conditions.append(D.c.published_at <= q.published_to)
+        conditions.append(x.c.published_at <= q.published_to)
     return conditions
 
 
 async def search_disclosures(
     conn: AsyncConnection, q: DisclosureQuery, limit: int, offset: int
 ) -> list[dict]:
+    x = visibility.PUBLIC
     rows = await conn.execute(
-        select(*DISCLOSURE_COLUMNS)
-        .where(*disclosure_conditions(q))
-        .order_by(D.c.published_at.desc(), D.c.id.desc())
+        select(*disclosure_columns(x))
+        .where(*disclosure_conditions(q, x))
+        .order_by(x.c.published_at.desc(), x.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
@@ -516,7 +518,10 @@ async def search_disclosures(
 
 
 async def count_disclosures(conn: AsyncConnection, q: DisclosureQuery) -> int:
-    return await conn.scalar(select(func.count()).select_from(D).where(*disclosure_conditions(q)))
+    x = visibility.PUBLIC
+    return await conn.scalar(
+        select(func.count()).select_from(x).where(*disclosure_conditions(q, x))
+    )
 
 
 async def disclosure_written(conn: AsyncConnection, disclosure_id: int) -> dict | None:
@@ -542,7 +547,9 @@ async def drafts_of(conn: AsyncConnection, department: str, limit: int, offset: 
 async def disclosure_by_id(conn: AsyncConnection, disclosure_id: int) -> dict | None:
     row = (
         await conn.execute(
-            select(*DISCLOSURE_COLUMNS).where(D.c.id == disclosure_id, public_disclosure())
+            select(*disclosure_columns(visibility.PUBLIC)).where(
+                visibility.PUBLIC.c.id == disclosure_id
+            )
         )
     ).first()
     return dict(row._mapping) if row else None

@@ -1,5 +1,7 @@
 """Migrations build the schema from an empty database, and take it down again."""
 
+import uuid
+
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
@@ -21,8 +23,7 @@ TABLES = {
 
 @pytest.fixture
 def empty_database():
-    name = "registry_t_empty"
-    drop_database(name)
+    name = f"registry_t_empty_{uuid.uuid4().hex[:10]}"  # two runs at once never collide
     url = create_database(name)
     yield url
     drop_database(name)
@@ -51,6 +52,16 @@ def test_upgrade_from_empty_then_down_and_up_again(empty_database):
     assert tables(empty_database)[0] & TABLES == {"alembic_version"}
     upgrade(empty_database)
     assert tables(empty_database)[0] >= TABLES
+
+
+def test_the_views_of_public_and_current_exist_after_upgrade(engine):
+    with engine.connect() as conn:
+        views = set(conn.scalars(text("SELECT viewname FROM pg_views WHERE schemaname = 'public'")))
+        functions = set(
+            conn.scalars(text("SELECT proname FROM pg_proc WHERE proname LIKE 'public_%_at'"))
+        )
+    assert {"public_disclosures", "public_revisions", "current_disclosures"} <= views
+    assert functions == {"public_disclosures_at", "public_revisions_at"}
 
 
 def test_the_database_refuses_what_the_rules_refuse(engine):

@@ -66,8 +66,12 @@ def locked_tables(demo_data):
 
     def hold():
         with demo_data.connect() as conn, conn.begin():
-            conn.execute(text("LOCK TABLE projects, sites, disclosures, departments, "
-                              "responsibilities IN ACCESS EXCLUSIVE MODE"))
+            conn.execute(
+                text(
+                    "LOCK TABLE projects, sites, disclosures, departments, "
+                    "responsibilities IN ACCESS EXCLUSIVE MODE"
+                )
+            )
             ready.set()
             release.wait(30)
 
