@@ -16,6 +16,11 @@ COPY registry ./registry
 COPY schema ./schema
 COPY loaders ./loaders
 COPY --from=assets /build/vendor ./registry/web/static/vendor
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . \
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin registry
+# The service runs as an unprivileged user; it writes nothing but to the database.
+USER registry
 EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
 CMD ["registry", "serve", "--host", "0.0.0.0", "--host", "::", "--port", "8000"]

@@ -16,7 +16,7 @@ run: venv assets database                      ## serve the API with the demo da
 	$(BIN)/registry demo load
 	$(BIN)/registry serve --host $(HOST4) --host $(HOST6) --port $(PORT)
 
-test: venv assets database browser                     ## the whole test suite against a real PostGIS
+test: lint assets database browser                     ## lint, then the whole test suite against a real PostGIS
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 database:                               ## install (where missing) and start PostgreSQL + PostGIS
@@ -49,8 +49,10 @@ browser:                                ## the clients tests drive: headless Chr
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver fonts-wqy-microhei gdal-bin; }
 
-lint:
+lint: venv                              ## ruff (lint, import order, format) and mypy over registry/ schema/ loaders/
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache node_modules registry/web/static/vendor

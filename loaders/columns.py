@@ -272,7 +272,10 @@ def _lookup(kind: Kind) -> dict[str, Column]:
 
 def map_headers(kind: Kind, headers: list[str]) -> tuple[dict[str, Column], list[Problem]]:
     """header -> column for a kind; problems for unknown and repeated columns."""
-    table, mapping, problems, seen = _lookup(kind), {}, [], {}
+    table = _lookup(kind)
+    mapping: dict[str, Column] = {}
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
     for header in headers:
         if not str(header or "").strip():
             continue

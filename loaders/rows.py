@@ -119,7 +119,7 @@ def item_for(kind: Kind, values) -> str:
 
 
 def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.DisclosureInput:
-    item = get_catalog().item(item_for(kind, values))
+    item = get_catalog().known_item(item_for(kind, values))
     element_keys = _element_keys(item.key)
     stray = [k for k in values if k in _all_elements() and k not in element_keys]
     if stray:
@@ -164,7 +164,7 @@ def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.
 
 @cache
 def _element_keys(item_key: str) -> frozenset[str]:
-    return frozenset(ie.element.key for ie in get_catalog().item(item_key).elements)
+    return frozenset(ie.element.key for ie in get_catalog().known_item(item_key).elements)
 
 
 @cache

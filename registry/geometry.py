@@ -17,7 +17,7 @@ import prcoords
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -90,12 +90,6 @@ def china_problems(geom: BaseGeometry, path: str) -> list[Problem]:
     ]
 
 
-def validated(geom: BaseGeometry, path: str = "geometry") -> BaseGeometry:
-    if problems := geometry_problems(geom, path):
-        raise InvalidInput(problems)
-    return geom
-
-
 # --- coordinate systems -------------------------------------------------------------
 
 
@@ -163,7 +157,3 @@ def _vectorised(transformer: Transformer) -> Callable[[np.ndarray], np.ndarray]:
         return np.column_stack([x, y])
 
     return apply
-
-
-def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
-    return mapping(geom)

@@ -62,7 +62,7 @@ def uscc_problem(code: str) -> str | None:
     try:
         uscc.validate(code)
     except StdnumError as exc:
-        return f"is not a valid unified social credit code ({exc.message.lower().rstrip('.')})"
+        return f"is not a valid unified social credit code ({str(exc).lower().rstrip('.')})"
     return None
 
 

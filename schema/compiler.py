@@ -38,7 +38,7 @@ class Unsupported(Exception):
     """This query shape is left to the graphene resolvers."""
 
 
-EMPTY = literal_column("'[]'::json")
+EMPTY: Any = literal_column("'[]'::json")
 # Aliases are built once: each correlated subquery has its own scope, so reusing a name is
 # safe, and building aliases (and their column collections) per request is what costs.
 SITE, GEOM_SITE, RESP, RESP_DEP = (
@@ -287,6 +287,7 @@ class Compiler:
         return _object(pairs)
 
     def projects(self, node: FieldNode, index: int):
+        assert self.schema.query_type is not None
         field_def = self.schema.query_type.fields["projects"]
         args = get_argument_values(field_def, node, self.variables)
         try:
@@ -313,6 +314,7 @@ class Compiler:
             return func.translate(encoded, "+/", "-_")
 
         pairs = []
+        value: Any
         for f in _fields(node):
             name = f.name.value
             if name == "totalCount":

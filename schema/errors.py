@@ -43,4 +43,4 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
             "code", "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_REQUEST"
         )
     formatted["extensions"] = extensions
-    return formatted
+    return dict(formatted)

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from graphene.validation import depth_limit_validator
 from graphql import (
+    ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -30,7 +31,6 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.pyutils import is_awaitable
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -66,7 +66,7 @@ async def _gather_cancelling(*awaitables: Any, return_exceptions: bool = False) 
         raise
 
 
-importlib.import_module("graphql.execution.execute").gather = _gather_cancelling
+importlib.import_module("graphql.execution.execute").gather = _gather_cancelling  # type: ignore[attr-defined]
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON_MEDIA = "application/json"
 GRAPHIQL = Path(__file__).parent / "graphiql.html"
@@ -257,7 +257,7 @@ class GraphQLEndpoint:
             operation_name=operation_name,
             context_value=context,
         )
-        if is_awaitable(result):
+        if not isinstance(result, ExecutionResult):
             result = await result
         payload: dict[str, Any] = {}
         if result.errors:

@@ -17,7 +17,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLList,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
@@ -51,9 +50,7 @@ def estimate_cost(
 ) -> int:
     root = schema.get_root_type(operation.operation)
 
-    def walk(
-        selection_set, parent: GraphQLObjectType | None, multiplier: int, seen: frozenset
-    ) -> int:
+    def walk(selection_set, parent: Any, multiplier: int, seen: frozenset) -> int:
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):

@@ -391,7 +391,7 @@ class Mutation(graphene.ObjectType):
         department = None
         if action:
             async with info.context.engine.connect() as conn:
-                department = (await queries.departments(conn, data.code) or [None])[0]
+                department = next(iter(await queries.departments(conn, data.code)), None)
         return DepartmentPayload(department=department, action=action, user_errors=errors)
 
 

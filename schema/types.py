@@ -132,7 +132,7 @@ class Completeness(graphene.ObjectType):
 
 @cache
 def _catalog_item(key: str) -> CatalogItem:
-    return CatalogItem.from_item(get_catalog().item(key))
+    return CatalogItem.from_item(get_catalog().known_item(key))
 
 
 class Disclosure(graphene.Interface):
@@ -198,7 +198,7 @@ class Disclosure(graphene.Interface):
     @staticmethod
     def resolve_deadline(root, info):
         return deadlines.deadline(
-            get_catalog().item(root["item_key"]).time_limit, root["formed_on"]
+            get_catalog().known_item(root["item_key"]).time_limit, root["formed_on"]
         )
 
     @staticmethod
@@ -356,4 +356,4 @@ def _project_type() -> type[graphene.ObjectType]:
     return type("Project", (_ProjectBase,), attrs)
 
 
-Project = _project_type()
+Project: type[graphene.ObjectType] = _project_type()

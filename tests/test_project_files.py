@@ -37,7 +37,37 @@ def test_compose_file_is_valid_and_uses_the_same_setting():
     assert api["environment"]["DATABASE_URL"] == expected
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
     assert "registry db upgrade" in " ".join(api["command"])
-    assert (ROOT / "Dockerfile").exists()
+    for service in (db, api):
+        assert service["healthcheck"]["test"] and service["healthcheck"]["retries"] >= 3
+
+
+def test_the_image_runs_as_an_unprivileged_user():
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0"), users
+    assert any(line.startswith("HEALTHCHECK") for line in lines)
+
+
+def test_one_version_source():
+    from registry import __version__
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["dynamic"] == ["version"] and "version" not in pyproject["project"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"]["attr"] == "registry.__version__"
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {__version__}" in changelog, "CHANGELOG.md has no entry for this version"
+
+
+def test_no_generated_output_at_the_top_level():
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT).stdout
+    stray = [
+        name
+        for name in tracked.splitlines()
+        if "/" not in name and re.search(r"\.(html|csv|xlsx|gpkg|png)$", name)
+    ]
+    assert not stray, stray
 
 
 def test_one_distribution_with_the_registry_command():

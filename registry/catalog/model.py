@@ -121,12 +121,20 @@ class Catalog(_Frozen):
         self._by_key = {item.key: item for c in self.categories for item in c.items}
 
     def item(self, key: str) -> Item | None:
-        # straight to the dict: pydantic's private-attribute lookup costs ~6 µs a call,
-        # and loaders ask once per row
-        return self.__pydantic_private__["_by_key"].get(key)
+        return self._items().get(key)
+
+    def known_item(self, key: str) -> Item:
+        """The item of a key that has been checked already (stored disclosures, the
+        catalog's own references); KeyError for any other."""
+        return self._items()[key]
 
     def items(self) -> tuple[Item, ...]:
-        return tuple(self.__pydantic_private__["_by_key"].values())
+        return tuple(self._items().values())
+
+    def _items(self) -> dict[str, Item]:
+        # straight to the dict: pydantic's private-attribute lookup costs ~6 µs a call,
+        # and loaders ask once per row
+        return self.__pydantic_private__["_by_key"]  # type: ignore[index]
 
     def category(self, category: Category | str) -> CategoryEntry:
         return next(c for c in self.categories if c.category == category)
@@ -215,11 +223,11 @@ def _build(raw: dict) -> Catalog:
     expected = {k: tuple(v) for k, v in (raw.get("expected_by_status") or {}).items()}
     approvals = {k: tuple(v) for k, v in (raw.get("expected_approvals") or {}).items()}
     for section, table in (("expected_by_status", expected), ("expected_approvals", approvals)):
-        for key, items in table.items():
+        for key, listed in table.items():
             problems += [
-                Problem(f"{section}.{key}", "unknown_item", f"{item!r} is not a catalog item")
-                for item in items
-                if item not in item_keys
+                Problem(f"{section}.{key}", "unknown_item", f"{entry!r} is not a catalog item")
+                for entry in listed
+                if entry not in item_keys
             ]
     registrar_roles = tuple(raw.get("registrar_roles") or ())
     problems += [
@@ -288,7 +296,9 @@ def _build_item(
     if len(problems) > before or any(elements[k] is None for k in element_keys):
         return None
     resolved = tuple(
-        ItemElement(element=elements[k], required=k not in optional) for k in element_keys
+        ItemElement(element=element, required=k not in optional)
+        for k in element_keys
+        if (element := elements[k]) is not None
     )
     return _checked(Item, path, problems, category=category, elements=resolved, **raw)
 

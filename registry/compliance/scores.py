@@ -42,7 +42,7 @@ def timeliness(
     on: dt.date | None = None,
     catalog: Catalog | None = None,
 ) -> Timeliness:
-    item = (catalog or get_catalog()).item(item_key)
+    item = (catalog or get_catalog()).known_item(item_key)
     last_day = deadline(item.time_limit, formed_on)
     if last_day is None:
         return Timeliness("no_deadline", None)
@@ -127,7 +127,7 @@ async def scoreboard(
                     "id": disclosure_id,
                     "project": project,
                     "item": item_key,
-                    "deadline": result.deadline.isoformat(),
+                    "deadline": str(result.deadline),
                     "working_days_overdue": result.working_days_late,
                 }
             )
@@ -145,7 +145,7 @@ class Completeness:
         catalog = get_catalog()
         seen: dict[str, None] = {}
         for key in self.missing:
-            seen.setdefault(catalog.item(key).category.value, None)
+            seen.setdefault(catalog.known_item(key).category.value, None)
         return tuple(seen)
 
 
@@ -154,10 +154,10 @@ def completeness(
 ) -> Completeness:
     """Which items a project at this stage should have published, and which are missing."""
     catalog = catalog or get_catalog()
-    expected = list(catalog.expected_by_status.get(status, ()))
+    listed = list(catalog.expected_by_status.get(status, ()))
     if status not in ("planning",):
-        expected[2:2] = catalog.expected_approvals.get(project_type, ())
-    expected = tuple(dict.fromkeys(expected))
+        listed[2:2] = catalog.expected_approvals.get(project_type, ())
+    expected = tuple(dict.fromkeys(listed))
     return Completeness(expected, tuple(k for k in expected if k not in published_items))
 
 

@@ -74,11 +74,16 @@ def atom(items: list[dict], base: str, self_url: str) -> bytes:
         add(entry, "title", ("【更正】" if corrected else "") + item["title"])
         add(entry, "updated", item["published_at"].astimezone(dt.UTC).isoformat())
         add(add(entry, "author"), "name", item["department_name"])
-        add(entry, "category", term=item["category"], label=catalog.category_name_zh(item["category"]))
+        add(
+            entry,
+            "category",
+            term=item["category"],
+            label=catalog.category_name_zh(item["category"]),
+        )
         query = f'{{ disclosure(id: "{item["id"]}") {{ title publishedAt }} }}'
         add(entry, "link", rel="alternate", href=f"{base}/graphql?query={_quote(query)}")
         summary = (
-            f"{item['project_name']}（{item['project_code']}）{catalog.item(item['item_key']).name_zh}；"
+            f"{item['project_name']}（{item['project_code']}）{catalog.known_item(item['item_key']).name_zh}；"
             f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}"
         )
         if corrected:

@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
@@ -85,7 +86,7 @@ def moment(day: dt.date | dt.datetime | str | None) -> str | None:
 
 
 def _party(code: str, name: str, uscc: str | None, roles: set[str]) -> dict:
-    party = {
+    party: dict[str, Any] = {
         "id": f"CN-USCC-{uscc}" if uscc else f"CN-REGISTRY-{code}",
         "name": name,
         "roles": sorted(roles),
@@ -134,14 +135,20 @@ def _project(project: dict, sites: list[dict], items: list[dict], departments: d
         record["budget"] = {k: v for k, v in record["budget"].items() if v is not None}
     if project["owner_code"]:
         owner = departments[project["owner_code"]]
-        record["publicAuthority"] = {"id": _party(*owner, set())["id"], "name": owner[1]}
+        record["publicAuthority"] = {
+            "id": _party(owner[0], owner[1], owner[2], set())["id"],
+            "name": owner[1],
+        }
         roles[project["owner_code"]].add("publicAuthority")
-    milestones, approvals, documents, processes = [], [], [], {}
+    milestones: list[dict] = []
+    approvals: list[dict] = []
+    documents: list[dict] = []
+    processes: dict[str, dict] = {}
     land, supervision, modifications = [], [], []
     for x in items:
         el, key = x["elements"], x["item_key"]
         roles[x["publisher"]].add("reviewBody" if key in APPROVAL_ITEMS else "x_publisher")
-        item = catalog.item(key)
+        item = catalog.known_item(key)
         if x["documents"] or key in DOCUMENT_TYPE:
             for m, doc in enumerate(x["documents"] or [{"title": x["title"], "url": None}]):
                 entry = {
@@ -279,7 +286,10 @@ def _project(project: dict, sites: list[dict], items: list[dict], departments: d
             if v
         }
     )
-    record["parties"] = [_party(*departments[code], r) for code, r in sorted(roles.items())]
+    record["parties"] = [
+        _party(departments[code][0], departments[code][1], departments[code][2], r)
+        for code, r in sorted(roles.items())
+    ]
     return record
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,21 +17,22 @@ from sqlalchemy.orm import Session
 from registry.errors import RegistryError
 from registry.models import AuditEntry
 from registry.publishing.authority import Actor
+from registry.publishing.inputs import Outcome
 
 P = ParamSpec("P")
-R = TypeVar("R")
+Write = Callable[Concatenate[Session, Actor, P], Outcome]
 
 
-def audited(action: str, target: Callable[..., str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def audited(action: str, target: Callable[..., str]) -> Callable[[Write[P]], Write[P]]:
     """Run a write in a savepoint; audit success in the same transaction, refusal apart.
 
     The wrapped function takes ``(session, actor, ...)`` and returns an object with
     ``changed`` (bool) and ``summary()``; ``target`` names what it writes from the arguments.
     """
 
-    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+    def decorate(fn: Write[P]) -> Write[P]:
         @functools.wraps(fn)
-        def wrapper(session: Session, actor: Actor, *args: Any, **kwargs: Any) -> R:
+        def wrapper(session: Session, actor: Actor, *args: P.args, **kwargs: P.kwargs) -> Outcome:
             name = target(*args, **kwargs)
             try:
                 with session.begin_nested():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import psycopg
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -60,6 +61,13 @@ class Planned:
     published_at: dt.datetime | None
     is_synthetic: bool
     disclosure_id: int | None = None
+
+
+def _driver(session: Session) -> psycopg.Connection:
+    """The psycopg connection under the session's, for COPY."""
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    return raw
 
 
 def _projects(session: Session, codes: set[str]) -> dict:
@@ -222,7 +230,7 @@ def write(session: Session, actor: Actor, planned: list[Planned], reason: str | 
             text("UPDATE disclosures SET status = 'superseded' WHERE id = ANY(:ids)"),
             {"ids": superseded},
         )
-    raw = session.connection().connection.driver_connection
+    raw = _driver(session)
     ids = [
         row[0]
         for row in raw.execute(
@@ -279,6 +287,7 @@ def audit_rows(session: Session, actor: Actor, planned: list[Planned], target: s
     changes = [p for p in planned if p.action in ("added", "revised")]
     if not changes:
         return
+    entries: list[tuple[str, dict[str, Any]]]
     if len(planned) == 1:
         p = changes[0]
         entries = [
@@ -305,7 +314,7 @@ def audit_rows(session: Session, actor: Actor, planned: list[Planned], target: s
                 },
             )
         ]
-    raw = session.connection().connection.driver_connection
+    raw = _driver(session)
     with raw.cursor().copy(
         "COPY audit_log (actor, path, action, target, outcome, detail) FROM STDIN"
     ) as copy:

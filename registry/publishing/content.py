@@ -84,9 +84,7 @@ def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Pr
     if element.type == "date":
         date = parse_date(value)
         if date is None:
-            return None, [
-                Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)")
-            ]
+            return None, [Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)")]
         if element.past and date > today():
             return None, [
                 Problem(
@@ -133,7 +131,9 @@ def elements_problems(
         if is_blank(value):
             if ie.required:
                 problems.append(
-                    Problem(path, "required", f"{ie.element.name_zh} is required for {item.name_zh}")
+                    Problem(
+                        path, "required", f"{ie.element.name_zh} is required for {item.name_zh}"
+                    )
                 )
             continue
         clean, found = element_value(ie.element, value, path)
@@ -202,8 +202,7 @@ class Content:
 
 @cache
 def _official_numbers(item_key: str) -> frozenset[str]:
-    item = get_catalog().item(item_key)
-    assert item is not None
+    item = get_catalog().known_item(item_key)
     return frozenset(f"elements.{ie.element.key}" for ie in item.elements if ie.element.code)
 
 

@@ -82,4 +82,3 @@ def upsert_department(session: Session, actor: Actor, data: DepartmentInput) -> 
     for key, value in values.items():
         setattr(existing, key, value)
     return Outcome("updated", existing, before={k: v for k, v in before.items() if v != values[k]})
-

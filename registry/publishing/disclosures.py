@@ -81,8 +81,6 @@ def publish_disclosures(
     )
 
 
-
-
 def _catalog_item(key: str) -> Item:
     item = get_catalog().item(key)
     if item is None:

@@ -86,7 +86,12 @@ class Outcome:
 
     def summary(self) -> dict[str, Any]:
         after = getattr(self.record, "id", None)
-        return {"action": self.action, "id": after, "before": self.before, "warnings": self.warnings}
+        return {
+            "action": self.action,
+            "id": after,
+            "before": self.before,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass

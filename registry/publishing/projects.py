@@ -207,4 +207,3 @@ def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
     return json.loads(json.dumps(values, default=str))
-

@@ -149,11 +149,7 @@ def _project_feature():
         .where(x.c.project_id == P.c.id)
         .scalar_subquery()
     )
-    count = (
-        select(func.count())
-        .where(x.c.project_id == P.c.id)
-        .scalar_subquery()
-    )
+    count = select(func.count()).where(x.c.project_id == P.c.id).scalar_subquery()
     inner = (
         select(
             resp.c.category,

@@ -86,17 +86,6 @@ class ProjectQuery:
     order: str = "CODE"
 
 
-ORDERS = (
-    "CODE",
-    "NAME",
-    "APPROVED_ON",
-    "APPROVED_ON_DESC",
-    "INVESTMENT_DESC",
-    "UPDATED_DESC",
-    "DISTANCE",
-)
-
-
 def bbox_problems(bbox: list[float], path: str = "bbox") -> list[Problem]:
     if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
         return [
@@ -275,7 +264,7 @@ def _distance(near: Near):
 
 
 def _order(q: ProjectQuery, distance) -> list:
-    return {
+    orders: dict[str, list] = {
         "CODE": [P.c.code],
         "NAME": [P.c.name, P.c.code],
         "APPROVED_ON": [P.c.approved_on.asc().nulls_last(), P.c.code],
@@ -283,7 +272,8 @@ def _order(q: ProjectQuery, distance) -> list:
         "INVESTMENT_DESC": [P.c.investment.desc().nulls_last(), P.c.code],
         "UPDATED_DESC": [P.c.updated_at.desc(), P.c.code],
         "DISTANCE": [distance, P.c.code],
-    }[q.order]
+    }
+    return orders[q.order]
 
 
 PROJECT_COLUMNS = (
@@ -323,7 +313,8 @@ async def search_projects(
 
 
 async def count_projects(conn: AsyncConnection, q: ProjectQuery) -> int:
-    return await conn.scalar(select(func.count()).select_from(P).where(*project_conditions(q)))
+    total = await conn.scalar(select(func.count()).select_from(P).where(*project_conditions(q)))
+    return int(total or 0)
 
 
 async def projects_by_codes(conn: AsyncConnection, codes: list[str]) -> dict[str, dict]:
@@ -519,9 +510,10 @@ async def search_disclosures(
 
 async def count_disclosures(conn: AsyncConnection, q: DisclosureQuery) -> int:
     x = visibility.PUBLIC
-    return await conn.scalar(
+    total = await conn.scalar(
         select(func.count()).select_from(x).where(*disclosure_conditions(q, x))
     )
+    return int(total or 0)
 
 
 async def disclosure_written(conn: AsyncConnection, disclosure_id: int) -> dict | None:

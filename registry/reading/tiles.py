@@ -13,27 +13,28 @@ from registry.errors import InvalidInput, NotFound
 
 MAX_ZOOM, POINTS_BELOW = 22, 10
 LAYER = "projects"
+# Each attribute of a tile feature, once: its name, the SQL that gives it, its TileJSON type.
 FIELDS = {
-    "code": "String",
-    "name": "String",
-    "status": "String",
-    "industry": "String",
-    "kind": "String",
-    "is_synthetic": "Boolean",
+    "code": ("p.code", "String"),
+    "name": ("p.name", "String"),
+    "status": ("p.status", "String"),
+    "industry": ("p.industry", "String"),
+    "kind": ("s.kind", "String"),
+    "is_synthetic": ("p.is_synthetic", "Boolean"),
 }
 
-TILE_SQL = """
+TILE_SQL = f"""
 WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
                        ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS wgs),
 features AS (
   SELECT ST_AsMVTGeom(ST_Transform(CASE WHEN %(z)s < %(points_below)s THEN ST_PointOnSurface(s.geom)
                                         ELSE s.geom END, 3857),
                       bounds.merc, 4096, 64, true) AS geom,
-         p.code, p.name, p.status, p.industry, s.kind, p.is_synthetic
+         {", ".join(f"{sql} AS {name}" for name, (sql, _) in FIELDS.items())}
   FROM sites s JOIN projects p ON p.id = s.project_id, bounds
   WHERE s.geom && bounds.wgs AND ST_Intersects(s.geom, bounds.wgs)
 )
-SELECT ST_AsMVT(features.*, 'projects', 4096, 'geom') FROM features WHERE geom IS NOT NULL
+SELECT ST_AsMVT(features.*, '{LAYER}', 4096, 'geom') FROM features WHERE geom IS NOT NULL
 """
 
 
@@ -49,6 +50,7 @@ async def tile(conn: AsyncConnection, z: int, x: int, y: int) -> bytes:
     # Straight to psycopg on the pooled connection: a tile is one fixed, prepared
     # statement, and at high zoom SQLAlchemy's execution layer was a third of the time.
     raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
     cursor = await raw.execute(TILE_SQL, {"z": z, "x": x, "y": y, "points_below": POINTS_BELOW})
     row = await cursor.fetchone()
     return bytes(row[0] or b"") if row else b""
@@ -67,7 +69,7 @@ def tilejson(base: str) -> dict:
         "vector_layers": [
             {
                 "id": LAYER,
-                "fields": FIELDS,
+                "fields": {name: kind for name, (_, kind) in FIELDS.items()},
                 "minzoom": 0,
                 "maxzoom": MAX_ZOOM,
                 "description": "one feature per project site; points below zoom 10",

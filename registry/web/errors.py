@@ -71,7 +71,9 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else code
     if exc.status_code == 404:
         detail = f"{request.url.path} is not a page or resource of this registry"
-    return error_response(exc.status_code, code, detail, headers=exc.headers)
+    return error_response(
+        exc.status_code, code, detail, headers=dict(exc.headers) if exc.headers else None
+    )
 
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:

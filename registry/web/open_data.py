@@ -25,9 +25,7 @@ def _date(request: Request, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput.one(
-            name, "not_a_date", f"{value!r} is not a date (YYYY-MM-DD)"
-        ) from exc
+        raise InvalidInput.one(name, "not_a_date", f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 async def report(request: Request) -> Response:
