@@ -44,7 +44,6 @@ class Database:
             self._read = create_async_engine(
                 self.url,
                 pool_size=registry.pool_size,
-                pool_pre_ping=True,
                 connect_args=_options(statement_timeout=registry.statement_timeout_ms),
             )
         return self._read
