@@ -321,10 +321,13 @@ def report_compliance(fmt: str, output: str | None, start, end) -> None:
     import csv
     import io
 
-    from registry.compliance.scores import score_rows, scoreboard
+    from registry.compliance.scores import score_rows
+    from registry.reading.queries import scoreboard
 
     board = read(
-        lambda conn: scoreboard(conn, start.date() if start else None, end.date() if end else None)
+        lambda conn: scoreboard(
+            conn, True, None, start.date() if start else None, end.date() if end else None
+        )
     )
     rows = score_rows(board)
     columns = list(rows[0]) if rows else ["department"]

@@ -9,6 +9,7 @@ import datetime as dt
 import time
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
+EARLIEST_YEAR = 1990  # the first legacy project codes; nothing in the register is older
 _today: list = [0.0, None]
 
 

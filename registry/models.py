@@ -234,6 +234,8 @@ class Disclosure(Base):
     geom: Mapped[Any | None] = mapped_column(Geometry(srid=STORAGE_SRID, spatial_index=True))
     formed_on: Mapped[dt.date] = mapped_column(Date)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the item (every revision of the lineage) was first published: timeliness uses it
+    first_published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(Text)
     audience: Mapped[str] = mapped_column(Text)
     mode: Mapped[str] = mapped_column(Text)
@@ -247,6 +249,26 @@ class Disclosure(Base):
 
     project: Mapped[Project] = relationship()
     publisher: Mapped[Department] = relationship(foreign_keys=[publisher_id])
+
+
+class CalendarDay(Base):
+    """One day of the working-day calendar (registry.compliance.calendar writes them)."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (
+        Index(
+            "ix_calendar_days_working_index",
+            "workday_index",
+            unique=True,
+            postgresql_where=text("working"),
+        ),
+    )
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    workday_index: Mapped[int] = mapped_column(Integer)
+    provisional: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(Text)
 
 
 class ApiKey(Base):

@@ -27,6 +27,11 @@ class RegistrySettings(BaseSettings):
     catalog_path: Path | None = Field(
         default=None, description="A deployment's own catalog YAML instead of the shipped one."
     )
+    calendar_path: Path | None = Field(
+        default=None,
+        description="A YAML file of State Council holiday notices for years chinese_calendar "
+        "does not cover yet (format: registry/data/calendar/notices.yaml).",
+    )
     statement_timeout_ms: int = Field(
         default=5000,
         ge=0,

@@ -7,6 +7,7 @@ whatever its size.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,26 +20,60 @@ from registry.reading import queries
 from registry.settings import ApiSettings
 
 
-def _batch(engine: AsyncEngine, fetch: Callable[..., Awaitable[dict]], default: Callable[[], Any]):
+def _batch(
+    engine: AsyncEngine,
+    fetch: Callable[..., Awaitable[dict]],
+    default: Callable[[], Any],
+    as_of: dt.datetime | None = None,
+    moment: bool = False,
+):
     async def load(keys: list) -> list:
         async with engine.connect() as conn:
-            found = await fetch(conn, list(keys))
-        return [found.get(key, default()) for key in keys]
+            found = await (fetch(conn, list(keys), as_of) if moment else fetch(conn, list(keys)))
+        return [_at(found.get(key, default()), as_of) for key in keys]
 
     return load
 
 
+def _at(value: Any, as_of: dt.datetime | None) -> Any:
+    """Rows remember the moment they were read for: nested fields read at the same one."""
+    if isinstance(value, dict):
+        return {**value, "_as_of": as_of}
+    if isinstance(value, list):
+        return [_at(v, as_of) for v in value]
+    return value
+
+
 class Loaders:
+    """Per-request batch loaders: one statement per kind of object, whatever the page."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         def loader(fetch, default=lambda: None):
             return DataLoader(_batch(engine, fetch, default))
 
+        self.engine = engine
         self.sites = loader(queries.sites_by_project, list)
         self.responsibilities = loader(queries.responsibilities_by_project, list)
-        self.disclosures = loader(queries.disclosures_by_project, list)
-        self.history = loader(queries.history_by_lineage, list)
         self.departments = loader(queries.departments_by_ids)
         self.projects = loader(queries.projects_by_ids)
+        self._moments: dict[dt.datetime | None, MomentLoaders] = {}
+
+    def at(self, as_of: dt.datetime | None) -> MomentLoaders:
+        """Loaders of what was public at ``as_of`` (None: now)."""
+        if as_of not in self._moments:
+            self._moments[as_of] = MomentLoaders(self.engine, as_of)
+        return self._moments[as_of]
+
+
+class MomentLoaders:
+    def __init__(self, engine: AsyncEngine, as_of: dt.datetime | None) -> None:
+        def loader(fetch, default=lambda: None):
+            return DataLoader(_batch(engine, fetch, default, as_of, moment=True))
+
+        self.disclosures = loader(queries.disclosures_by_project, list)
+        self.history = loader(queries.history_by_lineage, list)
+        self.by_id = loader(queries.disclosures_by_ids)
+        self.current_ids = loader(queries.current_revision_ids)
 
 
 @dataclass

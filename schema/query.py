@@ -5,7 +5,6 @@ from __future__ import annotations
 import graphene
 
 from registry.catalog import Category
-from registry.compliance import scores as compliance
 from registry.errors import Forbidden, Unauthenticated
 from registry.publishing import audit
 from registry.reading import queries
@@ -74,8 +73,12 @@ class DisclosureFilter(graphene.InputObjectType):
     publisher = graphene.String(description="Department code.")
     region_code = graphene.String()
     formed_on = graphene.InputField(DateRange)
-    published_from = graphene.DateTime()
-    published_to = graphene.DateTime()
+    published_from = Timestamp()
+    published_to = Timestamp()
+    withdrawn = graphene.Boolean(
+        description="true: the withdrawn items (with when, why and by whom) instead of the "
+        "public ones."
+    )
 
 
 def _range(value) -> queries.DateRange | None:
@@ -85,7 +88,7 @@ def _range(value) -> queries.DateRange | None:
 
 
 def project_query(
-    filter=None, bbox=None, intersects=None, near=None, order_by=None
+    filter=None, bbox=None, intersects=None, near=None, order_by=None, as_of=None
 ) -> queries.ProjectQuery:
     f = filter or {}
     return queries.validate_project_query(
@@ -105,11 +108,12 @@ def project_query(
             intersects=intersects,
             near=queries.Near(near["lon"], near["lat"], near["meters"]) if near else None,
             order=_value(order_by) or ("DISTANCE" if near else "CODE"),
+            as_of=as_of,
         )
     )
 
 
-def disclosure_query(filter=None) -> queries.DisclosureQuery:
+def disclosure_query(filter=None, as_of=None) -> queries.DisclosureQuery:
     f = filter or {}
     return queries.DisclosureQuery(
         categories=[_value(c) for c in f.get("category") or []],
@@ -120,12 +124,16 @@ def disclosure_query(filter=None) -> queries.DisclosureQuery:
         formed_on=_range(f.get("formed_on")),
         published_from=f.get("published_from"),
         published_to=f.get("published_to"),
+        withdrawn=bool(f.get("withdrawn")),
+        as_of=as_of,
     )
 
 
 async def fetch_page(engine, search, count, query, limit: int, offset: int) -> Page:
     async with engine.connect() as conn:
-        rows = await search(conn, query, limit + 1, offset)
+        rows = [
+            {**row, "_as_of": query.as_of} for row in await search(conn, query, limit + 1, offset)
+        ]
 
     async def total() -> int:
         async with engine.connect() as conn:
@@ -197,6 +205,18 @@ def _actor(info, admin: bool = False):
     return actor
 
 
+ScoreScope = graphene.Enum(
+    "ScoreScope",
+    [("PUBLIC", "public"), ("ALL", "all")],
+    description="What a scoreboard counts: what the public can see, or everything (admin).",
+)
+
+AS_OF_DESCRIPTION = (
+    "Answer as the register stood at this moment: which items were public, in which "
+    "revision, withdrawn or not (projects registered by then; their own fields as now)."
+)
+
+
 class Query(graphene.ObjectType):
     projects = graphene.Field(
         ProjectConnection,
@@ -211,18 +231,32 @@ class Query(graphene.ObjectType):
         order_by=ProjectOrder(),
         first=graphene.Int(),
         after=graphene.String(),
+        as_of=Timestamp(description=AS_OF_DESCRIPTION),
         description="Projects, filtered and paged. With `near`, nearest first by default.",
     )
-    project = graphene.Field(Project, code=graphene.String(required=True))
+    project = graphene.Field(
+        Project,
+        code=graphene.String(required=True),
+        as_of=Timestamp(description=AS_OF_DESCRIPTION),
+    )
     disclosures = graphene.Field(
         DisclosureConnection,
         required=True,
         filter=DisclosureFilter(),
         first=graphene.Int(),
         after=graphene.String(),
-        description="Public disclosures, newest first.",
+        as_of=Timestamp(description=AS_OF_DESCRIPTION),
+        description="Public disclosures (or, with `filter: {withdrawn: true}`, the withdrawn "
+        "ones), newest first.",
     )
-    disclosure = graphene.Field(Disclosure, id=graphene.ID(required=True))
+    disclosure = graphene.Field(
+        Disclosure,
+        id=graphene.ID(required=True),
+        as_of=Timestamp(description=AS_OF_DESCRIPTION),
+        description="Any revision the public may know of: the current one, an earlier one "
+        "(SUPERSEDED), or one of a withdrawn item (WITHDRAWN, content hidden). Null for "
+        "drafts, items for specific groups, and ids unknown (or not yet published at `asOf`).",
+    )
     departments = graphene.List(graphene.NonNull(Department), required=True)
     department = graphene.Field(Department, code=graphene.String(required=True))
     categories = graphene.List(
@@ -237,7 +271,16 @@ class Query(graphene.ObjectType):
         from_=graphene.Date(name="from"),
         to=graphene.Date(),
         department=graphene.String(),
-        description="Per department and category: published, on time, late, overdue (by formedOn).",
+        as_of=Timestamp(description=AS_OF_DESCRIPTION),
+        scope=graphene.Argument(
+            lambda: ScoreScope,
+            default_value="public",
+            description="PUBLIC (default): what anyone can see and check. ALL (administrators' "
+            "keys): every current item, drafts (overdue ones listed) and items for specific "
+            "groups included.",
+        ),
+        description="Per department and category: published, on time, late, overdue (by "
+        "formedOn). Timeliness: docs/compliance.md.",
     )
     my_drafts = graphene.Field(
         DisclosureConnection,
@@ -268,38 +311,41 @@ class Query(graphene.ObjectType):
         order_by=None,
         first=None,
         after=None,
+        as_of=None,
     ):
         ctx = info.context
         limit, offset = page_window(first, after, ctx.settings)
-        query = project_query(filter, bbox, intersects, near, order_by)
+        query = project_query(filter, bbox, intersects, near, order_by, as_of)
         return await fetch_page(
             ctx.engine, queries.search_projects, queries.count_projects, query, limit, offset
         )
 
     @staticmethod
-    async def resolve_project(root, info, code):
+    async def resolve_project(root, info, code, as_of=None):
         async with info.context.engine.connect() as conn:
-            return (await queries.projects_by_codes(conn, [code])).get(code)
+            row = (await queries.projects_by_codes(conn, [code], as_of)).get(code)
+        return {**row, "_as_of": as_of} if row else None
 
     @staticmethod
-    async def resolve_disclosures(root, info, filter=None, first=None, after=None):
+    async def resolve_disclosures(root, info, filter=None, first=None, after=None, as_of=None):
         ctx = info.context
         limit, offset = page_window(first, after, ctx.settings)
         return await fetch_page(
             ctx.engine,
             queries.search_disclosures,
             queries.count_disclosures,
-            disclosure_query(filter),
+            disclosure_query(filter, as_of),
             limit,
             offset,
         )
 
     @staticmethod
-    async def resolve_disclosure(root, info, id):
-        if not str(id).isdigit():
+    async def resolve_disclosure(root, info, id, as_of=None):
+        if not str(id).isdigit() or len(str(id)) > 18:
             return None
         async with info.context.engine.connect() as conn:
-            return await queries.disclosure_by_id(conn, int(id))
+            row = await queries.disclosure_by_id(conn, int(id), as_of)
+        return {**row, "_as_of": as_of} if row else None
 
     @staticmethod
     async def resolve_departments(root, info):
@@ -317,9 +363,14 @@ class Query(graphene.ObjectType):
         return catalog_categories()
 
     @staticmethod
-    async def resolve_compliance_scoreboard(root, info, from_=None, to=None, department=None):
+    async def resolve_compliance_scoreboard(
+        root, info, from_=None, to=None, department=None, as_of=None, scope="public"
+    ):
+        public = _value(scope) != "all"
+        if not public:
+            _actor(info, admin=True)
         async with info.context.engine.connect() as conn:
-            scores = await compliance.scoreboard(conn, from_, to)
+            scores = await queries.scoreboard(conn, public, as_of, from_, to)
             departments = {d["code"]: d for d in await queries.departments(conn)}
         return [
             ComplianceScore(
@@ -352,7 +403,10 @@ class Query(graphene.ObjectType):
         actor = _actor(info)
         limit, offset = page_window(first, after, info.context.settings)
         async with info.context.engine.connect() as conn:
-            rows = await queries.drafts_of(conn, actor.department or "", limit + 1, offset)
+            rows = [
+                {**row, "_as_of": None}
+                for row in await queries.drafts_of(conn, actor.department or "", limit + 1, offset)
+            ]
         return Page(
             rows=rows[:limit],
             offset=offset,
@@ -383,7 +437,7 @@ async def _count_audit(info, actor, outcome, target):
 
 async def _count_drafts(info, department):
     async with info.context.engine.connect() as conn:
-        return len(await queries.drafts_of(conn, department, 10_000, 0))
+        return await queries.count_drafts(conn, department)
 
 
 ALL_TYPES = list(DISCLOSURE_TYPES.values())

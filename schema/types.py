@@ -12,7 +12,6 @@ from functools import cache
 import graphene
 
 from registry.catalog import Category, Element, get_catalog
-from registry.compliance import deadlines
 from registry.compliance import scores as compliance
 from schema import geometry as geo
 from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
@@ -91,12 +90,24 @@ class Document(graphene.ObjectType):
         return root.get("url")
 
 
+DisclosureStatus = graphene.Enum(
+    "DisclosureStatus",
+    [(s.upper(), s) for s in ("draft", "published", "superseded", "withdrawn")],
+    description="DRAFT (its department only), PUBLISHED, SUPERSEDED by a correction, or "
+    "WITHDRAWN (its item was: content hidden, the withdrawal shown).",
+)
+
+
 class DisclosureRevision(graphene.ObjectType):
     """One revision in a disclosure's history: who published it, when, and why it changed."""
 
     id = graphene.ID(required=True)
     revision = graphene.Int(required=True)
-    status = graphene.String(required=True, description="published, superseded or withdrawn.")
+    status = graphene.Field(
+        DisclosureStatus,
+        required=True,
+        description="PUBLISHED (the current one), SUPERSEDED or WITHDRAWN (its item was).",
+    )
     title = graphene.String(required=True)
     formed_on = graphene.Date(required=True)
     published_at = Timestamp()
@@ -104,7 +115,22 @@ class DisclosureRevision(graphene.ObjectType):
     correction_reason = graphene.String()
     withdrawn_reason = graphene.String()
     withdrawn_at = Timestamp()
-    elements = JSON(required=True, description="The content elements of this revision.")
+    elements = JSON(
+        required=True,
+        description="The content elements of this revision (empty when its item is withdrawn).",
+    )
+
+    @staticmethod
+    def resolve_status(root, info):
+        return root["public_status"]
+
+    @staticmethod
+    def resolve_withdrawn_reason(root, info):
+        return root["lineage_withdrawn_reason"]
+
+    @staticmethod
+    def resolve_withdrawn_at(root, info):
+        return root["lineage_withdrawn_at"]
 
     @staticmethod
     def resolve_publisher(root, info):
@@ -119,6 +145,24 @@ class Timeliness(graphene.ObjectType):
     )
     deadline = graphene.Date()
     working_days_late = graphene.Int(required=True)
+    provisional = graphene.Boolean(
+        required=True,
+        description="The deadline falls in a year without official working-day data yet "
+        "(weekends and statutory holidays only): it may move when the notice is published.",
+    )
+
+
+class Withdrawal(graphene.ObjectType):
+    """When, why and by whom an item was withdrawn (撤回)."""
+
+    at = Timestamp(required=True)
+    reason = graphene.String(required=True)
+    by = graphene.Field(Department, description="The department that withdrew it.")
+
+    @staticmethod
+    def resolve_by(root, info):
+        by_id = root.get("by_id")
+        return info.context.loaders.departments.load(by_id) if by_id is not None else None
 
 
 class Completeness(graphene.ObjectType):
@@ -136,7 +180,8 @@ def _catalog_item(key: str) -> CatalogItem:
 
 
 class Disclosure(graphene.Interface):
-    """One published item of the catalog for a project."""
+    """One item of the catalog published for a project: its current revision, or (through
+    `disclosure(id)` and `history`) an earlier one, or a withdrawn item."""
 
     id = graphene.ID(required=True)
     category = graphene.Field(CategoryKey, required=True)
@@ -153,7 +198,17 @@ class Disclosure(graphene.Interface):
         description="When the information was formed or "
         "changed (or the decision was made): the deadline counts from it.",
     )
-    published_at = Timestamp(required=True)
+    status = graphene.Field(DisclosureStatus, required=True)
+    published_at = Timestamp(description="When this revision was published; null for a draft.")
+    first_published_at = Timestamp(
+        description="When the item was first published (its first revision): timeliness "
+        "is judged by it."
+    )
+    withdrawal = graphene.Field(Withdrawal, description="Set when the item was withdrawn.")
+    current_revision = graphene.Field(
+        lambda: Disclosure,
+        description="The item's latest public revision (itself when it is the latest).",
+    )
     deadline = graphene.Date(
         description="Last day to publish, in official working days; null "
         "for real-time, prompt and event-driven items."
@@ -178,8 +233,31 @@ class Disclosure(graphene.Interface):
         return _catalog_item(root["item_key"])
 
     @staticmethod
-    def resolve_project(root, info):
-        return info.context.loaders.projects.load(root["project_id"])
+    async def resolve_project(root, info):
+        row = await info.context.loaders.projects.load(root["project_id"])
+        return {**row, "_as_of": root.get("_as_of")}
+
+    @staticmethod
+    def resolve_status(root, info):
+        return root["public_status"]
+
+    @staticmethod
+    def resolve_withdrawal(root, info):
+        if root["lineage_withdrawn_at"] is None:
+            return None
+        return {
+            "at": root["lineage_withdrawn_at"],
+            "reason": root["lineage_withdrawn_reason"],
+            "by_id": root["lineage_withdrawn_by_id"],
+        }
+
+    @staticmethod
+    async def resolve_current_revision(root, info):
+        loaders = info.context.loaders.at(root.get("_as_of"))
+        current = await loaders.current_ids.load(root["lineage_id"])
+        if current is None or current == root["id"]:
+            return root if current is not None else None
+        return await loaders.by_id.load(current)
 
     @staticmethod
     def resolve_publisher(root, info):
@@ -197,25 +275,19 @@ class Disclosure(graphene.Interface):
 
     @staticmethod
     def resolve_deadline(root, info):
-        return deadlines.deadline(
-            get_catalog().known_item(root["item_key"]).time_limit, root["formed_on"]
-        )
+        return root["t_deadline"]
 
     @staticmethod
     def resolve_history(root, info):
-        return info.context.loaders.history.load(root["lineage_id"])
+        return info.context.loaders.at(root.get("_as_of")).history.load(root["lineage_id"])
 
     @staticmethod
     def resolve_timeliness(root, info):
-        result = compliance.timeliness(
-            root["item_key"],
-            root["formed_on"],
-            root["published_at"] if root["status"] != "draft" else None,
-        )
         return Timeliness(
-            status=result.status,
-            deadline=result.deadline,
-            working_days_late=result.working_days_late,
+            status=root["t_status"],
+            deadline=root["t_deadline"],
+            working_days_late=root["t_working_days_late"],
+            provisional=root["t_provisional"],
         )
 
     @staticmethod
@@ -275,7 +347,7 @@ CATEGORY_FIELDS = {
 
 def _category_resolver(category: Category):
     async def resolve(root, info):
-        rows = await info.context.loaders.disclosures.load(root["id"])
+        rows = await info.context.loaders.at(root.get("_as_of")).disclosures.load(root["id"])
         return [row for row in rows if row["category"] == category.value]
 
     return resolve
@@ -308,7 +380,7 @@ class _ProjectBase(graphene.ObjectType):
 
     @staticmethod
     async def resolve_completeness(root, info):
-        rows = await info.context.loaders.disclosures.load(root["id"])
+        rows = await info.context.loaders.at(root.get("_as_of")).disclosures.load(root["id"])
         result = compliance.completeness(
             root["status"], root["project_type"], {r["item_key"] for r in rows}
         )

@@ -1,48 +1,58 @@
-"""Disclosure deadlines in China's official working days (holidays and 调休 make-up days).
+"""Disclosure deadlines in China's official working days (holidays and 调休 make-up days),
+computed in Python from ``registry.compliance.calendar``.
 
-Working days come from ``chinese_calendar``, which follows the State Council's yearly
-holiday notices; a date the calendar does not cover yet is an error, never a guess.
+The registry computes deadlines and timeliness in SQL (``registry.compliance.timeliness``,
+over the ``calendar_days`` table); these functions are the reference that SQL is tested
+against, and serve code that holds a single date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-
-import chinese_calendar
+from dataclasses import dataclass
 
 from registry.catalog import TimeLimit
-from registry.errors import RegistryError
+from registry.compliance.calendar import Calendar, get_calendar
 
 
-class CalendarNotCovered(RegistryError):
-    status = 422
-    code = "CALENDAR_NOT_COVERED"
+@dataclass(frozen=True)
+class Deadline:
+    day: dt.date
+    provisional: bool  # some day it depends on has no official calendar data yet
 
 
-def is_working_day(day: dt.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError as exc:
-        raise CalendarNotCovered.one(
-            "deadline",
-            "calendar_not_covered",
-            f"the official working-day calendar has no data for {day.year} yet "
-            f"(chinese_calendar covers up to the last published State Council notice)",
-        ) from exc
+def is_working_day(day: dt.date, calendar: Calendar | None = None) -> bool:
+    return (calendar or get_calendar()).is_working(day)
 
 
-def add_working_days(start: dt.date, days: int) -> dt.date:
+def add_working_days(start: dt.date, days: int, calendar: Calendar | None = None) -> Deadline:
     """The date ``days`` working days after ``start`` (``start`` itself not counted)."""
+    calendar = calendar or get_calendar()
     day, left = start, days
+    provisional = calendar.day(start).provisional
     while left:
         day += dt.timedelta(days=1)
-        if is_working_day(day):
+        entry = calendar.day(day)
+        provisional = provisional or entry.provisional
+        if entry.working:
             left -= 1
-    return day
+    return Deadline(day, provisional)
 
 
-def deadline(time_limit: TimeLimit, formed_on: dt.date) -> dt.date | None:
+def deadline(
+    time_limit: TimeLimit, formed_on: dt.date, calendar: Calendar | None = None
+) -> Deadline | None:
     """The last day to publish, or None where the limit is not a day count (实时/及时/事件)."""
     if time_limit.kind != "working_days" or time_limit.days is None:
         return None
-    return add_working_days(formed_on, time_limit.days)
+    return add_working_days(formed_on, time_limit.days, calendar)
+
+
+def working_days_between(start: dt.date, end: dt.date, calendar: Calendar | None = None) -> int:
+    """Working days in (start, end]: how many working days ``end`` lies past ``start``."""
+    calendar = calendar or get_calendar()
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += calendar.is_working(day)
+    return count

@@ -1,8 +1,8 @@
-"""Is each item published on time, and is each project's disclosure complete?
+"""The scoreboard (考核) and completeness: how each department publishes, and what each
+project at its stage should have published.
 
-Deadlines count official working days (registry.compliance.deadlines). A published item is on time
-or late by N working days; an item formed but still unpublished (a draft) is pending or,
-past its deadline, overdue. Real-time, prompt and event-driven items have no day count.
+Timeliness is judged by ``registry.compliance.timeliness`` (one rule, in SQL); the
+scoreboard is one grouped statement over whichever disclosures the caller counts.
 """
 
 from __future__ import annotations
@@ -10,51 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Catalog, Category, get_catalog
-from registry.clock import CST, today
-from registry.compliance.deadlines import deadline, is_working_day
+from registry.compliance import timeliness
+from registry.models import Department, Project
 
-
-@dataclass(frozen=True)
-class Timeliness:
-    status: str  # on_time | late | pending | overdue | no_deadline
-    deadline: dt.date | None
-    working_days_late: int = 0
-
-
-def working_days_after(start: dt.date, end: dt.date) -> int:
-    """Working days in (start, end]: how many working days ``end`` lies past ``start``."""
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += is_working_day(day)
-    return count
-
-
-def timeliness(
-    item_key: str,
-    formed_on: dt.date,
-    published_at: dt.datetime | None,
-    on: dt.date | None = None,
-    catalog: Catalog | None = None,
-) -> Timeliness:
-    item = (catalog or get_catalog()).known_item(item_key)
-    last_day = deadline(item.time_limit, formed_on)
-    if last_day is None:
-        return Timeliness("no_deadline", None)
-    if published_at is None:
-        current = on or today()
-        if current <= last_day:
-            return Timeliness("pending", last_day)
-        return Timeliness("overdue", last_day, working_days_after(last_day, current))
-    published = published_at.astimezone(CST).date()
-    if published <= last_day:
-        return Timeliness("on_time", last_day)
-    return Timeliness("late", last_day, working_days_after(last_day, published))
+DEPARTMENTS, PROJECTS = Department.__table__, Project.__table__
 
 
 @dataclass
@@ -78,59 +43,81 @@ class Score:
 
 async def scoreboard(
     conn: AsyncConnection,
+    source: Any,
+    on: dt.date,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    on: dt.date | None = None,
+    overdue_limit: int = 1000,
 ) -> list[Score]:
-    """Per department and category: published, on time, late, and overdue drafts.
-
-    Each item counts once, by its current revision, and is judged by when it was *first*
-    published against the date its information was first formed (a later correction does
-    not make an item late, nor a late one on time). Items count by that date, within
-    [start, end]."""
+    """Per publishing department and category, the items of ``source`` (a disclosure
+    selectable: the public ones, now or as of a moment, or every current one) counted by
+    their timeliness on day ``on``: one grouped statement. Each item counts once, by its
+    current revision; items count by the day their information was formed, within
+    [start, end]. Overdue items (drafts past their deadline, only in a source that has
+    drafts) are listed, at most ``overdue_limit`` of them."""
+    x = source
+    judged = timeliness.judged(x, x, on)
+    dep, project = DEPARTMENTS.alias("sd"), PROJECTS.alias("sp")
+    joined = judged.source.join(dep, dep.c.id == x.c.publisher_id)
+    conditions = []
+    if start is not None:
+        conditions.append(x.c.formed_on >= start)
+    if end is not None:
+        conditions.append(x.c.formed_on <= end)
+    status, published = judged.status, x.c.first_published_at.is_not(None)
+    counted = {
+        name: func.count().filter(status == name)
+        for name in ("on_time", "late", "no_deadline", "overdue")
+    }
     rows = await conn.execute(
-        text(
-            "SELECT d.code, d.name, x.category, x.item_key, first.formed_on, "
-            "(SELECT min(r.published_at) FROM disclosures r WHERE r.lineage_id = x.lineage_id) AS published_at, "
-            "x.status, x.id, p.code AS project "
-            "FROM current_disclosures x "
-            "JOIN disclosures first ON first.lineage_id = x.lineage_id AND first.revision = 1 "
-            "JOIN departments d ON d.id = x.publisher_id JOIN projects p ON p.id = x.project_id "
-            "WHERE (CAST(:start AS date) IS NULL OR first.formed_on >= :start) "
-            "AND (CAST(:end AS date) IS NULL OR first.formed_on <= :end)"
-        ),
-        {"start": start, "end": end},
+        select(
+            dep.c.code,
+            dep.c.name,
+            x.c.category,
+            func.count().filter(published).label("published"),
+            *(value.label(name) for name, value in counted.items()),
+            func.coalesce(func.sum(judged.working_days_late).filter(status == "late"), 0).label(
+                "working_days_late"
+            ),
+        )  # fmt: skip
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(dep.c.code, dep.c.name, x.c.category)
     )
-    catalog = get_catalog()
-    scores: dict[tuple[str, str], Score] = {}
-    for (
-        code,
-        name,
-        category,
-        item_key,
-        formed_on,
-        published_at,
-        status,
-        disclosure_id,
-        project,
-    ) in rows:
-        score = scores.setdefault((code, category), Score(code, name, category))
-        result = timeliness(item_key, formed_on, published_at, on, catalog)
-        if status == "published":
-            score.published += 1
-        if result.status in ("on_time", "late", "no_deadline", "overdue"):
-            setattr(score, result.status, getattr(score, result.status) + 1)
-        score.working_days_late += result.working_days_late if result.status == "late" else 0
-        if result.status == "overdue":
-            score.overdue_items.append(
-                {
-                    "id": disclosure_id,
-                    "project": project,
-                    "item": item_key,
-                    "deadline": str(result.deadline),
-                    "working_days_overdue": result.working_days_late,
-                }
-            )
+    scores = {
+        (r.code, r.category): Score(
+            r.code,
+            r.name,
+            r.category,
+            r.published,
+            r.on_time,
+            r.late,
+            r.no_deadline,
+            r.overdue,
+            int(r.working_days_late),
+        )  # fmt: skip
+        for r in rows
+    }
+    overdue = await conn.execute(
+        select(
+            dep.c.code,
+            x.c.category,
+            x.c.id,
+            project.c.code.label("project"),
+            x.c.item_key,
+            judged.deadline,
+            judged.working_days_late,
+        )  # fmt: skip
+        .select_from(joined.join(project, project.c.id == x.c.project_id))
+        .where(*conditions, status == "overdue")
+        .order_by(judged.working_days_late.desc(), x.c.id)
+        .limit(overdue_limit)
+    )
+    for r in overdue:
+        scores[(r[0], r.category)].overdue_items.append(
+            {"id": r.id, "project": r.project, "item": r.item_key, "deadline": str(r[5]),
+             "working_days_overdue": r[6]}
+        )  # fmt: skip
     order = {c.value: i for i, c in enumerate(Category)}
     return sorted(scores.values(), key=lambda s: (s.department, order[s.category]))
 

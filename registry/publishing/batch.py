@@ -99,7 +99,8 @@ def _current_revisions(session: Session, keys: list[tuple[int, str, str]]) -> di
     project_ids, items, refs = (list(column) for column in zip(*keys, strict=True))
     rows = session.execute(
         text(
-            "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, d.lineage_id "
+            "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, d.lineage_id, "
+            "d.first_published_at, d.status "
             "FROM current_disclosures d JOIN unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
             "AS k(project_id, item_key, ref) ON d.project_id = k.project_id AND d.item_key = k.item_key "
             "AND d.ref = k.ref FOR UPDATE OF d"
@@ -170,8 +171,17 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
             planned.action = "added"
         elif previous["content_hash"] == planned.content.digest():
             planned.action, planned.disclosure_id = "unchanged", previous["id"]
+        elif planned.content.draft and previous["status"] == "published":
+            errors[planned.index] = InvalidInput.one(
+                "draft",
+                "draft_of_published",
+                "this item is already published: publish the change (a correction, with "
+                "its reason) instead of a draft, which would take the item off the register",
+            )
         else:
             planned.action, planned.previous = "revised", previous
+    if errors:
+        raise RowsRefused(errors)
     return checked
 
 
@@ -241,7 +251,8 @@ def write(session: Session, actor: Actor, planned: list[Planned], reason: str | 
     now = dt.datetime.now(dt.UTC)
     columns = (
         "id, lineage_id, revision, replaces_id, project_id, category, item_key, ref, "
-        "publisher_id, title, elements, documents, geom, formed_on, published_at, status, "
+        "publisher_id, title, elements, documents, geom, formed_on, published_at, "
+        "first_published_at, status, "
         "audience, mode, correction_reason, content_hash, is_synthetic"
     )
     cursor = raw.cursor()
@@ -271,6 +282,7 @@ def write(session: Session, actor: Actor, planned: list[Planned], reason: str | 
                     f"SRID=4326;{c.geometry.wkt}" if c.geometry is not None else None,
                     c.formed_on,
                     published,
+                    (previous or {}).get("first_published_at") or published,
                     "draft" if c.draft else "published",
                     p.item.audience,
                     p.item.mode,

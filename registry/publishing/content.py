@@ -20,7 +20,7 @@ import orjson
 from shapely.geometry.base import BaseGeometry
 
 from registry.catalog import Category, Element, Item, get_catalog
-from registry.clock import today
+from registry.clock import EARLIEST_YEAR, today
 from registry.errors import InvalidInput, Problem
 from registry.geometry import geometry_problems, parse_geojson, to_storage
 from registry.identifiers import personal_identifiers
@@ -225,6 +225,14 @@ def disclosure_content(
             )
         )
     problems += not_in_future(formed_on, "formed_on", "information not yet formed")
+    if formed_on is not None and formed_on.year < EARLIEST_YEAR:
+        problems.append(
+            Problem(
+                "formed_on",
+                "date_too_early",
+                f"{formed_on} is before {EARLIEST_YEAR}, earlier than any record of this register",
+            )
+        )
     if item.category == Category.COMPLETION and approved_on:
         for key, value in elements.items():
             element = item.element(key)

@@ -170,4 +170,6 @@ def withdraw_disclosure(session: Session, actor: Actor, disclosure_id: int, reas
     check_responsible(publisher, holders, item, row.project.code)
     row.status, row.withdrawn_reason = "withdrawn", reason
     row.withdrawn_at = dt.datetime.now(dt.UTC)
+    acting = department_by_code(session, actor.department, "actor") if actor.department else None
+    row.withdrawn_by_id = (acting or publisher).id
     return Outcome("withdrawn", row, before={"status": "published"})

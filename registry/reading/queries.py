@@ -27,6 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from registry.catalog import get_catalog
+from registry.clock import china_date, today
+from registry.compliance import scores, timeliness
 from registry.errors import InvalidInput, Problem
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson
 from registry.identifiers import region_prefix
@@ -84,6 +87,7 @@ class ProjectQuery:
     intersects: Any = None
     near: Near | None = None
     order: str = "CODE"
+    as_of: dt.datetime | None = None  # what was public then (projects registered by then)
 
 
 def bbox_problems(bbox: list[float], path: str = "bbox") -> list[Problem]:
@@ -190,8 +194,8 @@ def _site_exists(condition):
     return exists(select(literal(1)).select_from(S).where(S.c.project_id == P.c.id, condition))
 
 
-def _category_exists(category: str):
-    x = visibility.PUBLIC
+def _category_exists(category: str, as_of: dt.datetime | None):
+    x = visibility.public(as_of, name="pc")
     return exists(
         select(literal(1)).select_from(x).where(x.c.project_id == P.c.id, x.c.category == category)
     )
@@ -232,8 +236,10 @@ def project_conditions(q: ProjectQuery) -> list:
                 .where(R.c.project_id == P.c.id, DEP.c.code == q.responsible_department)
             )
         )
-    conditions += [_category_exists(c) for c in q.has_categories]
-    conditions += [~_category_exists(c) for c in q.lacks_categories]
+    conditions += [_category_exists(c, q.as_of) for c in q.has_categories]
+    conditions += [~_category_exists(c, q.as_of) for c in q.lacks_categories]
+    if q.as_of is not None:
+        conditions.append(P.c.created_at <= q.as_of)
     conditions += [
         _in_range(P.c.approved_on, q.approved_on),
         _in_range(P.c.started_on, q.started_on),
@@ -317,10 +323,14 @@ async def count_projects(conn: AsyncConnection, q: ProjectQuery) -> int:
     return int(total or 0)
 
 
-async def projects_by_codes(conn: AsyncConnection, codes: list[str]) -> dict[str, dict]:
-    rows = await conn.execute(
-        select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code.in_(codes))
-    )
+async def projects_by_codes(
+    conn: AsyncConnection, codes: list[str], as_of: dt.datetime | None = None
+) -> dict[str, dict]:
+    """Projects by code; with ``as_of``, only those registered by then."""
+    query = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code.in_(codes))
+    if as_of is not None:
+        query = query.where(P.c.created_at <= as_of)
+    rows = await conn.execute(query)
     return {r.code: dict(r._mapping) for r in rows}
 
 
@@ -369,44 +379,77 @@ async def responsibilities_by_project(
 
 def disclosure_columns(x) -> tuple:
     """The columns a disclosure is read with, from ``disclosures`` or one of its views."""
+    names = (
+        "id", "lineage_id", "revision", "project_id", "category", "item_key", "ref",
+        "publisher_id", "title", "elements", "documents", "formed_on", "published_at",
+        "first_published_at", "status", "correction_reason", "withdrawn_reason",
+        "withdrawn_at", "withdrawn_by_id", "is_synthetic",
+    )  # fmt: skip
     return (
-        *(
-            x.c[name]
-            for name in (
-                "id",
-                "lineage_id",
-                "revision",
-                "project_id",
-                "category",
-                "item_key",
-                "ref",
-                "publisher_id",
-                "title",
-                "elements",
-                "documents",
-                "formed_on",
-                "published_at",
-                "status",
-                "correction_reason",
-                "withdrawn_reason",
-                "withdrawn_at",
-                "withdrawn_by_id",
-                "is_synthetic",
-            )
-        ),
+        *(x.c[name] for name in names),
         func.ST_AsGeoJSON(x.c.geom, GEOJSON_DIGITS).label("geojson"),
     )
 
 
-DISCLOSURE_COLUMNS = disclosure_columns(D)
+def judging_day(as_of: dt.datetime | None) -> dt.date:
+    """The day timeliness is judged on: today in China, or the as-of moment's day."""
+    return china_date(as_of) if as_of is not None else today()
+
+
+def _own_withdrawal(x) -> list:
+    return [
+        x.c.withdrawn_at.label("lineage_withdrawn_at"),
+        x.c.withdrawn_reason.label("lineage_withdrawn_reason"),
+        x.c.withdrawn_by_id.label("lineage_withdrawn_by_id"),
+    ]
+
+
+def disclosure_select(x, as_of: dt.datetime | None, state: str) -> Select:
+    """Disclosures of ``x`` with their timeliness on the judging day and the state the
+    public sees them in. ``state``: "public" (x holds public items: published),
+    "withdrawn" (x holds withdrawn items), "seen" (any public revision: computed at the
+    moment, with its item's withdrawal), or "stored" (a writer's view: the stored status)."""
+    judged = timeliness.judged(x, x, judging_day(as_of))
+    if state == "seen":
+        status, withdrawal = (
+            visibility.public_status(x, as_of),
+            visibility.withdrawal_columns(x, as_of),
+        )
+    elif state == "stored":
+        status, withdrawal = x.c.status, _own_withdrawal(x)
+    else:
+        status, withdrawal = (
+            literal(state if state == "withdrawn" else "published"),
+            (_own_withdrawal(x)),
+        )
+    return select(
+        *disclosure_columns(x), *judged.columns(), status.label("public_status"), *withdrawal
+    ).select_from(judged.source)
+
+
+WITHDRAWN_TITLE = "（已撤回 withdrawn）"
+
+
+def shown(row: Any) -> dict[str, Any]:
+    """A disclosure row as the public sees it: a withdrawn item keeps its identity, who
+    withdrew it, when and why; its content (title, elements, documents, geometry) is hidden
+    in every revision."""
+    shown_row = dict(row._mapping)
+    if shown_row["public_status"] == "withdrawn":
+        item = get_catalog().known_item(shown_row["item_key"])
+        shown_row.update(
+            title=f"{item.name_zh}{WITHDRAWN_TITLE}", elements={}, documents=[], geojson=None
+        )
+    return shown_row
 
 
 async def disclosures_by_project(
-    conn: AsyncConnection, project_ids: list[int]
+    conn: AsyncConnection, project_ids: list[int], as_of: dt.datetime | None = None
 ) -> dict[int, list[dict]]:
-    x = visibility.PUBLIC
+    """Each project's public disclosures, now or at ``as_of``."""
+    x = visibility.public(as_of, name="x")
     rows = await conn.execute(
-        select(*disclosure_columns(x))
+        disclosure_select(x, as_of, "public")
         .where(x.c.project_id.in_(project_ids))
         .order_by(x.c.project_id, x.c.formed_on, x.c.id)
     )
@@ -414,16 +457,65 @@ async def disclosures_by_project(
 
 
 async def history_by_lineage(
-    conn: AsyncConnection, lineage_ids: list[int]
+    conn: AsyncConnection, lineage_ids: list[int], as_of: dt.datetime | None = None
 ) -> dict[int, list[dict]]:
-    """Every public revision of each lineage, oldest first (withdrawn ones included)."""
-    x = visibility.PUBLIC_REVISIONS
-    rows = await conn.execute(
-        select(*disclosure_columns(x))
-        .where(x.c.lineage_id.in_(lineage_ids))
-        .order_by(x.c.lineage_id, x.c.revision)
-    )
-    return _grouped([dict(r._mapping) for r in rows], "lineage_id")
+    """Every public revision of each lineage, oldest first, as the public saw them then."""
+    x = visibility.PUBLIC_REVISIONS.alias("x")
+    query = disclosure_select(x, as_of, "seen").where(x.c.lineage_id.in_(lineage_ids))
+    if as_of is not None:
+        query = query.where(x.c.published_at <= as_of)
+    rows = await conn.execute(query.order_by(x.c.lineage_id, x.c.revision))
+    return _grouped([shown(r) for r in rows], "lineage_id")
+
+
+async def disclosure_by_id(
+    conn: AsyncConnection, disclosure_id: int, as_of: dt.datetime | None = None
+) -> dict | None:
+    """Any revision the public may know of (published, superseded or withdrawn), in the
+    state the public saw it at ``as_of`` (now by default); None for drafts, items for
+    specific groups, and revisions not yet published then."""
+    x = visibility.PUBLIC_REVISIONS.alias("x")
+    query = disclosure_select(x, as_of, "seen").where(x.c.id == disclosure_id)
+    if as_of is not None:
+        query = query.where(x.c.published_at <= as_of)
+    row = (await conn.execute(query)).first()
+    return shown(row) if row else None
+
+
+async def disclosures_by_ids(
+    conn: AsyncConnection, ids: list[int], as_of: dt.datetime | None = None
+) -> dict[int, dict]:
+    """Public revisions by id, in the state the public saw them at ``as_of``."""
+    x = visibility.PUBLIC_REVISIONS.alias("x")
+    query = disclosure_select(x, as_of, "seen").where(x.c.id.in_(ids))
+    if as_of is not None:
+        query = query.where(x.c.published_at <= as_of)
+    return {row["id"]: row for row in map(shown, await conn.execute(query))}
+
+
+async def current_revision_ids(
+    conn: AsyncConnection, lineage_ids: list[int], as_of: dt.datetime | None = None
+) -> dict[int, int]:
+    """lineage -> the id of its latest public revision at the moment (withdrawn included)."""
+    x = visibility.public_revisions(as_of, name="x")
+    if as_of is None:
+        latest = (
+            select(x.c.lineage_id, func.max(x.c.revision).label("revision"))
+            .where(x.c.lineage_id.in_(lineage_ids))
+            .group_by(x.c.lineage_id)
+            .subquery()
+        )
+        rows = await conn.execute(
+            select(x.c.lineage_id, x.c.id).join(
+                latest,
+                and_(latest.c.lineage_id == x.c.lineage_id, latest.c.revision == x.c.revision),
+            )
+        )
+    else:
+        rows = await conn.execute(
+            select(x.c.lineage_id, x.c.id).where(x.c.lineage_id.in_(lineage_ids))
+        )
+    return {r.lineage_id: r.id for r in rows}
 
 
 DEPARTMENT_COLUMNS = (
@@ -464,10 +556,14 @@ class DisclosureQuery:
     formed_on: DateRange | None = None
     published_from: dt.datetime | None = None
     published_to: dt.datetime | None = None
+    withdrawn: bool = False  # the withdrawn items instead of the public ones
+    as_of: dt.datetime | None = None
 
 
 def disclosure_conditions(q: DisclosureQuery, x) -> list:
     conditions = []
+    if q.withdrawn:
+        conditions.append(x.c.withdrawn_at <= visibility.moment_or_now(q.as_of))
     if q.categories:
         conditions.append(x.c.category.in_(q.categories))
     if q.items:
@@ -494,22 +590,29 @@ def disclosure_conditions(q: DisclosureQuery, x) -> list:
     return conditions
 
 
+def _listed(q: DisclosureQuery):
+    """The public items now or then, or the withdrawn ones (their withdrawn revision)."""
+    if q.withdrawn:
+        return visibility.public_revisions(q.as_of, name="x")
+    return visibility.public(q.as_of, name="x")
+
+
 async def search_disclosures(
     conn: AsyncConnection, q: DisclosureQuery, limit: int, offset: int
 ) -> list[dict]:
-    x = visibility.PUBLIC
+    x = _listed(q)
     rows = await conn.execute(
-        select(*disclosure_columns(x))
+        disclosure_select(x, q.as_of, "withdrawn" if q.withdrawn else "public")
         .where(*disclosure_conditions(q, x))
         .order_by(x.c.published_at.desc(), x.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return [dict(r._mapping) for r in rows]
+    return [shown(r) for r in rows]
 
 
 async def count_disclosures(conn: AsyncConnection, q: DisclosureQuery) -> int:
-    x = visibility.PUBLIC
+    x = _listed(q)
     total = await conn.scalar(
         select(func.count()).select_from(x).where(*disclosure_conditions(q, x))
     )
@@ -517,18 +620,23 @@ async def count_disclosures(conn: AsyncConnection, q: DisclosureQuery) -> int:
 
 
 async def disclosure_written(conn: AsyncConnection, disclosure_id: int) -> dict | None:
-    """Any revision, whatever its status: for the writer who just wrote it."""
-    row = (await conn.execute(select(*DISCLOSURE_COLUMNS).where(D.c.id == disclosure_id))).first()
+    """Any revision, whatever its status, content shown: for the writer who just wrote it."""
+    row = (
+        await conn.execute(disclosure_select(D, None, "stored").where(D.c.id == disclosure_id))
+    ).first()
     return dict(row._mapping) if row else None
+
+
+def _drafts(department: str):
+    return D.c.status == "draft", D.c.publisher_id == (
+        select(DEP.c.id).where(DEP.c.code == department).scalar_subquery()
+    )
 
 
 async def drafts_of(conn: AsyncConnection, department: str, limit: int, offset: int) -> list[dict]:
     rows = await conn.execute(
-        select(*DISCLOSURE_COLUMNS)
-        .where(
-            D.c.status == "draft",
-            D.c.publisher_id == select(DEP.c.id).where(DEP.c.code == department).scalar_subquery(),
-        )
+        disclosure_select(D, None, "stored")
+        .where(*_drafts(department))
         .order_by(D.c.id.desc())
         .limit(limit)
         .offset(offset)
@@ -536,12 +644,23 @@ async def drafts_of(conn: AsyncConnection, department: str, limit: int, offset: 
     return [dict(r._mapping) for r in rows]
 
 
-async def disclosure_by_id(conn: AsyncConnection, disclosure_id: int) -> dict | None:
-    row = (
-        await conn.execute(
-            select(*disclosure_columns(visibility.PUBLIC)).where(
-                visibility.PUBLIC.c.id == disclosure_id
-            )
-        )
-    ).first()
-    return dict(row._mapping) if row else None
+async def count_drafts(conn: AsyncConnection, department: str) -> int:
+    total = await conn.scalar(select(func.count()).select_from(D).where(*_drafts(department)))
+    return int(total or 0)
+
+
+# --- the scoreboard ---------------------------------------------------------------------
+
+
+async def scoreboard(
+    conn: AsyncConnection,
+    public: bool = True,
+    as_of: dt.datetime | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[scores.Score]:
+    """The scoreboard of what the public can see (now, or at ``as_of``), or (``public``
+    false, for administrators) of every current item: drafts, which may be overdue, and
+    items for specific groups included."""
+    source = visibility.public(as_of, name="x") if public else visibility.CURRENT.alias("x")
+    return await scores.scoreboard(conn, source, judging_day(as_of), start, end)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, FromClause, MetaData, Table, func
+from sqlalchemy import Column, FromClause, MetaData, Table, case, exists, func, literal, select
 
 from registry.models import Disclosure
 
@@ -51,3 +51,58 @@ def public_revisions(as_of: dt.datetime | object | None = None, name: str = "pr"
     if as_of is None:
         return PUBLIC_REVISIONS.alias(name)
     return _at("public_revisions_at", as_of, name)
+
+
+# --- the state of a revision at a moment ----------------------------------------------
+
+_BASE = Disclosure.__table__
+
+
+def moment_or_now(as_of: dt.datetime | object | None) -> object:
+    return func.now() if as_of is None else as_of
+
+
+def _withdrawal(x: FromClause, column: str, as_of: dt.datetime | object | None):
+    w = _BASE.alias("w")
+    return (
+        select(w.c[column])
+        .where(w.c.lineage_id == x.c.lineage_id, w.c.withdrawn_at <= moment_or_now(as_of))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def lineage_withdrawn_at(x: FromClause, as_of: dt.datetime | object | None = None):
+    """When the item (any revision of ``x``'s lineage) was withdrawn, if by the moment."""
+    return _withdrawal(x, "withdrawn_at", as_of)
+
+
+def withdrawal_columns(x: FromClause, as_of: dt.datetime | object | None = None) -> list:
+    """When, why and by whom ``x``'s item was withdrawn (null unless it was by the moment)."""
+    return [
+        _withdrawal(x, "withdrawn_at", as_of).label("lineage_withdrawn_at"),
+        _withdrawal(x, "withdrawn_reason", as_of).label("lineage_withdrawn_reason"),
+        _withdrawal(x, "withdrawn_by_id", as_of).label("lineage_withdrawn_by_id"),
+    ]
+
+
+def superseded(x: FromClause, as_of: dt.datetime | object | None = None):
+    """Whether a later revision of ``x``'s lineage had been published by the moment."""
+    n = _BASE.alias("n")
+    return exists(
+        select(literal(1)).where(
+            n.c.lineage_id == x.c.lineage_id,
+            n.c.revision > x.c.revision,
+            n.c.published_at <= moment_or_now(as_of),
+        )
+    )
+
+
+def public_status(x: FromClause, as_of: dt.datetime | object | None = None):
+    """The state the public sees a revision in at the moment: withdrawn (its item was),
+    superseded (a later revision was published) or published."""
+    return case(
+        (lineage_withdrawn_at(x, as_of).is_not(None), literal("withdrawn")),
+        (superseded(x, as_of), literal("superseded")),
+        else_=literal("published"),
+    )

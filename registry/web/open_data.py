@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from registry.compliance import scores
 from registry.errors import InvalidInput
 from registry.exports import feed, oc4ids
+from registry.reading import queries
 from registry.web import report as report_page
 
 
@@ -28,10 +28,23 @@ def _date(request: Request, name: str) -> dt.date | None:
         raise InvalidInput.one(name, "not_a_date", f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def _moment(request: Request) -> dt.datetime | None:
+    value = request.query_params.get("asOf")
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput.one(
+            "asOf", "not_a_moment", f"{value!r} is not a moment (2026-01-31T00:00:00Z)"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 async def report(request: Request) -> Response:
     start, end = _date(request, "from"), _date(request, "to")
     async with request.app.state.db.read.connect() as conn:
-        board = await scores.scoreboard(conn, start, end)
+        board = await queries.scoreboard(conn, True, _moment(request), start, end)
     period = f"{start or '…'} – {end or '…'}"
     return HTMLResponse(report_page.page(board, period))
 

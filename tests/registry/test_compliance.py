@@ -5,8 +5,10 @@ import datetime as dt
 import pytest
 
 from registry.catalog import TimeLimit
+from registry.compliance import deadlines
 from registry.compliance import scores as compliance
-from registry.compliance.deadlines import CalendarNotCovered, add_working_days, deadline
+from registry.compliance.timeliness import judge
+from registry.reading import queries
 from tests.conftest import read
 
 D = dt.date
@@ -15,6 +17,14 @@ CST = dt.timezone(dt.timedelta(hours=8))
 
 def at(day: str) -> dt.datetime:
     return dt.datetime.combine(D.fromisoformat(day), dt.time(10), tzinfo=CST)
+
+
+def add_working_days(start, days):
+    return deadlines.add_working_days(start, days).day
+
+
+def deadline(limit, formed):
+    return deadlines.deadline(limit, formed).day
 
 
 def test_spring_festival_2025_with_its_make_up_working_days():
@@ -49,23 +59,25 @@ def test_seven_working_days_for_licensing_and_penalty_decisions():
     assert catalog.item("quality_safety_penalties").time_limit.days == 7
 
 
-def test_days_outside_the_published_calendar_are_an_error_not_a_guess():
-    with pytest.raises(CalendarNotCovered, match="no data for 2099"):
-        add_working_days(D(2099, 3, 1), 5)
+def test_days_outside_the_official_calendar_give_a_provisional_deadline_not_an_error():
+    result = deadlines.add_working_days(D(2099, 3, 6), 1)  # a Friday
+    assert result == deadlines.Deadline(D(2099, 3, 9), provisional=True)
+    assert not deadlines.add_working_days(D(2025, 3, 7), 1).provisional
 
 
 @pytest.mark.parametrize(
     "published, status, late",
     [
         ("2025-02-21", "on_time", 0),
-        ("2025-02-22", "late", 0),
+        ("2025-02-22", "on_time", 0),
         ("2025-02-24", "late", 1),
         ("2025-02-26", "late", 3),
     ],
 )
 def test_on_time_and_late_by_working_days(published, status, late):
-    """Late on Saturday 2.22 but by no working day yet; Monday 2.24 is one working day late."""
-    result = compliance.timeliness("gov_feasibility_study_approval", D(2025, 1, 20), at(published))
+    """Saturday 2.22 is on time (no working day has passed); Monday 2.24 is one day late."""
+    item = compliance.get_catalog().known_item("gov_feasibility_study_approval")
+    result = judge(item, D(2025, 1, 20), at(published), D(2025, 3, 1))
     assert (result.status, result.working_days_late, result.deadline) == (
         status,
         late,
@@ -74,17 +86,15 @@ def test_on_time_and_late_by_working_days(published, status, late):
 
 
 def test_unpublished_items_are_pending_then_overdue():
-    pending = compliance.timeliness(
-        "gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 21)
-    )
-    overdue = compliance.timeliness(
-        "gov_feasibility_study_approval", D(2025, 1, 20), None, on=D(2025, 2, 25)
-    )
+    item = compliance.get_catalog().known_item("gov_feasibility_study_approval")
+    pending = judge(item, D(2025, 1, 20), None, D(2025, 2, 21))
+    overdue = judge(item, D(2025, 1, 20), None, D(2025, 2, 25))
     assert pending.status == "pending" and (overdue.status, overdue.working_days_late) == (
         "overdue",
         2,
     )
-    assert compliance.timeliness("service_guide", D(2025, 1, 20), None).status == "no_deadline"
+    guide = compliance.get_catalog().known_item("service_guide")
+    assert judge(guide, D(2025, 1, 20), None, D(2025, 2, 1)).status == "no_deadline"
 
 
 def test_completeness_by_stage_and_type():
@@ -122,7 +132,7 @@ def test_completeness_by_stage_and_type():
 
 
 def test_the_demo_scoreboard_has_on_time_and_late_publications(demo_data):
-    scores = read(demo_data, compliance.scoreboard)
+    scores = read(demo_data, queries.scoreboard)
     assert sum(s.on_time for s in scores) > 0 and sum(s.late for s in scores) > 0
     fgw = [s for s in scores if s.department == "NCFGW" and s.category == "approval_result"][0]
     assert fgw.published == fgw.on_time + fgw.late + fgw.no_deadline and 0 < fgw.on_time_rate < 1
@@ -139,7 +149,7 @@ def test_a_correction_does_not_move_an_item_out_of_the_score(demo_data):
     def fgw_approvals():
         return next(
             s
-            for s in read(demo_data, compliance.scoreboard)
+            for s in read(demo_data, queries.scoreboard)
             if s.department == "NCFGW" and s.category == "approval_result"
         )
 

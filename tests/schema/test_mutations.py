@@ -74,7 +74,8 @@ def test_correct_and_withdraw_keep_history_with_who_when_why(api):
     )["withdrawDisclosure"]
     assert withdrawn["action"] == "withdrawn"
     history = withdrawn["disclosure"]["history"]
-    assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"), (2, "withdrawn")]
+    # the item is withdrawn: every revision shows it, with the reason, and no content
+    assert [(h["revision"], h["status"]) for h in history] == [(1, "WITHDRAWN"), (2, "WITHDRAWN")]
     assert (
         history[1]["correctionReason"] == "文号录入错误"
         and history[1]["withdrawnReason"] == "重复发布"

@@ -135,7 +135,7 @@ def test_category_types_have_typed_element_fields(gql):
     assert feasibility["approvalDocNo"].startswith("洪发改投资")
     assert feasibility["publisher"] == feasibility["responsibleDepartment"] == {"code": "NCFGW"}
     assert feasibility["deadline"] > feasibility["formedOn"]
-    assert feasibility["history"] == [{"revision": 1, "status": "published"}]
+    assert feasibility["history"] == [{"revision": 1, "status": "PUBLISHED"}]
     assert approvals["eia_approval"]["publisher"] == {"code": "NCSTHJ"}
     amounts = [b["winningBidAmount"] for b in project["bidding"] if b["winningBidAmount"]]
     assert amounts and isinstance(amounts[0], float)
