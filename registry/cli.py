@@ -15,6 +15,7 @@ import click
 from registry.errors import RegistryError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.ext.asyncio import AsyncConnection
     from sqlalchemy.orm import Session
 
@@ -64,6 +65,7 @@ def db_upgrade(revision: str) -> None:
 
     upgrade(revision=revision)
     click.echo(f"database at revision {revision}")
+    _calendar_warning()
 
 
 @db.command("downgrade")
@@ -82,6 +84,54 @@ def db_current() -> None:
     from registry.migrations import current
 
     current()
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar (法定工作日): official data, provisional years."""
+
+
+@calendar.command("update")
+def calendar_update() -> None:
+    """Rewrite the calendar table from chinese_calendar, the notices file(s) and the
+    provisional rule (after adding a State Council notice to REGISTRY_CALENDAR_PATH)."""
+    from registry.migrations import refresh_calendar
+
+    days = refresh_calendar()
+    click.echo(f"calendar: {days} days written")
+    _calendar_warning()
+
+
+@calendar.command("status")
+def calendar_status() -> None:
+    """How far official working-day data reaches; which years are provisional."""
+    from registry.compliance.calendar import coverage
+
+    with opened_write() as engine, engine.connect() as conn:
+        found = coverage(conn)
+    click.echo(
+        f"official working-day data until {found.official_until or 'nothing'}; "
+        f"the table runs to {found.table_until or 'nothing'} (later years: provisional)"
+    )
+    _calendar_warning()
+
+
+def _calendar_warning() -> None:
+    """Warn on stderr when official working-day data ends within 60 days."""
+    from registry.compliance.calendar import coverage
+
+    with opened_write() as engine, engine.connect() as conn:
+        line = coverage(conn).warning()
+    if line:
+        click.echo(f"warning: {line}", err=True)
+
+
+@contextlib.contextmanager
+def opened_write() -> Iterator[Engine]:
+    from registry.db import opened
+
+    with opened() as database:
+        yield database.write
 
 
 @main.group()

@@ -1,11 +1,14 @@
-"""Compile common read queries to ONE SQL statement that returns the response JSON.
+"""Compile common read queries to ONE SQL statement whose JSON PostgreSQL builds.
 
 The graphene resolvers define what every field means; this compiler is a faster way to
-produce the very same JSON for the shapes that dominate traffic (project pages with their
-sites, responsibilities and categories). PostgreSQL builds the JSON, so Python touches no
-row. Anything it does not know — a field, fragment, directive, non-WGS 84 output, or any
-input the read path refuses — raises ``Unsupported`` and the request runs through graphene,
-which also produces every error message. Tests hold both paths to identical output.
+produce the very same answer for the shapes that dominate traffic (project pages with their
+sites, responsibilities and categories). It works from what graphql-core itself computed:
+the validated document, the *coerced* variable values, and the fields as graphql-core
+collects them (fragments, inline fragments, ``@skip``/``@include``, aliases, repeated fields
+merged), so a query means the same on both paths whether its arguments are literals or
+variables. Anything it does not fully understand raises ``Unsupported`` and the query runs
+through graphene, which also produces every error. The endpoint serialises both paths'
+answers with the same function, so they are the same bytes (tests/schema/test_differential.py).
 """
 
 from __future__ import annotations
@@ -16,18 +19,32 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLObjectType,
     GraphQLSchema,
-    OperationDefinitionNode,
     OperationType,
     get_argument_values,
 )
-from sqlalchemy import Text, case, cast, func, literal, literal_column, select
+from graphql.execution import ExecutionContext
+from graphql.execution.collect_fields import collect_fields, collect_sub_fields
+from sqlalchemy import (
+    Float,
+    Numeric,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from registry.catalog import Category, get_catalog
+from registry.compliance import timeliness
 from registry.errors import RegistryError
 from registry.reading import queries, visibility
-from registry.reading.queries import DEP, P, R, S
+from registry.reading.queries import DEP, PROJECT_COLUMNS, P, R, S
 from schema.catalog_types import category_type_name, graphql_field_name
 from schema.pagination import PREFIX, page_window
 from schema.query import project_query
@@ -38,16 +55,9 @@ class Unsupported(Exception):
     """This query shape is left to the graphene resolvers."""
 
 
+Nodes = list[FieldNode]
 EMPTY: Any = literal_column("'[]'::json")
-# Aliases are built once: each correlated subquery has its own scope, so reusing a name is
-# safe, and building aliases (and their column collections) per request is what costs.
-SITE, GEOM_SITE, RESP, RESP_DEP = (
-    S.alias("site"),
-    S.alias("g"),
-    R.alias("resp"),
-    DEP.alias("resp_dep"),
-)
-X, X_DEP = visibility.PUBLIC.alias("x"), DEP.alias("x_dep")
+NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 
 
 def _timestamp(column):
@@ -58,24 +68,12 @@ def _geojson(column):
     return func.ST_AsGeoJSON(column, queries.GEOJSON_DIGITS).op("::")(literal_column("json"))
 
 
-def _fields(node) -> list[FieldNode]:
-    """The fields selected under a field or an operation; Unsupported for fragments and
-    directives, which are left to graphene."""
-    if node.selection_set is None:
-        return []
-    fields = []
-    for selection in node.selection_set.selections:
-        if not isinstance(selection, FieldNode) or selection.directives:
-            raise Unsupported("fragments and directives")
-        fields.append(selection)
-    return fields
-
-
-def _key(node: FieldNode) -> str:
-    return (node.alias or node.name).value
-
-
-NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+def _float(expression):
+    """A GraphQL Float as JSON: integral values keep a decimal point (52000.0), so the
+    number parses back as the float the resolvers return, not as an integer."""
+    value = cast(expression, Float)
+    integral = func.concat(cast(cast(value, Numeric), Text), ".0").op("::")(literal_column("json"))
+    return case((value == func.trunc(value), integral), else_=func.to_json(value))
 
 
 def _key_sql(key: str):
@@ -89,53 +87,70 @@ def _key_sql(key: str):
 def _object(pairs: list[tuple[str, Any]]):
     if not pairs or len(pairs) > 50:
         raise Unsupported("object size")
-    args = []
+    args: list[Any] = []
     for key, value in pairs:
         args += [_key_sql(key), value]
     return func.json_build_object(*args)
 
 
-def _plain_crs(node: FieldNode, variables) -> None:
-    for argument in node.arguments:
-        if argument.name.value == "crs":
-            value = argument.value
-            name = (
-                variables.get(value.name.value)
-                if hasattr(value, "name") and value.kind == "variable"
-                else getattr(value, "value", None)
-            )
-            if name not in (None, "WGS84"):
-                raise Unsupported("non-WGS 84 output")
-
-
 @cache
-def disclosure_columns(category: Category) -> dict[str, Any]:
-    x = X
-    columns = {
-        "id": cast(x.c.id, Text),
-        "category": func.upper(x.c.category),
-        "title": x.c.title,
-        "ref": x.c.ref,
-        "formedOn": x.c.formed_on,
-        "publishedAt": _timestamp(x.c.published_at),
-        "revision": x.c.revision,
-        "isSynthetic": x.c.is_synthetic,
-        "__typename": literal(category_type_name(category)),
-    }
-    for element in get_catalog().elements_of(category):
-        accessor = "->>" if element.type in ("date", "text", "phone") else "->"
-        columns[graphql_field_name(element.key)] = x.c.elements.op(accessor)(literal(element.key))
-    return columns
+def _element_columns(category: Category) -> dict[str, tuple[str, str]]:
+    """GraphQL field -> (element key, element type) for a category's type."""
+    return {graphql_field_name(e.key): (e.key, e.type) for e in get_catalog().elements_of(category)}
 
 
 class Compiler:
-    def __init__(self, schema: GraphQLSchema, variables: dict[str, Any], settings) -> None:
-        self.schema, self.variables, self.settings = schema, variables, settings
+    def __init__(self, schema: GraphQLSchema, execution: ExecutionContext) -> None:
+        self.schema = schema
+        self.fragments = execution.fragments
+        self.variables = execution.variable_values
         self.catalog = get_catalog()
+
+    # --- graphql-core's own view of the selection ---------------------------------
+
+    def _type(self, name: str) -> GraphQLObjectType:
+        found = self.schema.get_type(name)
+        assert isinstance(found, GraphQLObjectType)
+        return found
+
+    def fields(self, type_name: str, nodes: Nodes) -> dict[str, Nodes]:
+        """The response keys under ``nodes`` and the field nodes merged into each."""
+        return collect_sub_fields(
+            self.schema, self.fragments, self.variables, self._type(type_name), nodes
+        )
+
+    def arguments(self, type_name: str, nodes: Nodes) -> dict[str, Any]:
+        """The coerced argument values of a field (identical on every merged node)."""
+        definition = self._type(type_name).fields[nodes[0].name.value]
+        return get_argument_values(definition, nodes[0], self.variables)
+
+    def _plain_crs(self, type_name: str, nodes: Nodes) -> None:
+        crs = self.arguments(type_name, nodes).get("crs")
+        if getattr(crs, "value", crs) not in (None, "wgs84"):
+            raise Unsupported("non-WGS 84 output")
+
+    def _scalars(self, type_name: str, columns: dict[str, Any], nodes: Nodes) -> Any:
+        """An object of scalar fields only, picked from ``columns``."""
+        return _object(
+            [
+                (key, self._pick(columns, found))
+                for key, found in self.fields(type_name, nodes).items()
+            ]
+        )
+
+    @staticmethod
+    def _pick(columns: dict[str, Any], nodes: Nodes):
+        node = nodes[0]
+        if node.selection_set is not None or node.arguments:
+            raise Unsupported(node.name.value)
+        try:
+            return columns[node.name.value]
+        except KeyError as exc:
+            raise Unsupported(node.name.value) from exc
 
     # --- departments, sites, responsibilities ------------------------------------
 
-    def department(self, node: FieldNode, table):
+    def department(self, nodes: Nodes, table):
         columns = {
             "code": table.c.code,
             "name": table.c.name,
@@ -147,10 +162,10 @@ class Compiler:
             "isSynthetic": table.c.is_synthetic,
             "__typename": literal("Department"),
         }
-        return _object([(_key(f), self._pick(columns, f)) for f in _fields(node)])
+        return self._scalars("Department", columns, nodes)
 
-    def sites(self, node: FieldNode, project_id):
-        site = SITE
+    def sites(self, nodes: Nodes, project_id):
+        site = S.alias("site")
         columns = {
             "id": cast(site.c.id, Text),
             "name": site.c.name,
@@ -158,12 +173,12 @@ class Compiler:
             "__typename": literal("Site"),
         }
         pairs = []
-        for f in _fields(node):
-            if f.name.value == "geometry":
-                _plain_crs(f, self.variables)
-                pairs.append((_key(f), _geojson(site.c.geom)))
+        for key, found in self.fields("Site", nodes).items():
+            if found[0].name.value == "geometry":
+                self._plain_crs("Site", found)
+                pairs.append((key, _geojson(site.c.geom)))
             else:
-                pairs.append((_key(f), self._pick(columns, f)))
+                pairs.append((key, self._pick(columns, found)))
         return (
             select(
                 func.coalesce(func.json_agg(aggregate_order_by(_object(pairs), site.c.id)), EMPTY)
@@ -172,23 +187,23 @@ class Compiler:
             .scalar_subquery()
         )
 
-    def project_geometry(self, node: FieldNode, project_id):
-        _plain_crs(node, self.variables)
-        site = GEOM_SITE
+    def project_geometry(self, nodes: Nodes, project_id):
+        self._plain_crs("Project", nodes)
+        site = S.alias("g")
         parts = func.json_agg(aggregate_order_by(_geojson(site.c.geom), site.c.id))
         collection = func.json_build_object(
             literal("type"), literal("GeometryCollection"), literal("geometries"), parts
         )
-        single = parts.op("->")(literal(0))
         count = func.count()
         return (
-            select(case((count == 0, None), (count == 1, single), else_=collection))
+            select(case((count == 0, None), (count == 1, parts.op("->")(literal(0))),
+                        else_=collection))
             .where(site.c.project_id == project_id)
             .scalar_subquery()
-        )
+        )  # fmt: skip
 
-    def responsibilities(self, node: FieldNode, project_id):
-        resp, dep = RESP, RESP_DEP
+    def responsibilities(self, nodes: Nodes, project_id):
+        resp, dep = R.alias("resp"), DEP.alias("resp_dep")
         names = case(
             *[(resp.c.category == c.category.value, c.name_zh) for c in self.catalog.categories]
         )
@@ -200,11 +215,11 @@ class Compiler:
             "__typename": literal("Responsibility"),
         }
         pairs = []
-        for f in _fields(node):
-            if f.name.value == "department":
-                pairs.append((_key(f), self.department(f, dep)))
+        for key, found in self.fields("Responsibility", nodes).items():
+            if found[0].name.value == "department":
+                pairs.append((key, self.department(found, dep)))
             else:
-                pairs.append((_key(f), self._pick(columns, f)))
+                pairs.append((key, self._pick(columns, found)))
         return (
             select(
                 func.coalesce(
@@ -219,36 +234,73 @@ class Compiler:
 
     # --- disclosures -----------------------------------------------------------------
 
-    def disclosures(self, node: FieldNode, category: Category, project_id):
-        x, dep = X, X_DEP
-        columns = disclosure_columns(category)
+    def disclosures(self, nodes: Nodes, category: Category, project_id, as_of):
+        type_name = category_type_name(category)
+        x, dep = visibility.public(as_of, name="x"), DEP.alias("x_dep")
+        source = x.join(dep, dep.c.id == x.c.publisher_id)
+        judged: timeliness.Judged | None = None
+        elements = _element_columns(category)
+        columns = {
+            "id": cast(x.c.id, Text),
+            "category": func.upper(x.c.category),
+            "title": x.c.title,
+            "ref": x.c.ref,
+            "formedOn": x.c.formed_on,
+            "publishedAt": _timestamp(x.c.published_at),
+            "firstPublishedAt": _timestamp(x.c.first_published_at),
+            "revision": x.c.revision,
+            "isSynthetic": x.c.is_synthetic,
+            "status": literal("PUBLISHED"),  # a public list holds published items only
+            "__typename": literal(type_name),
+        }
         pairs = []
-        for f in _fields(node):
-            name = f.name.value
+        for key, found in self.fields(type_name, nodes).items():
+            name = found[0].name.value
             if name == "publisher":
-                pairs.append((_key(f), self.department(f, dep)))
+                value = self.department(found, dep)
             elif name == "geometry":
-                _plain_crs(f, self.variables)
-                pairs.append((_key(f), _geojson(x.c.geom)))
+                self._plain_crs(type_name, found)
+                value = _geojson(x.c.geom)
+            elif name == "withdrawal":
+                value = null()  # nothing listed here is withdrawn
+            elif name in ("deadline", "timeliness"):
+                judged = judged or timeliness.judged(source, x, queries.judging_day(as_of))
+                value = judged.deadline if name == "deadline" else self.timeliness(found, judged)
+            elif name in elements:
+                element, kind = elements[name]
+                self._pick({name: None}, found)
+                value = (
+                    _float(x.c.elements.op("->>")(literal(element)))
+                    if kind == "amount"
+                    else x.c.elements.op("->>")(literal(element))
+                )
             else:
-                pairs.append((_key(f), self._pick(columns, f)))
+                value = self._pick(columns, found)
+            pairs.append((key, value))
         return (
             select(
                 func.coalesce(
                     func.json_agg(aggregate_order_by(_object(pairs), x.c.formed_on, x.c.id)), EMPTY
                 )
             )
-            .select_from(x.join(dep, dep.c.id == x.c.publisher_id))
-            .where(
-                x.c.project_id == project_id,
-                x.c.category == category.value,
-            )
+            .select_from(judged.source if judged is not None else source)
+            .where(x.c.project_id == project_id, x.c.category == category.value)
             .scalar_subquery()
         )
 
+    def timeliness(self, nodes: Nodes, judged: timeliness.Judged):
+        columns = {
+            "status": judged.status,
+            "deadline": judged.deadline,
+            "workingDaysLate": judged.working_days_late,
+            "provisional": judged.provisional,
+            "__typename": literal("Timeliness"),
+        }
+        return self._scalars("Timeliness", columns, nodes)
+
     # --- projects ----------------------------------------------------------------------
 
-    def project(self, node: FieldNode, row):
+    def project(self, nodes: Nodes, row, as_of):
         columns = {
             "code": row.c.code,
             "name": row.c.name,
@@ -257,47 +309,57 @@ class Compiler:
             "industry": row.c.industry,
             "regionCode": row.c.region_code,
             "owner": row.c.owner,
-            "investment": row.c.investment.op("::")(literal_column("float8")),
+            "investment": _float(row.c.investment),
             "status": func.upper(row.c.status),
             "approvedOn": row.c.approved_on,
             "startedOn": row.c.started_on,
             "completedOn": row.c.completed_on,
             "updatedAt": _timestamp(row.c.updated_at),
             "isSynthetic": row.c.is_synthetic,
-            "distance": row.c.distance,
+            "distance": _float(row.c.distance),
             "__typename": literal("Project"),
         }
         categories = {
             graphql_field_name(name): category for category, name in CATEGORY_FIELDS.items()
         }
         pairs = []
-        for f in _fields(node):
-            name = f.name.value
+        for key, found in self.fields("Project", nodes).items():
+            name = found[0].name.value
             if name == "sites":
-                value = self.sites(f, row.c.id)
+                value = self.sites(found, row.c.id)
             elif name == "geometry":
-                value = self.project_geometry(f, row.c.id)
+                value = self.project_geometry(found, row.c.id)
             elif name == "responsibilities":
-                value = self.responsibilities(f, row.c.id)
+                value = self.responsibilities(found, row.c.id)
             elif name in categories:
-                value = self.disclosures(f, categories[name], row.c.id)
+                value = self.disclosures(found, categories[name], row.c.id, as_of)
             else:
-                value = self._pick(columns, f)
-            pairs.append((_key(f), value))
+                value = self._pick(columns, found)
+            pairs.append((key, value))
         return _object(pairs)
 
-    def projects(self, node: FieldNode, index: int):
-        assert self.schema.query_type is not None
-        field_def = self.schema.query_type.fields["projects"]
-        args = get_argument_values(field_def, node, self.variables)
+    def project_root(self, nodes: Nodes, index: int):
+        args = self.arguments("Query", nodes)
+        as_of = args.get("as_of")
+        row = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(
+            P.c.code == args["code"]
+        )
+        if as_of is not None:
+            row = row.where(P.c.created_at <= as_of)
+        found = row.subquery(f"one{index}")
+        return select(self.project(nodes, found, as_of)).select_from(found).scalar_subquery()
+
+    def projects(self, nodes: Nodes, index: int, settings):
+        args = self.arguments("Query", nodes)
         try:
-            limit, offset = page_window(args.get("first"), args.get("after"), self.settings)
+            limit, offset = page_window(args.get("first"), args.get("after"), settings)
             query = project_query(
                 args.get("filter"),
                 args.get("bbox"),
                 args.get("intersects"),
                 args.get("near"),
                 args.get("order_by"),
+                args.get("as_of"),
             )
         except RegistryError as exc:
             raise Unsupported("refused input: graphene reports it") from exc
@@ -315,8 +377,8 @@ class Compiler:
 
         pairs = []
         value: Any
-        for f in _fields(node):
-            name = f.name.value
+        for key, found in self.fields("ProjectConnection", nodes).items():
+            name = found[0].name.value
             if name == "totalCount":
                 value = (
                     select(func.count())
@@ -325,50 +387,42 @@ class Compiler:
                     .scalar_subquery()
                 )
             elif name == "nodes":
-                value = (
-                    select(
-                        func.coalesce(
-                            func.json_agg(aggregate_order_by(self.project(f, page), page.c.n)),
-                            EMPTY,
-                        )
-                    )
-                    .where(in_page)
-                    .scalar_subquery()
-                )
+                value = self._page(self.project(found, page, query.as_of), page, in_page)
             elif name == "edges":
-                value = (
-                    select(
-                        func.coalesce(
-                            func.json_agg(
-                                aggregate_order_by(self._edge(f, page, cursor, offset), page.c.n)
-                            ),
-                            EMPTY,
-                        )
-                    )
-                    .where(in_page)
-                    .scalar_subquery()
-                )
+                value = self._page(self._edge(found, page, cursor, offset, query.as_of), page,
+                                   in_page)  # fmt: skip
             elif name == "pageInfo":
-                value = self._page_info(f, page, cursor, limit, offset)
+                value = self._page_info(found, page, cursor, limit, offset)
             elif name == "__typename":
                 value = literal("ProjectConnection")
             else:
                 raise Unsupported(name)
-            pairs.append((_key(f), value))
+            pairs.append((key, value))
         return _object(pairs)
 
-    def _edge(self, node: FieldNode, page, cursor, offset: int):
+    @staticmethod
+    def _page(item, page, in_page):
+        return (
+            select(func.coalesce(func.json_agg(aggregate_order_by(item, page.c.n)), EMPTY))
+            .where(in_page)
+            .scalar_subquery()
+        )
+
+    def _edge(self, nodes: Nodes, page, cursor, offset: int, as_of):
         pairs = []
-        for f in _fields(node):
-            if f.name.value == "node":
-                pairs.append((_key(f), self.project(f, page)))
-            elif f.name.value == "cursor":
-                pairs.append((_key(f), cursor(page.c.n - 1 + offset)))
+        for key, found in self.fields("ProjectEdge", nodes).items():
+            name = found[0].name.value
+            if name == "node":
+                pairs.append((key, self.project(found, page, as_of)))
+            elif name == "cursor":
+                pairs.append((key, cursor(page.c.n - 1 + offset)))
+            elif name == "__typename":
+                pairs.append((key, literal("ProjectEdge")))
             else:
-                raise Unsupported(f.name.value)
+                raise Unsupported(name)
         return _object(pairs)
 
-    def _page_info(self, node: FieldNode, page, cursor, limit: int, offset: int):
+    def _page_info(self, nodes: Nodes, page, cursor, limit: int, offset: int):
         rows = select(func.count()).select_from(page).scalar_subquery()
         shown = func.least(rows, limit)
         columns = {
@@ -378,34 +432,34 @@ class Compiler:
             "endCursor": case((shown > 0, cursor(shown - 1 + offset)), else_=None),
             "__typename": literal("PageInfo"),
         }
-        return _object([(_key(f), self._pick(columns, f)) for f in _fields(node)])
-
-    @staticmethod
-    def _pick(columns: dict, node: FieldNode):
-        if node.selection_set is not None or node.arguments or node.directives:
-            raise Unsupported(node.name.value)
-        try:
-            return columns[node.name.value]
-        except KeyError as exc:
-            raise Unsupported(node.name.value) from exc
+        return self._scalars("PageInfo", columns, nodes)
 
 
-def compile_operation(
-    schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict[str, Any], settings
-):
-    """A statement whose single text column is the `data` JSON, or None (use graphene)."""
-    if operation.operation != OperationType.QUERY or operation.directives:
+def compile_operation(schema: GraphQLSchema, execution: ExecutionContext, settings):
+    """A statement whose single text column is the `data` JSON, or None (use graphene).
+
+    ``execution`` is graphql-core's ExecutionContext for the request: the operation, its
+    fragments and its coerced variables."""
+    operation = execution.operation
+    if operation.operation != OperationType.QUERY or schema.query_type is None:
         return None
-    compiler = Compiler(schema, variables, settings)
+    compiler = Compiler(schema, execution)
     try:
+        roots = collect_fields(
+            schema, execution.fragments, execution.variable_values, schema.query_type,
+            operation.selection_set,
+        )  # fmt: skip
         pairs = []
-        for index, node in enumerate(_fields(operation)):
-            if node.name.value == "__typename":
-                pairs.append((_key(node), literal("Query")))
-            elif node.name.value == "projects":
-                pairs.append((_key(node), compiler.projects(node, index)))
+        for index, (key, nodes) in enumerate(roots.items()):
+            name = nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, literal("Query")))
+            elif name == "projects":
+                pairs.append((key, compiler.projects(nodes, index, settings)))
+            elif name == "project":
+                pairs.append((key, compiler.project_root(nodes, index)))
             else:
-                raise Unsupported(node.name.value)
+                raise Unsupported(name)
         return select(cast(_object(pairs), Text))
     except Unsupported:
         return None

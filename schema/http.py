@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import logging
 from collections import OrderedDict
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import orjson
 from graphene.validation import depth_limit_validator
 from graphql import (
+    ExecutionContext,
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
@@ -195,7 +195,7 @@ class GraphQLEndpoint:
     @staticmethod
     def _loads(text: str | bytes, name: str) -> Any:
         try:
-            return json.loads(text)
+            return orjson.loads(text)  # strict UTF-8, and a nesting limit (no RecursionError)
         except (ValueError, UnicodeDecodeError) as exc:
             raise RequestProblem(400, f"{name} is not valid JSON ({exc})", "BAD_REQUEST") from exc
 
@@ -219,12 +219,26 @@ class GraphQLEndpoint:
             raise RequestProblem(
                 405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"}
             )
-        if error := self._too_costly(document, operation, variables or {}):
-            return self._json({"errors": [error]}, request_error_status, media)
         database = request.app.state.db
         engine = database.read
+        context = Context(
+            engine=engine,
+            settings=self.settings,
+            request=request,
+            credentials=await self.credentials(request, engine),
+            database=database,
+        )
+        # graphql-core's own coercion of the variables (types, required, unknown keys)
+        execution = ExecutionContext.build(
+            self.schema, document, None, context, variables, operation_name
+        )
+        if isinstance(execution, list):
+            errors = [format_error(e) for e in execution]
+            return self._json({"errors": errors}, request_error_status, media)
+        if error := self._too_costly(document, operation, execution.variable_values):
+            return self._json({"errors": [error]}, request_error_status, media)
         statement = (
-            compile_operation(self.schema, operation, variables or {}, self.settings)
+            compile_operation(self.schema, execution, self.settings)
             if self.settings.compile_queries
             else None
         )
@@ -238,18 +252,7 @@ class GraphQLEndpoint:
                     raise
                 error = error_body(refused.message, refused.code)
                 return self._json({"errors": [error], "data": None}, refused.status, media)
-            return Response(
-                b'{"data":' + data.encode() + b"}",
-                status_code=200,
-                media_type=f"{media}; charset=utf-8",
-            )
-        context = Context(
-            engine=engine,
-            settings=self.settings,
-            request=request,
-            credentials=await self.credentials(request, engine),
-            database=database,
-        )
+            return self._json({"data": orjson.loads(data)}, 200, media)
         result = execute(
             self.schema,
             document,

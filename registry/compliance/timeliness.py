@@ -94,9 +94,7 @@ def _limits(catalog: Catalog) -> Any:
 
 @cache
 def _values(rows: tuple[tuple[str, int | None], ...]) -> Any:
-    return values(column("item_key", Text), column("days", Integer), name="limits").data(
-        list(rows)
-    )
+    return values(column("item_key", Text), column("days", Integer), name="limits").data(list(rows))
 
 
 CALENDAR = CalendarDay.__table__
