@@ -420,12 +420,20 @@ def export() -> None:
     show_default=True,
     help="Where the registry is published (for the package's uri).",
 )
-def export_oc4ids(project: str | None, output: str | None, base_url: str) -> None:
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]),
+    help="As the register stood then (2025-06-30 is its midnight in China).",
+)
+def export_oc4ids(project: str | None, output: str | None, base_url: str, as_of) -> None:
     """An OC4IDS 0.9 project package, validated against the vendored schema before it is written."""
+    from registry.clock import CST
     from registry.exports import oc4ids
 
+    moment = as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=CST)
     try:
-        document = read(lambda conn: oc4ids.package(conn, base_url.rstrip("/"), project))
+        document = read(lambda conn: oc4ids.package(conn, base_url.rstrip("/"), project, moment))
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
     problems = oc4ids.problems(document)

@@ -4,6 +4,7 @@ template1 (which carries PostGIS) and migrated with the shipped Alembic migratio
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -124,46 +125,50 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(database_url, tmp_path_factory) -> Iterator[str]:
-    """`registry serve` in a real process on IPv4 and IPv6; yields its port as text."""
+@contextlib.contextmanager
+def serving(database_url: str, log_path, **env: str) -> Iterator[str]:
+    """`registry serve` in a real process on IPv4 and IPv6 with extra settings; yields its
+    port as text."""
     import subprocess
     import sys
     import time
 
-    import httpx
-
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "registry.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--host",
-            "::1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    environment = {**os.environ, "DATABASE_URL": database_url, **env}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1",
+             "--host", "::1", "--port", str(port)],
+            env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
         try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    yield str(port)
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+            yield str(port)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, tmp_path_factory) -> Iterator[str]:
+    """`registry serve` in a real process on IPv4 and IPv6; yields its port as text."""
+    with serving(database_url, tmp_path_factory.mktemp("server") / "server.log") as port:
+        yield port
+
+
+@pytest.fixture(scope="session")
+def resolver_server(database_url, tmp_path_factory) -> Iterator[str]:
+    """The same, answering every query through the graphene resolvers (no compiled SQL):
+    the reference the compiled path is held to."""
+    log = tmp_path_factory.mktemp("resolvers") / "server.log"
+    with serving(database_url, log, REGISTRY_API_COMPILE_QUERIES="false") as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +201,11 @@ class GraphQLClient:
         body = self.post(query, variables).json()
         assert body.get("errors"), body
         return body["errors"]
+
+
+# Generated tests: a few hundred cases in `make test`, thousands in `make fuzz`.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("default", max_examples=150, deadline=None)
+_hypothesis_settings.register_profile("fuzz", max_examples=3000, deadline=None)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -153,5 +153,8 @@ def judged(source: FromClause, x: Any, on: Any, catalog: Catalog | None = None) 
         status=status,
         deadline=last.c.day,
         working_days_late=case((limits.c.days.is_(None), 0), else_=func.coalesce(late_by, 0)),
-        provisional=func.coalesce(or_(formed.c.provisional, last.c.provisional), False),
+        provisional=case(
+            (limits.c.days.is_(None), False),
+            else_=func.coalesce(or_(formed.c.provisional, last.c.provisional), False),
+        ),
     )

@@ -1,19 +1,58 @@
-"""An Atom feed (RFC 4287) of newly published and corrected disclosures."""
+"""An Atom feed (RFC 4287) of what happens on the register: each publication, each
+correction (a new revision) and each withdrawal is an entry, newest first.
+
+Every entry links to the revision it is about, which the public API answers (withdrawn
+ones included, as withdrawn). Entries of a withdrawn item keep their place in the feed but
+not its content: their titles read as the withdrawn item's do.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import text
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput
 from registry.identifiers import region_prefix
+from registry.models import Department, Project
+from registry.reading import visibility
+from registry.reading.queries import WITHDRAWN_TITLE
 
 ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 100
+P, DEP = Project.__table__, Department.__table__
+
+
+def _events(x, kind: str):
+    """Publications (each public revision) or withdrawals, with what an entry shows."""
+    at = x.c.published_at if kind == "published" else x.c.withdrawn_at
+    withdrawn = visibility.lineage_withdrawn_at(x).is_not(None)
+    return (
+        select(
+            x.c.id,
+            x.c.title,
+            x.c.item_key,
+            x.c.category,
+            x.c.revision,
+            x.c.correction_reason,
+            x.c.withdrawn_reason,
+            x.c.formed_on,
+            at.label("at"),
+            literal(kind).label("kind"),
+            withdrawn.label("withdrawn"),
+            P.c.code.label("project_code"),
+            P.c.name.label("project_name"),
+            P.c.region_code,
+            DEP.c.code.label("department"),
+            DEP.c.name.label("department_name"),
+        )  # fmt: skip
+        .select_from(x.join(P, P.c.id == x.c.project_id).join(DEP, DEP.c.id == x.c.publisher_id))
+        .where(at.is_not(None))
+    )
 
 
 async def entries(
@@ -29,23 +68,17 @@ async def entries(
             "unknown_category",
             f"{category!r} is not one of {', '.join(c.value for c in Category)}",
         )
+    x = visibility.PUBLIC_REVISIONS.alias("x")
+    events = union_all(_events(x, "published"), _events(x, "withdrawn")).subquery("events")
+    query = select(events)
+    if category:
+        query = query.where(events.c.category == category)
+    if region:
+        query = query.where(events.c.region_code.like(region_prefix(region) + "%"))
+    if department:
+        query = query.where(events.c.department == department)
     rows = await conn.execute(
-        text(
-            "SELECT x.id, x.title, x.item_key, x.category, x.revision, x.correction_reason, x.published_at, "
-            "x.formed_on, p.code AS project_code, p.name AS project_name, d.code AS department, "
-            "d.name AS department_name FROM public_revisions x JOIN projects p ON p.id = x.project_id "
-            "JOIN departments d ON d.id = x.publisher_id WHERE x.withdrawn_at IS NULL "
-            "AND (CAST(:category AS text) IS NULL OR x.category = :category) "
-            "AND (CAST(:region AS text) IS NULL OR p.region_code LIKE :region) "
-            "AND (CAST(:department AS text) IS NULL OR d.code = :department) "
-            "ORDER BY x.published_at DESC, x.id DESC LIMIT :limit"
-        ),
-        {
-            "category": category,
-            "region": region_prefix(region) + "%" if region else None,
-            "department": department,
-            "limit": limit,
-        },
+        query.order_by(events.c.at.desc(), events.c.id.desc(), events.c.kind).limit(limit)
     )
     return [dict(r._mapping) for r in rows]
 
@@ -62,17 +95,22 @@ def atom(items: list[dict], base: str, self_url: str) -> bytes:
         return element
 
     add(feed, "id", f"{base}/feeds/disclosures.atom")
-    add(feed, "title", "重大建设项目信息公开 · new and corrected disclosures")
-    updated = items[0]["published_at"] if items else dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    add(feed, "title", "重大建设项目信息公开 · publications, corrections and withdrawals")
+    updated = items[0]["at"] if items else dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     add(feed, "updated", updated.astimezone(dt.UTC).isoformat())
     add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
     add(add(feed, "author"), "name", "重大建设项目全链条信息公开 registry")
     for item in items:
+        item_name = catalog.known_item(item["item_key"]).name_zh
+        title = f"{item_name}{WITHDRAWN_TITLE}" if item["withdrawn"] else item["title"]
         entry = add(feed, "entry")
-        add(entry, "id", f"{base}/disclosures/{item['id']}")
-        corrected = item["revision"] > 1
-        add(entry, "title", ("【更正】" if corrected else "") + item["title"])
-        add(entry, "updated", item["published_at"].astimezone(dt.UTC).isoformat())
+        if item["kind"] == "withdrawn":
+            add(entry, "id", f"{base}/disclosures/{item['id']}/withdrawal")
+            add(entry, "title", f"【撤回】{title}")
+        else:
+            add(entry, "id", f"{base}/disclosures/{item['id']}")
+            add(entry, "title", ("【更正】" if item["revision"] > 1 else "") + title)
+        add(entry, "updated", item["at"].astimezone(dt.UTC).isoformat())
         add(add(entry, "author"), "name", item["department_name"])
         add(
             entry,
@@ -80,19 +118,29 @@ def atom(items: list[dict], base: str, self_url: str) -> bytes:
             term=item["category"],
             label=catalog.category_name_zh(item["category"]),
         )
-        query = f'{{ disclosure(id: "{item["id"]}") {{ title publishedAt }} }}'
-        add(entry, "link", rel="alternate", href=f"{base}/graphql?query={_quote(query)}")
+        add(entry, "link", rel="alternate", href=link(base, item["id"]))
         summary = (
-            f"{item['project_name']}（{item['project_code']}）{catalog.known_item(item['item_key']).name_zh}；"
+            f"{item['project_name']}（{item['project_code']}）{item_name}；"
             f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}"
         )
-        if corrected:
+        if item["kind"] == "withdrawn":
+            summary += f"；已撤回，撤回原因：{item['withdrawn_reason']}"
+        elif item["revision"] > 1:
             summary += f"；第{item['revision']}版，更正原因：{item['correction_reason']}"
         add(entry, "summary", summary)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def _quote(text_value: str) -> str:
-    from urllib.parse import quote
+LINK_QUERY = (
+    '{{ disclosure(id: "{id}") {{ id status title revision publishedAt '
+    "withdrawal {{ at reason by {{ name }} }} currentRevision {{ id }} }} }}"
+)
 
-    return quote(text_value, safe="")
+
+def link(base: str, disclosure_id: int) -> str:
+    """Where an entry's revision is answered: the public API, which knows every public
+    revision (superseded and withdrawn ones too)."""
+    return f"{base}/graphql?query={quote(LINK_QUERY.format(id=disclosure_id), safe='')}"
+
+
+__all__ = ["atom", "entries", "link"]

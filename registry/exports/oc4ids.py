@@ -306,9 +306,18 @@ async def _rows(conn: AsyncConnection, sql: str, **params) -> list[dict]:
     return [dict(r._mapping) for r in await conn.execute(text(sql), params)]
 
 
-async def package(conn: AsyncConnection, base_url: str, project_code: str | None = None) -> dict:
-    """A project package of every project (or one), public disclosures only."""
-    where = "WHERE p.code = :code" if project_code else ""
+async def package(
+    conn: AsyncConnection,
+    base_url: str,
+    project_code: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> dict:
+    """A project package of every project (or one), public disclosures only: as they are,
+    or as they were at ``as_of`` (projects registered by then, items public then)."""
+    conditions = [c for c, wanted in (("p.code = :code", project_code),
+                                      ("p.created_at <= :as_of", as_of)) if wanted]  # fmt: skip
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    public = "public_disclosures_at(:as_of)" if as_of else "public_disclosures"
     projects = await _rows(
         conn,
         "SELECT p.id, p.code, p.name, p.description, p.status, p.industry, p.region_code, "
@@ -316,6 +325,7 @@ async def package(conn: AsyncConnection, base_url: str, project_code: str | None
         "FROM projects p LEFT JOIN departments d ON d.id = p.owner_department_id "
         f"{where} ORDER BY p.code",
         code=project_code,
+        as_of=as_of,
     )
     if project_code and not projects:
         raise NotFound.one(
@@ -339,15 +349,16 @@ async def package(conn: AsyncConnection, base_url: str, project_code: str | None
         conn,
         "SELECT x.id, x.project_id, x.item_key, x.title, x.elements, x.documents, x.formed_on, "
         "x.published_at, ST_AsGeoJSON(x.geom, 7) AS geojson, d.code AS publisher "
-        "FROM public_disclosures x JOIN departments d ON d.id = x.publisher_id "
+        f"FROM {public} x JOIN departments d ON d.id = x.publisher_id "
         "WHERE x.project_id = ANY(:ids) ORDER BY x.formed_on, x.id",
         ids=ids,
+        as_of=as_of,
     ):
         items[r["project_id"]].append(r)
     return _strip(
         {
             "uri": f"{base_url}/exports/oc4ids.json"
-            + (f"?project={project_code}" if project_code else ""),
+            + _query(project=project_code, asOf=as_of),  # fmt: skip
             "publishedDate": dt.datetime.now(CST).isoformat(timespec="seconds"),
             "version": "0.9",
             "publisher": {"name": "重大建设项目全链条信息公开 registry", "uri": base_url},
@@ -356,6 +367,13 @@ async def package(conn: AsyncConnection, base_url: str, project_code: str | None
             ],
         }
     )
+
+
+def _query(**params) -> str:
+    from urllib.parse import urlencode
+
+    given = {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in params.items() if v}
+    return f"?{urlencode(given)}" if given else ""
 
 
 @cache

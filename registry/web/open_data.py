@@ -52,7 +52,7 @@ async def report(request: Request) -> Response:
 async def oc4ids_export(request: Request) -> Response:
     project = request.query_params.get("project")
     async with request.app.state.db.read.connect() as conn:
-        document = await oc4ids.package(conn, _base(request), project)
+        document = await oc4ids.package(conn, _base(request), project, _moment(request))
     return JSONResponse(document, media_type="application/json")
 
 
