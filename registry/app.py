@@ -64,12 +64,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *OPEN_DATA_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers=errors.HANDLERS,
     )
+    app.state.graphql = graphql
+    return app
 
 
 async def health(request: Request) -> JSONResponse:

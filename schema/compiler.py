@@ -7,13 +7,20 @@ the validated document, the *coerced* variable values, and the fields as graphql
 collects them (fragments, inline fragments, ``@skip``/``@include``, aliases, repeated fields
 merged), so a query means the same on both paths whether its arguments are literals or
 variables. Anything it does not fully understand raises ``Unsupported`` and the query runs
-through graphene, which also produces every error. The endpoint serialises both paths'
-answers with the same function, so they are the same bytes (tests/schema/test_differential.py).
+through graphene, which also produces every error.
+
+PostgreSQL writes the answer as the compact JSON text the API's serialiser (orjson) writes
+for the resolvers: strings through ``to_json``, floats through ``json_number`` (migration
+0007), objects and lists by concatenation in selection order. So both paths send the same
+bytes, which tests/schema/test_differential.py checks on generated queries.
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -27,18 +34,19 @@ from graphql import (
 from graphql.execution import ExecutionContext
 from graphql.execution.collect_fields import collect_fields, collect_sub_fields
 from sqlalchemy import (
+    Date,
     Float,
-    Numeric,
+    Integer,
     Text,
     case,
     cast,
     func,
     literal,
     literal_column,
-    null,
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from registry.catalog import Category, get_catalog
 from registry.compliance import timeliness
@@ -56,41 +64,80 @@ class Unsupported(Exception):
 
 
 Nodes = list[FieldNode]
-EMPTY: Any = literal_column("'[]'::json")
 NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 
 
-def _timestamp(column):
-    return func.to_char(column.op("AT TIME ZONE")(literal("UTC")), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+def _concat(*parts):
+    """Text pieces joined by ``concat()``, nested when there are more than it takes (100)."""
+    if len(parts) <= 90:
+        return func.concat(*parts)
+    return func.concat(*(_concat(*parts[i : i + 90]) for i in range(0, len(parts), 90)))
 
 
-def _geojson(column):
-    return func.ST_AsGeoJSON(column, queries.GEOJSON_DIGITS).op("::")(literal_column("json"))
+def _literal_text(value: str):
+    """A constant piece of JSON text, inlined as SQL (only names and punctuation)."""
+    if not re.fullmatch(r'[\[\]{}:,"_0-9A-Za-z]*', value):
+        raise Unsupported("not a literal piece of JSON")
+    return literal_column(f"'{value}'", Text)
+
+
+def _string(expression):
+    """Any SQL value as a JSON string (or null), escaped as orjson escapes it."""
+    return func.coalesce(cast(func.to_json(expression), Text), literal_column("'null'"))
+
+
+def _int(expression):
+    return func.coalesce(cast(expression, Text), literal_column("'null'"))
+
+
+def _bool(expression):
+    return func.coalesce(cast(func.to_json(expression), Text), literal_column("'null'"))
 
 
 def _float(expression):
-    """A GraphQL Float as JSON: integral values keep a decimal point (52000.0), so the
-    number parses back as the float the resolvers return, not as an integer."""
-    value = cast(expression, Float)
-    integral = func.concat(cast(cast(value, Numeric), Text), ".0").op("::")(literal_column("json"))
-    return case((value == func.trunc(value), integral), else_=func.to_json(value))
+    """A GraphQL Float as orjson writes it (52000.0, 1.5e-7): migration 0007's json_number."""
+    return func.json_number(cast(expression, Float))
 
 
-def _key_sql(key: str):
-    """A JSON key inlined as SQL text. Keys are GraphQL names (field names or aliases), which
-    the GraphQL lexer restricts to [_A-Za-z][_0-9A-Za-z]*: no quote can reach the SQL."""
-    if not NAME.match(key):
-        raise Unsupported("not a GraphQL name")
-    return literal_column(f"'{key}'")
+def _raw(expression):
+    """Text that is JSON already (PostGIS GeoJSON, a nested object or list)."""
+    return func.coalesce(expression, literal_column("'null'"))
+
+
+def _constant(value: str):
+    return _literal_text(f'"{value}"') if NAME.match(value) else _string(literal(value))
+
+
+NULL = literal_column("'null'", Text)
+
+
+def _timestamp(column):
+    return _string(
+        func.to_char(column.op("AT TIME ZONE")(literal("UTC")), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    )
+
+
+def _geojson(column):
+    return _raw(func.ST_AsGeoJSON(column, queries.GEOJSON_DIGITS))
 
 
 def _object(pairs: list[tuple[str, Any]]):
-    if not pairs or len(pairs) > 50:
+    """The JSON text of an object whose values are JSON text, keys in selection order."""
+    if not pairs or len(pairs) > 60:
         raise Unsupported("object size")
-    args: list[Any] = []
-    for key, value in pairs:
-        args += [_key_sql(key), value]
-    return func.json_build_object(*args)
+    pieces: list[Any] = []
+    for index, (key, value) in enumerate(pairs):
+        if not NAME.match(key):
+            raise Unsupported("not a GraphQL name")
+        pieces += [_literal_text(("{" if index == 0 else ",") + f'"{key}":'), value]
+    return _concat(*pieces, _literal_text("}"))
+
+
+def _list(item, *order_by):
+    """The JSON text of a list of JSON texts (an aggregate: [] when there are none)."""
+    joined = func.string_agg(item, aggregate_order_by(literal_column("','"), *order_by))
+    return _concat(_literal_text("["), func.coalesce(joined, literal_column("''")),
+                   _literal_text("]"))  # fmt: skip
 
 
 @cache
@@ -130,7 +177,7 @@ class Compiler:
             raise Unsupported("non-WGS 84 output")
 
     def _scalars(self, type_name: str, columns: dict[str, Any], nodes: Nodes) -> Any:
-        """An object of scalar fields only, picked from ``columns``."""
+        """An object of scalar fields only, picked from ``columns`` (JSON texts)."""
         return _object(
             [
                 (key, self._pick(columns, found))
@@ -152,25 +199,25 @@ class Compiler:
 
     def department(self, nodes: Nodes, table):
         columns = {
-            "code": table.c.code,
-            "name": table.c.name,
-            "nameEn": table.c.name_en,
-            "kind": table.c.kind,
-            "uscc": table.c.uscc,
-            "regionCode": table.c.region_code,
-            "roles": func.to_json(table.c.roles),
-            "isSynthetic": table.c.is_synthetic,
-            "__typename": literal("Department"),
+            "code": _string(table.c.code),
+            "name": _string(table.c.name),
+            "nameEn": _string(table.c.name_en),
+            "kind": _string(table.c.kind),
+            "uscc": _string(table.c.uscc),
+            "regionCode": _string(table.c.region_code),
+            "roles": _string(table.c.roles),
+            "isSynthetic": _bool(table.c.is_synthetic),
+            "__typename": _constant("Department"),
         }
         return self._scalars("Department", columns, nodes)
 
     def sites(self, nodes: Nodes, project_id):
         site = S.alias("site")
         columns = {
-            "id": cast(site.c.id, Text),
-            "name": site.c.name,
-            "kind": site.c.kind,
-            "__typename": literal("Site"),
+            "id": _string(cast(site.c.id, Text)),
+            "name": _string(site.c.name),
+            "kind": _string(site.c.kind),
+            "__typename": _constant("Site"),
         }
         pairs = []
         for key, found in self.fields("Site", nodes).items():
@@ -180,27 +227,27 @@ class Compiler:
             else:
                 pairs.append((key, self._pick(columns, found)))
         return (
-            select(
-                func.coalesce(func.json_agg(aggregate_order_by(_object(pairs), site.c.id)), EMPTY)
-            )
+            select(_list(_object(pairs), site.c.id))
             .where(site.c.project_id == project_id)
             .scalar_subquery()
         )
 
     def project_geometry(self, nodes: Nodes, project_id):
+        """One site's geometry, or a GeometryCollection of them all (null without sites)."""
         self._plain_crs("Project", nodes)
         site = S.alias("g")
-        parts = func.json_agg(aggregate_order_by(_geojson(site.c.geom), site.c.id))
-        collection = func.json_build_object(
-            literal("type"), literal("GeometryCollection"), literal("geometries"), parts
-        )
+        geometry = func.ST_AsGeoJSON(site.c.geom, queries.GEOJSON_DIGITS)
+        parts = func.string_agg(geometry, aggregate_order_by(literal_column("','"), site.c.id))
+        collection = _concat(
+            _literal_text('{"type":"GeometryCollection","geometries":['), parts,
+            _literal_text("]}"),
+        )  # fmt: skip
         count = func.count()
-        return (
-            select(case((count == 0, None), (count == 1, parts.op("->")(literal(0))),
-                        else_=collection))
+        return _raw(
+            select(case((count == 0, None), (count == 1, func.min(geometry)), else_=collection))
             .where(site.c.project_id == project_id)
             .scalar_subquery()
-        )  # fmt: skip
+        )
 
     def responsibilities(self, nodes: Nodes, project_id):
         resp, dep = R.alias("resp"), DEP.alias("resp_dep")
@@ -208,11 +255,11 @@ class Compiler:
             *[(resp.c.category == c.category.value, c.name_zh) for c in self.catalog.categories]
         )
         columns = {
-            "category": func.upper(resp.c.category),
-            "categoryNameZh": names,
-            "itemKeys": func.to_json(resp.c.item_keys),
-            "source": resp.c.source,
-            "__typename": literal("Responsibility"),
+            "category": _string(func.upper(resp.c.category)),
+            "categoryNameZh": _string(names),
+            "itemKeys": _string(resp.c.item_keys),
+            "source": _string(resp.c.source),
+            "__typename": _constant("Responsibility"),
         }
         pairs = []
         for key, found in self.fields("Responsibility", nodes).items():
@@ -221,12 +268,7 @@ class Compiler:
             else:
                 pairs.append((key, self._pick(columns, found)))
         return (
-            select(
-                func.coalesce(
-                    func.json_agg(aggregate_order_by(_object(pairs), resp.c.category, resp.c.id)),
-                    EMPTY,
-                )
-            )
+            select(_list(_object(pairs), resp.c.category, resp.c.id))
             .select_from(resp.join(dep, dep.c.id == resp.c.department_id))
             .where(resp.c.project_id == project_id)
             .scalar_subquery()
@@ -234,24 +276,24 @@ class Compiler:
 
     # --- disclosures -----------------------------------------------------------------
 
-    def disclosures(self, nodes: Nodes, category: Category, project_id, as_of):
+    def disclosures(self, nodes: Nodes, category: Category, project_id, plan: Plan):
         type_name = category_type_name(category)
-        x, dep = visibility.public(as_of, name="x"), DEP.alias("x_dep")
+        x, dep = visibility.public(plan.as_of, name="x"), DEP.alias("x_dep")
         source = x.join(dep, dep.c.id == x.c.publisher_id)
         judged: timeliness.Judged | None = None
         elements = _element_columns(category)
         columns = {
-            "id": cast(x.c.id, Text),
-            "category": func.upper(x.c.category),
-            "title": x.c.title,
-            "ref": x.c.ref,
-            "formedOn": x.c.formed_on,
+            "id": _string(cast(x.c.id, Text)),
+            "category": _string(func.upper(x.c.category)),
+            "title": _string(x.c.title),
+            "ref": _string(x.c.ref),
+            "formedOn": _string(x.c.formed_on),
             "publishedAt": _timestamp(x.c.published_at),
             "firstPublishedAt": _timestamp(x.c.first_published_at),
-            "revision": x.c.revision,
-            "isSynthetic": x.c.is_synthetic,
-            "status": literal("PUBLISHED"),  # a public list holds published items only
-            "__typename": literal(type_name),
+            "revision": _int(x.c.revision),
+            "isSynthetic": _bool(x.c.is_synthetic),
+            "status": _constant("PUBLISHED"),  # a public list holds published items only
+            "__typename": _constant(type_name),
         }
         pairs = []
         for key, found in self.fields(type_name, nodes).items():
@@ -262,27 +304,24 @@ class Compiler:
                 self._plain_crs(type_name, found)
                 value = _geojson(x.c.geom)
             elif name == "withdrawal":
-                value = null()  # nothing listed here is withdrawn
+                value = NULL  # nothing listed here is withdrawn
             elif name in ("deadline", "timeliness"):
-                judged = judged or timeliness.judged(source, x, queries.judging_day(as_of))
-                value = judged.deadline if name == "deadline" else self.timeliness(found, judged)
+                judged = judged or timeliness.judged(source, x, plan.day)
+                value = (
+                    _string(judged.deadline)
+                    if name == "deadline"
+                    else self.timeliness(found, judged)
+                )
             elif name in elements:
                 element, kind = elements[name]
                 self._pick({name: None}, found)
-                value = (
-                    _float(x.c.elements.op("->>")(literal(element)))
-                    if kind == "amount"
-                    else x.c.elements.op("->>")(literal(element))
-                )
+                text_value = x.c.elements.op("->>")(literal(element))
+                value = _float(text_value) if kind == "amount" else _string(text_value)
             else:
                 value = self._pick(columns, found)
             pairs.append((key, value))
         return (
-            select(
-                func.coalesce(
-                    func.json_agg(aggregate_order_by(_object(pairs), x.c.formed_on, x.c.id)), EMPTY
-                )
-            )
+            select(_list(_object(pairs), x.c.formed_on, x.c.id))
             .select_from(judged.source if judged is not None else source)
             .where(x.c.project_id == project_id, x.c.category == category.value)
             .scalar_subquery()
@@ -290,34 +329,34 @@ class Compiler:
 
     def timeliness(self, nodes: Nodes, judged: timeliness.Judged):
         columns = {
-            "status": judged.status,
-            "deadline": judged.deadline,
-            "workingDaysLate": judged.working_days_late,
-            "provisional": judged.provisional,
-            "__typename": literal("Timeliness"),
+            "status": _string(judged.status),
+            "deadline": _string(judged.deadline),
+            "workingDaysLate": _int(judged.working_days_late),
+            "provisional": _bool(judged.provisional),
+            "__typename": _constant("Timeliness"),
         }
         return self._scalars("Timeliness", columns, nodes)
 
     # --- projects ----------------------------------------------------------------------
 
-    def project(self, nodes: Nodes, row, as_of):
+    def project(self, nodes: Nodes, row, plan: Plan):
         columns = {
-            "code": row.c.code,
-            "name": row.c.name,
-            "description": row.c.description,
-            "projectType": func.upper(row.c.project_type),
-            "industry": row.c.industry,
-            "regionCode": row.c.region_code,
-            "owner": row.c.owner,
+            "code": _string(row.c.code),
+            "name": _string(row.c.name),
+            "description": _string(row.c.description),
+            "projectType": _string(func.upper(row.c.project_type)),
+            "industry": _string(row.c.industry),
+            "regionCode": _string(row.c.region_code),
+            "owner": _string(row.c.owner),
             "investment": _float(row.c.investment),
-            "status": func.upper(row.c.status),
-            "approvedOn": row.c.approved_on,
-            "startedOn": row.c.started_on,
-            "completedOn": row.c.completed_on,
+            "status": _string(func.upper(row.c.status)),
+            "approvedOn": _string(row.c.approved_on),
+            "startedOn": _string(row.c.started_on),
+            "completedOn": _string(row.c.completed_on),
             "updatedAt": _timestamp(row.c.updated_at),
-            "isSynthetic": row.c.is_synthetic,
+            "isSynthetic": _bool(row.c.is_synthetic),
             "distance": _float(row.c.distance),
-            "__typename": literal("Project"),
+            "__typename": _constant("Project"),
         }
         categories = {
             graphql_field_name(name): category for category, name in CATEGORY_FIELDS.items()
@@ -332,40 +371,58 @@ class Compiler:
             elif name == "responsibilities":
                 value = self.responsibilities(found, row.c.id)
             elif name in categories:
-                value = self.disclosures(found, categories[name], row.c.id, as_of)
+                value = self.disclosures(found, categories[name], row.c.id, plan)
             else:
                 value = self._pick(columns, found)
             pairs.append((key, value))
         return _object(pairs)
 
-    def project_root(self, nodes: Nodes, index: int):
-        args = self.arguments("Query", nodes)
-        as_of = args.get("as_of")
-        row = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(
-            P.c.code == args["code"]
-        )
-        if as_of is not None:
-            row = row.where(P.c.created_at <= as_of)
-        found = row.subquery(f"one{index}")
-        return select(self.project(nodes, found, as_of)).select_from(found).scalar_subquery()
+    # --- the roots: a cheap plan from the request, an expensive build from the plan -----
 
-    def projects(self, nodes: Nodes, index: int, settings):
+    def plan(self, index: int, nodes: Nodes, settings) -> Plan:
+        """What a root field needs from the request: its arguments, checked, as named
+        bound parameters. Cheap: run for every request, cached statement or not."""
+        name = nodes[0].name.value
         args = self.arguments("Query", nodes)
-        try:
-            limit, offset = page_window(args.get("first"), args.get("after"), settings)
-            query = project_query(
-                args.get("filter"),
-                args.get("bbox"),
-                args.get("intersects"),
-                args.get("near"),
-                args.get("order_by"),
-                args.get("as_of"),
-            )
-        except RegistryError as exc:
-            raise Unsupported("refused input: graphene reports it") from exc
-        ordered = (
-            queries.projects_select(query).limit(limit + 1).offset(offset).subquery(f"o{index}")
+        b = queries.Binds(f"r{index}_")
+        if name == "project":
+            as_of = args.get("as_of")
+            query = queries.ProjectQuery(as_of=as_of)
+            plan = Plan(name, nodes, b, query, queries.as_of_bind(query, b))
+            plan.code = b("code", args["code"], Text)
+        elif name == "projects":
+            try:
+                limit, offset = page_window(args.get("first"), args.get("after"), settings)
+                query = project_query(
+                    args.get("filter"),
+                    args.get("bbox"),
+                    args.get("intersects"),
+                    args.get("near"),
+                    args.get("order_by"),
+                    args.get("as_of"),
+                )
+            except RegistryError as exc:
+                raise Unsupported("refused input: graphene reports it") from exc
+            plan = Plan(name, nodes, b, query, queries.as_of_bind(query, b))
+            plan.limit, plan.offset = b("limit", limit, Integer), b("offset", offset, Integer)
+            plan.rows = queries.projects_select(query, b)
+        else:
+            raise Unsupported(name)
+        plan.day = b("day", queries.judging_day(query.as_of), Date)
+        return plan
+
+    def project_root(self, plan: Plan, index: int):
+        row = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code == plan.code)
+        if plan.as_of is not None:
+            row = row.where(P.c.created_at <= plan.as_of)
+        found = row.subquery(f"one{index}")
+        return _raw(
+            select(self.project(plan.nodes, found, plan)).select_from(found).scalar_subquery()
         )
+
+    def projects(self, plan: Plan, index: int):
+        limit, offset = plan.limit, plan.offset
+        ordered = plan.rows.limit(limit + 1).offset(offset).subquery(f"o{index}")
         page = select(ordered, func.row_number().over().label("n")).cte(f"page{index}")
         in_page = page.c.n <= limit
 
@@ -373,28 +430,27 @@ class Compiler:
             encoded = func.encode(
                 func.convert_to(literal(PREFIX) + cast(position, Text), "UTF8"), "base64"
             )
-            return func.translate(encoded, "+/", "-_")
+            return _string(func.translate(encoded, "+/", "-_"))
 
         pairs = []
         value: Any
-        for key, found in self.fields("ProjectConnection", nodes).items():
+        for key, found in self.fields("ProjectConnection", plan.nodes).items():
             name = found[0].name.value
             if name == "totalCount":
-                value = (
+                value = _int(
                     select(func.count())
                     .select_from(P)
-                    .where(*queries.project_conditions(query))
+                    .where(*queries.project_conditions(plan.query, plan.binds))
                     .scalar_subquery()
                 )
             elif name == "nodes":
-                value = self._page(self.project(found, page, query.as_of), page, in_page)
+                value = self._page(self.project(found, page, plan), page, in_page)
             elif name == "edges":
-                value = self._page(self._edge(found, page, cursor, offset, query.as_of), page,
-                                   in_page)  # fmt: skip
+                value = self._page(self._edge(found, page, cursor, offset, plan), page, in_page)
             elif name == "pageInfo":
                 value = self._page_info(found, page, cursor, limit, offset)
             elif name == "__typename":
-                value = literal("ProjectConnection")
+                value = _constant("ProjectConnection")
             else:
                 raise Unsupported(name)
             pairs.append((key, value))
@@ -402,44 +458,116 @@ class Compiler:
 
     @staticmethod
     def _page(item, page, in_page):
-        return (
-            select(func.coalesce(func.json_agg(aggregate_order_by(item, page.c.n)), EMPTY))
-            .where(in_page)
-            .scalar_subquery()
-        )
+        return select(_list(item, page.c.n)).where(in_page).scalar_subquery()
 
-    def _edge(self, nodes: Nodes, page, cursor, offset: int, as_of):
+    def _edge(self, nodes: Nodes, page, cursor, offset, plan: Plan):
         pairs = []
         for key, found in self.fields("ProjectEdge", nodes).items():
             name = found[0].name.value
             if name == "node":
-                pairs.append((key, self.project(found, page, as_of)))
+                pairs.append((key, self.project(found, page, plan)))
             elif name == "cursor":
                 pairs.append((key, cursor(page.c.n - 1 + offset)))
             elif name == "__typename":
-                pairs.append((key, literal("ProjectEdge")))
+                pairs.append((key, _constant("ProjectEdge")))
             else:
                 raise Unsupported(name)
         return _object(pairs)
 
-    def _page_info(self, nodes: Nodes, page, cursor, limit: int, offset: int):
+    def _page_info(self, nodes: Nodes, page, cursor, limit, offset):
         rows = select(func.count()).select_from(page).scalar_subquery()
         shown = func.least(rows, limit)
         columns = {
-            "hasNextPage": rows > limit,
-            "hasPreviousPage": literal(offset > 0),
-            "startCursor": case((shown > 0, cursor(literal(offset))), else_=None),
-            "endCursor": case((shown > 0, cursor(shown - 1 + offset)), else_=None),
-            "__typename": literal("PageInfo"),
+            "hasNextPage": _bool(rows > limit),
+            "hasPreviousPage": _bool(offset > 0),
+            "startCursor": case((shown > 0, cursor(offset)), else_=NULL),
+            "endCursor": case((shown > 0, cursor(shown - 1 + offset)), else_=NULL),
+            "__typename": _constant("PageInfo"),
         }
         return self._scalars("PageInfo", columns, nodes)
 
 
-def compile_operation(schema: GraphQLSchema, execution: ExecutionContext, settings):
-    """A statement whose single text column is the `data` JSON, or None (use graphene).
+@dataclass
+class Plan:
+    """A root field's request values, as named bound parameters."""
+
+    name: str
+    nodes: Nodes
+    binds: queries.Binds
+    query: queries.ProjectQuery
+    as_of: Any
+    code: Any = None
+    limit: Any = None
+    offset: Any = None
+    rows: Any = None
+    day: Any = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """SQL text for psycopg and its parameters: the `data` JSON comes back as text."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+DIALECT = psycopg_dialect()
+CACHE_SIZE = 512
+
+
+class StatementCache:
+    """Compiled statements by (document, operation, shape of the variables), least
+    recently used first out. The shape keeps what decides a statement's form (which
+    arguments are given, booleans, enum values, lengths) and drops the values, which reach
+    the statement as named parameters: a client paging through results with variables
+    compiles once."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.entries: OrderedDict[Any, tuple[str, dict[str, Any]]] = OrderedDict()
+        self.hits = self.misses = 0
+        self.answered = 0  # requests answered by a compiled statement (tests and metrics)
+
+    def get(self, key: Any) -> tuple[str, dict[str, Any]] | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
+        return found
+
+    def put(self, key: Any, value: tuple[str, dict[str, Any]]) -> None:
+        self.entries[key] = value
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+def shape(value: Any) -> Any:
+    """The form of a coerced variable value, without the values a parameter carries."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, shape(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(shape(v) for v in value))
+    if isinstance(value, bool) or value is None or isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return "s" if value else ""
+    return type(value).__name__
+
+
+def prepare(
+    schema: GraphQLSchema,
+    execution: ExecutionContext,
+    settings,
+    document_text: str,
+    cache: StatementCache | None = None,
+) -> Prepared | None:
+    """The SQL that answers the operation, or None (use graphene).
 
     ``execution`` is graphql-core's ExecutionContext for the request: the operation, its
-    fragments and its coerced variables."""
+    fragments and its coerced variables. With a ``cache``, a statement of the same
+    document, operation and variable shape is reused with this request's parameters."""
     operation = execution.operation
     if operation.operation != OperationType.QUERY or schema.query_type is None:
         return None
@@ -449,17 +577,38 @@ def compile_operation(schema: GraphQLSchema, execution: ExecutionContext, settin
             schema, execution.fragments, execution.variable_values, schema.query_type,
             operation.selection_set,
         )  # fmt: skip
+        plans = {
+            key: compiler.plan(index, nodes, settings)
+            for index, (key, nodes) in enumerate(roots.items())
+            if nodes[0].name.value != "__typename"
+        }
+    except Unsupported:
+        return None
+    params = {k: v for plan in plans.values() for k, v in plan.binds.values().items()}
+    cache_key = (
+        document_text,
+        operation.name.value if operation.name else None,
+        shape(execution.variable_values),
+    )
+    cached = cache.get(cache_key) if cache is not None else None
+    if cached is not None:
+        sql, constants = cached
+        return Prepared(sql, {**constants, **params})
+    try:
         pairs = []
         for index, (key, nodes) in enumerate(roots.items()):
             name = nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, literal("Query")))
+                pairs.append((key, _constant("Query")))
             elif name == "projects":
-                pairs.append((key, compiler.projects(nodes, index, settings)))
-            elif name == "project":
-                pairs.append((key, compiler.project_root(nodes, index)))
+                pairs.append((key, compiler.projects(plans[key], index)))
             else:
-                raise Unsupported(name)
-        return select(cast(_object(pairs), Text))
+                pairs.append((key, compiler.project_root(plans[key], index)))
+        statement = select(_object(pairs))
     except Unsupported:
         return None
+    compiled = statement.compile(dialect=DIALECT)
+    sql, constants = str(compiled), dict(compiled.params)
+    if cache is not None:
+        cache.put(cache_key, (sql, constants))
+    return Prepared(sql, {**constants, **params})

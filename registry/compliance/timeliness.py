@@ -38,6 +38,7 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    literal_column,
     or_,
     select,
     values,
@@ -50,7 +51,8 @@ from registry.compliance.deadlines import deadline, working_days_between
 from registry.models import CalendarDay
 
 STATUSES = ("on_time", "late", "pending", "overdue", "no_deadline")
-CHINA_ZONE = "Asia/Shanghai"  # UTC+8 without daylight saving since 1991: registry.clock.CST
+# registry.clock.CST: UTC+8 always (a zone name would bring back China's 1986-1991 summer time)
+CHINA_OFFSET: Any = literal_column("INTERVAL '+08:00'")
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def judged(source: FromClause, x: Any, on: Any, catalog: Catalog | None = None) 
         CALENDAR.alias("cal_d"),
         CALENDAR.alias("cal_p"),
     )
-    published_day = cast(func.timezone(CHINA_ZONE, x.c.first_published_at), Date)
+    published_day = cast(func.timezone(CHINA_OFFSET, x.c.first_published_at), Date)
     joined = (
         source.outerjoin(limits, limits.c.item_key == x.c.item_key)
         .outerjoin(formed, formed.c.day == x.c.formed_on)

@@ -16,14 +16,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    Date,
+    DateTime,
+    Float,
     Select,
+    Text,
     and_,
+    any_,
+    bindparam,
     exists,
     func,
     literal,
     or_,
     select,
-    true,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -182,8 +189,35 @@ def validate_project_query(q: ProjectQuery) -> ProjectQuery:
 # --- SQL building --------------------------------------------------------------------
 
 
-def _point(near: Near):
-    return func.ST_SetSRID(func.ST_MakePoint(near.lon, near.lat), STORAGE_SRID)
+class Binds:
+    """The bound parameters of one statement, each under a name of its own.
+
+    Every value that comes from a request goes into a statement through here, so a compiled
+    statement can be kept and run again with another request's values
+    (schema/compiler.py's cache): the names, not the order, carry them."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self._made: dict[str, BindParameter] = {}
+
+    def __call__(self, name: str, value: Any, type_: Any = None) -> BindParameter:
+        key = f"{self.prefix}{name}"
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = bindparam(key, value, type_=type_)
+        elif made.value != value:
+            raise ValueError(f"bound parameter {key} given two values")
+        return made
+
+    def values(self) -> dict[str, Any]:
+        return {key: bind.value for key, bind in self._made.items()}
+
+
+def _point(near: Near, b: Binds):
+    return func.ST_SetSRID(
+        func.ST_MakePoint(b("near_lon", near.lon, Float), b("near_lat", near.lat, Float)),
+        STORAGE_SRID,
+    )
 
 
 def _geography(geom):
@@ -194,76 +228,101 @@ def _site_exists(condition):
     return exists(select(literal(1)).select_from(S).where(S.c.project_id == P.c.id, condition))
 
 
-def _category_exists(category: str, as_of: dt.datetime | None):
+def as_of_bind(q: ProjectQuery, b: Binds) -> BindParameter | None:
+    return None if q.as_of is None else b("as_of", q.as_of, DateTime(timezone=True))
+
+
+def _category_exists(category: str, as_of: Any, name: str, b: Binds):
     x = visibility.public(as_of, name="pc")
     return exists(
-        select(literal(1)).select_from(x).where(x.c.project_id == P.c.id, x.c.category == category)
+        select(literal(1))
+        .select_from(x)
+        .where(x.c.project_id == P.c.id, x.c.category == b(name, category, Text))
     )
 
 
-def _in_range(column, span: DateRange | None):
+def _in_range(column, span: DateRange | None, name: str, b: Binds) -> list:
     if span is None:
-        return true()
-    return and_(
-        column >= span.start if span.start else true(), column <= span.end if span.end else true()
-    )
+        return []
+    return [
+        *([column >= b(f"{name}_from", span.start, Date)] if span.start else []),
+        *([column <= b(f"{name}_to", span.end, Date)] if span.end else []),
+    ]
 
 
-def project_conditions(q: ProjectQuery) -> list:
+def _any(column, name: str, values: list[str], b: Binds):
+    return column == any_(b(name, list(values), ARRAY(Text)))
+
+
+def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
+    b = b or Binds()
     conditions = []
     if q.text:
-        pattern = "%" + q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        escaped = q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = b("text_pattern", f"%{escaped}%", Text)
         conditions.append(
             or_(
                 P.c.name.ilike(pattern, escape="\\"),
                 P.c.description.ilike(pattern, escape="\\"),
-                P.c.code == q.text,
+                P.c.code == b("text", q.text, Text),
             )
         )
     if q.region_code:
-        conditions.append(P.c.region_code.like(region_prefix(q.region_code) + "%"))
+        conditions.append(
+            P.c.region_code.like(b("region_pattern", region_prefix(q.region_code) + "%", Text))
+        )
     if q.statuses:
-        conditions.append(P.c.status.in_(q.statuses))
+        conditions.append(_any(P.c.status, "statuses", q.statuses, b))
     if q.types:
-        conditions.append(P.c.project_type.in_(q.types))
+        conditions.append(_any(P.c.project_type, "types", q.types, b))
     if q.industries:
-        conditions.append(P.c.industry.in_(q.industries))
+        conditions.append(_any(P.c.industry, "industries", q.industries, b))
     if q.responsible_department:
         conditions.append(
             exists(
                 select(literal(1))
                 .select_from(R.join(DEP, DEP.c.id == R.c.department_id))
-                .where(R.c.project_id == P.c.id, DEP.c.code == q.responsible_department)
+                .where(
+                    R.c.project_id == P.c.id,
+                    DEP.c.code == b("responsible", q.responsible_department, Text),
+                )
             )
         )
-    conditions += [_category_exists(c, q.as_of) for c in q.has_categories]
-    conditions += [~_category_exists(c, q.as_of) for c in q.lacks_categories]
-    if q.as_of is not None:
-        conditions.append(P.c.created_at <= q.as_of)
+    as_of = as_of_bind(q, b)
     conditions += [
-        _in_range(P.c.approved_on, q.approved_on),
-        _in_range(P.c.started_on, q.started_on),
-        _in_range(P.c.completed_on, q.completed_on),
+        _category_exists(c, as_of, f"has_{i}", b) for i, c in enumerate(q.has_categories)
+    ]
+    conditions += [
+        ~_category_exists(c, as_of, f"lacks_{i}", b) for i, c in enumerate(q.lacks_categories)
+    ]
+    if as_of is not None:
+        conditions.append(P.c.created_at <= as_of)
+    conditions += [
+        *_in_range(P.c.approved_on, q.approved_on, "approved", b),
+        *_in_range(P.c.started_on, q.started_on, "started", b),
+        *_in_range(P.c.completed_on, q.completed_on, "completed", b),
     ]
     if q.bbox is not None:
-        envelope = func.ST_MakeEnvelope(*q.bbox, STORAGE_SRID)
+        corners = [b(f"bbox_{i}", float(v), Float) for i, v in enumerate(q.bbox)]
+        envelope = func.ST_MakeEnvelope(*corners, STORAGE_SRID)
         conditions.append(_site_exists(func.ST_Intersects(S.c.geom, envelope)))
     if q.intersects is not None:
         text = q.intersects if isinstance(q.intersects, str) else json.dumps(q.intersects)
-        shape = func.ST_SetSRID(func.ST_GeomFromGeoJSON(text), STORAGE_SRID)
+        shape = func.ST_SetSRID(func.ST_GeomFromGeoJSON(b("intersects", text, Text)), STORAGE_SRID)
         conditions.append(_site_exists(func.ST_Intersects(S.c.geom, shape)))
     if q.near is not None:
+        meters = b("near_meters", float(q.near.meters), Float)
         conditions.append(
             _site_exists(
-                func.ST_DWithin(_geography(S.c.geom), _geography(_point(q.near)), q.near.meters)
+                func.ST_DWithin(_geography(S.c.geom), _geography(_point(q.near, b)), meters)
             )
         )
     return conditions
 
 
-def _distance(near: Near):
+def _distance(near: Near, b: Binds):
     return (
-        select(func.min(func.ST_Distance(_geography(S.c.geom), _geography(_point(near)))))
+        select(func.min(func.ST_Distance(_geography(S.c.geom), _geography(_point(near, b)))))
         .where(S.c.project_id == P.c.id)
         .scalar_subquery()
     )
@@ -301,11 +360,12 @@ PROJECT_COLUMNS = (
 )
 
 
-def projects_select(q: ProjectQuery) -> Select:
-    distance = _distance(q.near) if q.near is not None else literal(None)
+def projects_select(q: ProjectQuery, b: Binds | None = None) -> Select:
+    b = b or Binds()
+    distance = _distance(q.near, b) if q.near is not None else literal(None)
     return (
         select(*PROJECT_COLUMNS, distance.label("distance"))
-        .where(*project_conditions(q))
+        .where(*project_conditions(q, b))
         .order_by(*_order(q, distance))
     )
 
@@ -582,7 +642,7 @@ def disclosure_conditions(q: DisclosureQuery, x) -> list:
         conditions.append(
             x.c.publisher_id == select(DEP.c.id).where(DEP.c.code == q.publisher).scalar_subquery()
         )
-    conditions.append(_in_range(x.c.formed_on, q.formed_on))
+    conditions += _in_range(x.c.formed_on, q.formed_on, "formed", Binds())
     if q.published_from:
         conditions.append(x.c.published_at >= q.published_from)
     if q.published_to:

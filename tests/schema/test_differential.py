@@ -33,7 +33,7 @@ from registry.publishing import Actor
 from registry.settings import ApiSettings
 from schema import build_schema
 from schema.catalog_types import graphql_field_name
-from schema.compiler import compile_operation
+from schema.compiler import prepare
 from schema.types import CATEGORY_FIELDS
 from tests.schema.forms import variable_form
 
@@ -305,7 +305,7 @@ def compiles(text: str, variables: dict) -> bool:
     execution = ExecutionContext.build(SCHEMA, parse(text), None, None, variables)
     if isinstance(execution, list):
         return False
-    return compile_operation(SCHEMA, execution, ApiSettings()) is not None
+    return prepare(SCHEMA, execution, ApiSettings(), text) is not None
 
 
 def post(client: httpx.Client, text: str, variables: dict | None) -> tuple[int, bytes]:
