@@ -9,7 +9,7 @@ PORT   ?= 8000
 export DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry
 export TEST_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test
 
-.PHONY: run test database venv assets browser lint clean
+.PHONY: run test fuzz database venv assets browser lint clean
 
 run: venv assets database                      ## serve the API with the demo data on IPv4 and IPv6
 	$(BIN)/registry db upgrade
@@ -48,6 +48,9 @@ browser:                                ## the clients tests drive: headless Chr
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v ogrinfo >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver fonts-wqy-microhei gdal-bin; }
+
+fuzz: venv assets database browser      ## the generated tests with thousands of cases each
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m generated -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: venv                              ## ruff (lint, import order, format) and mypy over registry/ schema/ loaders/
 	$(BIN)/ruff check .

@@ -71,26 +71,32 @@ def _choice(values, key, options, what, problems, default=None):
         return default
 
 
+PROJECT_TEXT = ("name", "region_code", "industry", "description", "owner", "owner_department",
+                "investment")  # fmt: skip
+
+
 def project_input(values, geometry, crs, synthetic: bool) -> pub.ProjectInput:
+    """A row of a projects file: the columns it fills are the fields it sets; an empty cell
+    (or a column the file does not have) leaves the registered value as it is."""
     problems: list[Problem] = []
+    given: dict[str, Any] = {name: values[name] for name in PROJECT_TEXT if name in values}
+    if "region_code" in given:
+        given["region_code"] = str(given["region_code"])
+    if "project_type" in values:
+        given["project_type"] = _choice(values, "project_type", PROJECT_TYPES, "project type",
+                                        problems, "")  # fmt: skip
+    if "status" in values:
+        given["status"] = _choice(values, "status", PROJECT_STATUSES, "project status", problems)
+    for name in ("approved_on", "started_on", "completed_on"):
+        if name in values:
+            given[name] = _date(values, name, problems)
     data = pub.ProjectInput(
         code=str(values.get("code", "")),
-        name=values.get("name", ""),
-        project_type=_choice(values, "project_type", PROJECT_TYPES, "project type", problems, ""),
-        region_code=str(values.get("region_code", "")),
-        industry=values.get("industry"),
-        description=values.get("description"),
-        owner=values.get("owner"),
-        owner_department=values.get("owner_department"),
-        investment=values.get("investment"),
-        status=_choice(values, "status", PROJECT_STATUSES, "project status", problems, "planning"),
-        approved_on=_date(values, "approved_on", problems),
-        started_on=_date(values, "started_on", problems),
-        completed_on=_date(values, "completed_on", problems),
         sites=[pub.SiteInput(geometry, name=values.get("site_name"), crs=crs)]
         if geometry
         else None,
         is_synthetic=synthetic,
+        **given,
     )
     if problems:
         raise InvalidInput(problems)

@@ -149,6 +149,23 @@ class Site(Base):
     project: Mapped[Project] = relationship(back_populates="sites")
 
 
+class SiteHistory(Base):
+    """A site as it was before the project's sites were replaced."""
+
+    __tablename__ = "site_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry(srid=STORAGE_SRID, spatial_index=False))
+    valid_from: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[dt.datetime] = _now()
+    replaced_by: Mapped[str] = mapped_column(Text)
+
+
 class Responsibility(Base):
     """Which department must publish a category of a project (谁公开，谁负责).
 
@@ -294,6 +311,13 @@ class AuditEntry(Base):
     __table_args__ = (
         CheckConstraint("outcome IN ('ok', 'unchanged', 'refused')", name="outcome_known"),
         Index("ix_audit_log_at", "at"),
+        Index(
+            "ix_audit_log_refusals",
+            "actor",
+            "action",
+            "at",
+            postgresql_where=text("outcome = 'refused'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

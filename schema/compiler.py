@@ -414,7 +414,7 @@ class Compiler:
     def project_root(self, plan: Plan, index: int):
         row = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code == plan.code)
         if plan.as_of is not None:
-            row = row.where(P.c.created_at <= plan.as_of)
+            row = row.where(queries.known_at(plan.as_of))
         found = row.subquery(f"one{index}")
         return _raw(
             select(self.project(plan.nodes, found, plan)).select_from(found).scalar_subquery()

@@ -45,7 +45,7 @@ def user_errors(error: RegistryError, argument: str) -> list[UserError]:
         parts = [p for p in re.split(r"[.\[\]]+", problem.path) if p]
         if parts and parts[0] != "elements":
             parts[0] = _camel(parts[0])
-        path = [argument, *parts] if parts or argument else []
+        path = [part for part in (argument, *parts) if part]
         code = error.code if problem.code in ("", None) else problem.code
         errors.append(UserError(path=path, code=code, message=problem.message))
     return errors
@@ -91,10 +91,14 @@ class SiteInput(graphene.InputObjectType):
 
 
 class ProjectInput(graphene.InputObjectType):
+    """A project to register, or the fields to change of a registered one: fields left out
+    keep their values; null clears an optional one. A new project needs name, projectType
+    and regionCode."""
+
     code = graphene.String(required=True)
-    name = graphene.String(required=True)
-    project_type = ProjectType(required=True)
-    region_code = graphene.String(required=True)
+    name = graphene.String()
+    project_type = ProjectType()
+    region_code = graphene.String()
     industry = graphene.String()
     description = graphene.String()
     owner = graphene.String()
@@ -160,6 +164,13 @@ def _payload(name: str, field: str, field_type) -> type[graphene.ObjectType]:
                 description="added, updated, revised, withdrawn or unchanged"
             ),
             "user_errors": graphene.List(graphene.NonNull(UserError), required=True),
+            "warnings": graphene.List(
+                graphene.NonNull(graphene.String),
+                required=True,
+                description="What the registry did that you may not expect (e.g. heights "
+                "dropped from a geometry).",
+            ),
+            "resolve_warnings": staticmethod(lambda root, info: root.warnings or []),
         },
     )
 
@@ -317,23 +328,17 @@ class Mutation(graphene.ObjectType):
 
     @staticmethod
     async def resolve_upsert_project(root, info, input):
+        given = {
+            name: _value(value)
+            for name, value in input.items()
+            if name not in ("code", "sites")  # the dict holds only the fields sent
+        }
         data = pub.ProjectInput(
             code=input.code,
-            name=input.name,
-            project_type=_value(input.project_type),
-            region_code=input.region_code,
-            industry=input.industry,
-            description=input.description,
-            owner=input.owner,
-            owner_department=input.owner_department,
-            investment=input.investment,
-            status=_value(input.status) or "planning",
-            approved_on=input.approved_on,
-            started_on=input.started_on,
-            completed_on=input.completed_on,
             sites=None
-            if input.sites is None
+            if input.get("sites") is None
             else [pub.SiteInput(s.geometry, s.name, s.kind, s.crs or 4326) for s in input.sites],
+            **given,
         )
         action, errors = await run_write(
             info,

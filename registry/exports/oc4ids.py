@@ -314,8 +314,11 @@ async def package(
 ) -> dict:
     """A project package of every project (or one), public disclosures only: as they are,
     or as they were at ``as_of`` (projects registered by then, items public then)."""
-    conditions = [c for c, wanted in (("p.code = :code", project_code),
-                                      ("p.created_at <= :as_of", as_of)) if wanted]  # fmt: skip
+    known = (
+        "(p.created_at <= :as_of OR EXISTS (SELECT 1 FROM public_disclosures_at(:as_of) k "
+        "WHERE k.project_id = p.id))"
+    )
+    conditions = [c for c, wanted in (("p.code = :code", project_code), (known, as_of)) if wanted]
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     public = "public_disclosures_at(:as_of)" if as_of else "public_disclosures"
     projects = await _rows(

@@ -7,14 +7,17 @@ it refused (and of a whole file, for loaders).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec
 
-from sqlalchemy import func, select
+import psycopg
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
-from registry.errors import RegistryError
+from registry.errors import RegistryError, from_database
 from registry.models import AuditEntry
 from registry.publishing.authority import Actor
 from registry.publishing.inputs import Outcome
@@ -26,8 +29,10 @@ Write = Callable[Concatenate[Session, Actor, P], Outcome]
 def audited(action: str, target: Callable[..., str]) -> Callable[[Write[P]], Write[P]]:
     """Run a write in a savepoint; audit success in the same transaction, refusal apart.
 
-    The wrapped function takes ``(session, actor, ...)`` and returns an object with
-    ``changed`` (bool) and ``summary()``; ``target`` names what it writes from the arguments.
+    The wrapped function takes ``(session, actor, ...)`` and returns an ``Outcome``;
+    ``target`` names what it writes from the arguments. A database conflict (another write
+    to the same record at the same moment, a lock held too long) is a refusal like any
+    other: ``Conflict``, audited, never an internal error.
     """
 
     def decorate(fn: Write[P]) -> Write[P]:
@@ -40,6 +45,12 @@ def audited(action: str, target: Callable[..., str]) -> Callable[[Write[P]], Wri
             except RegistryError as exc:
                 record_refusal(session, actor, action, name, exc)
                 raise
+            except (DBAPIError, psycopg.Error) as exc:
+                refused = from_database(exc)
+                if refused is None:
+                    raise
+                record_refusal(session, actor, action, name, refused)
+                raise refused from None
             if result.changed:
                 session.add(
                     AuditEntry(
@@ -48,7 +59,7 @@ def audited(action: str, target: Callable[..., str]) -> Callable[[Write[P]], Wri
                         action=action,
                         target=name,
                         outcome="ok",
-                        detail=result.summary(),
+                        detail=scrubbed(result.summary()),
                     )
                 )
             return result
@@ -56,6 +67,22 @@ def audited(action: str, target: Callable[..., str]) -> Callable[[Write[P]], Wri
         return wrapper
 
     return decorate
+
+
+def scrubbed(value: Any) -> Any:
+    """JSON for the log with what PostgreSQL cannot store in text (NUL, unpaired
+    surrogates) replaced: a refusal names such input; the log must keep the refusal."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {scrubbed(str(k)): scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrubbed(v) for v in value]
+    return value
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPEATED_WITHIN = "1 hour"
 
 
 def record_refusal(
@@ -67,21 +94,41 @@ def record_refusal(
     path: str | None = None,
 ) -> None:
     """Audit a refused write in a transaction of its own. ``actor`` may be a plain name for
-    callers that are not actors at all (no key, a revoked key)."""
-    name = actor if isinstance(actor, str) else actor.name
+    callers that are not actors at all (no key, a revoked key): their attempts are counted
+    in one entry per name, action and hour (``detail.attempts``), so a flood of them cannot
+    fill the log."""
+    name = scrubbed(actor if isinstance(actor, str) else actor.name)
     where = path or (actor.path if isinstance(actor, Actor) else "")
-    detail = {"code": error.code, "problems": [p.__dict__ for p in error.problems[:50]]}
+    detail = scrubbed({"code": error.code, "problems": [p.__dict__ for p in error.problems[:50]]})
     with Session(session.get_bind()) as separate, separate.begin():
+        if isinstance(actor, str) and _counted(separate, name, action, target):
+            return
         separate.add(
             AuditEntry(
                 actor=name,
                 path=where,
                 action=action,
-                target=target,
+                target=scrubbed(target),
                 outcome="refused",
-                detail=detail,
+                detail={**detail, "attempts": 1} if isinstance(actor, str) else detail,
             )
         )
+
+
+def _counted(session: Session, name: str, action: str, target: str) -> bool:
+    """Add one to this hour's entry of the same refused caller, if there is one."""
+    found = session.execute(
+        text(
+            "UPDATE audit_log SET detail = jsonb_set(jsonb_set(detail, '{attempts}', "
+            "to_jsonb(coalesce((detail->>'attempts')::int, 1) + 1)), "
+            "'{last_target}', to_jsonb(CAST(:target AS text))), at = now() "
+            "WHERE id = (SELECT id FROM audit_log WHERE outcome = 'refused' AND actor = :actor "
+            f"AND action = :action AND at > now() - interval '{REPEATED_WITHIN}' "
+            "ORDER BY at DESC LIMIT 1) RETURNING id"
+        ),
+        {"actor": name, "action": action, "target": scrubbed(target)},
+    ).first()
+    return found is not None
 
 
 # --- reading the log (administrators) -----------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from registry.catalog import Item, get_catalog
 from registry.errors import Forbidden, InvalidInput, NotResponsible
+from registry.identifiers import region_prefix
 from registry.models import Department
 
 
@@ -58,10 +59,45 @@ def check_registrar(actor: Actor, department: Department | None, what: str) -> N
     raise Forbidden.one("", "not_registrar", f"only an administrator or a {names} {what}")
 
 
+def check_region(
+    actor: Actor, department: Department | None, region_codes: Iterable[str | None], what: str
+) -> None:
+    """Registrars act only within their region: the department's division code must cover
+    every region code the write touches (the project's now, and the one it would get)."""
+    if actor.is_privileged or department is None:
+        return
+    if not department.region_code:
+        raise Forbidden.one(
+            "", "no_region", f"department {department.code} has no region; an administrator "
+            f"must set its division code before it {what}",
+        )  # fmt: skip
+    prefix = region_prefix(department.region_code)
+    for code in region_codes:
+        if code and not code.startswith(prefix):
+            raise Forbidden.one(
+                "region_code",
+                "outside_region",
+                f"department {department.code} ({department.name}) acts for division "
+                f"{department.region_code}; project region {code} is outside it",
+            )
+
+
+def check_owner(actor: Actor, owner: Department | None) -> None:
+    """A registrar may not make its own department a project's owner: ownership brings the
+    tenderer's responsibilities, which the catalog gives to owners, not to registrars."""
+    if owner is not None and not actor.is_privileged and owner.code == actor.department:
+        raise Forbidden.one(
+            "owner_department",
+            "self_ownership",
+            f"department {owner.code} cannot make itself the owner of a project it "
+            f"registers; an administrator may",
+        )
+
+
 def publisher_code(actor: Actor, requested: str | None) -> str:
-    """The department a publication is made as: the actor's own, or (privileged actors
-    only) the one named in the input."""
-    if actor.department and requested and requested != actor.department:
+    """The department a publication is made as: the actor's own, or (privileged actors,
+    who then act on its behalf) the one named in the input."""
+    if actor.department and requested and requested != actor.department and not actor.is_admin:
         raise Forbidden.one(
             "publisher",
             "publish_as_other",
@@ -97,6 +133,13 @@ def check_responsible(
         f"{get_catalog().category_name_zh(item.category)}/{item.name_zh} of project "
         f"{project_code}; responsible: {names} (谁公开，谁负责)",
     )
+
+
+def on_behalf_of(actor: Actor, publisher: str) -> dict[str, str]:
+    """What the audit log adds when an administrator writes for another department."""
+    if actor.is_admin and actor.department and publisher != actor.department:
+        return {"on_behalf_of": publisher}
+    return {}
 
 
 def check_admin(actor: Actor, what: str) -> None:

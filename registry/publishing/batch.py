@@ -27,6 +27,7 @@ from registry.publishing.authority import (
     Actor,
     check_backdating,
     check_responsible,
+    on_behalf_of,
     publisher_code,
 )
 from registry.publishing.content import Content, disclosure_content
@@ -293,6 +294,28 @@ def write(session: Session, actor: Actor, planned: list[Planned], reason: str | 
             )
 
 
+def _content_changes(session: Session, previous_id: int, content: Content) -> dict[str, Any]:
+    """What a revision changed from the one it replaces: each changed element, and the
+    title, formation day and documents when they changed (before and after)."""
+    old = session.execute(
+        text("SELECT title, elements, documents, formed_on FROM disclosures WHERE id = :id"),
+        {"id": previous_id},
+    ).one()
+    changes: dict[str, Any] = {}
+    for key in sorted(set(old.elements) | set(content.elements)):
+        before, after = old.elements.get(key), content.elements.get(key)
+        if before != after:
+            changes[f"elements.{key}"] = {"before": before, "after": after}
+    for name, before, after in (
+        ("title", old.title, content.title),
+        ("formed_on", old.formed_on.isoformat(), content.formed_on.isoformat()),
+        ("documents", old.documents, content.documents),
+    ):
+        if before != after:
+            changes[name] = {"before": before, "after": after}
+    return changes
+
+
 def audit_rows(session: Session, actor: Actor, planned: list[Planned], target: str) -> None:
     """Audit what was written, in the same transaction: one entry per revision for a
     single publication; one entry for a batch (a loaded file), with the counts and the ids."""
@@ -302,16 +325,15 @@ def audit_rows(session: Session, actor: Actor, planned: list[Planned], target: s
     entries: list[tuple[str, dict[str, Any]]]
     if len(planned) == 1:
         p = changes[0]
-        entries = [
-            (
-                f"project:{p.project.code}/{p.item.key}/{p.ref or '-'}",
-                {
-                    "action": p.action,
-                    "id": p.disclosure_id,
-                    "before": {"id": p.previous["id"]} if p.previous else None,
-                },
-            )
-        ]
+        detail: dict[str, Any] = {
+            "action": p.action,
+            "id": p.disclosure_id,
+            "before": {"id": p.previous["id"]} if p.previous else None,
+            **on_behalf_of(actor, p.publisher.code),
+        }
+        if p.previous:
+            detail["changes"] = _content_changes(session, p.previous["id"], p.content)
+        entries = [(f"project:{p.project.code}/{p.item.key}/{p.ref or '-'}", detail)]
     else:
         counts: dict[str, int] = defaultdict(int)
         for p in planned:

@@ -143,26 +143,43 @@ def elements_problems(
     return normalised, problems
 
 
-def privacy_problems(
+# C0 controls but tab, line feed and carriage return; DEL; unpaired UTF-16 surrogates
+# (PostgreSQL refuses NUL and lone surrogates in text; the others garble what readers see).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def text_problems(
     texts: Iterable[tuple[str, Any]], official_numbers: frozenset[str] = frozenset()
 ) -> list[Problem]:
-    """Public fields must carry no personal identifiers (resident ID, mobile number).
+    """Text that will be published: no control characters, and no personal identifiers
+    (resident ID, mobile number).
 
     Paths in ``official_numbers`` hold permit or document numbers, whose 18-digit form
     (region + date + sequence) can pass the resident-ID check; only mobiles are sought there.
     """
     problems = []
     for path, value in texts:
-        if isinstance(value, str):
-            for found in personal_identifiers(value, resident_ids=path not in official_numbers):
-                problems.append(
-                    Problem(
-                        path,
-                        "personal_identifier",
-                        f"contains {found}; personal information must not be "
-                        f"published (remove it or publish a summary)",
-                    )
+        if not isinstance(value, str):
+            continue
+        if CONTROL.search(value):
+            problems.append(
+                Problem(
+                    path,
+                    "control_character",
+                    "contains a control character (such as NUL) or an unpaired surrogate; "
+                    "remove it (it often comes from copying out of another program)",
                 )
+            )
+            continue
+        for found in personal_identifiers(value, resident_ids=path not in official_numbers):
+            problems.append(
+                Problem(
+                    path,
+                    "personal_identifier",
+                    f"contains {found}; personal information must not be "
+                    f"published (remove it or publish a summary)",
+                )
+            )
     return problems
 
 
@@ -251,11 +268,12 @@ def disclosure_content(
                 Problem(f"documents[{index}]", "required", "a document needs a title and a url")
             )
     title = (data.title or f"{project_name} {item.name_zh}").strip()
-    problems += privacy_problems(
+    problems += text_problems(
         [
             ("title", title),
             *((f"elements.{k}", v) for k, v in elements.items()),
             *((f"documents[{i}].title", d.get("title")) for i, d in enumerate(documents)),
+            *((f"documents[{i}].url", d.get("url")) for i, d in enumerate(documents)),
         ],
         official_numbers=_official_numbers(item.key),
     )

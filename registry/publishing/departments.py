@@ -11,7 +11,7 @@ from registry.identifiers import region_code_problem, uscc_problem
 from registry.models import DEPARTMENT_KINDS, Department
 from registry.publishing.audit import audited
 from registry.publishing.authority import Actor, check_admin
-from registry.publishing.content import is_blank, raise_if
+from registry.publishing.content import is_blank, raise_if, text_problems
 from registry.publishing.inputs import DepartmentInput, Outcome
 
 
@@ -44,6 +44,7 @@ def department_problems(data: DepartmentInput) -> list[Problem]:
             )
     if data.region_code and (problem := region_code_problem(data.region_code)):
         problems.append(Problem("region_code", "invalid_region", f"{data.region_code!r} {problem}"))
+    problems += text_problems([("code", data.code), ("name", data.name), ("name_en", data.name_en)])
     known_roles = get_catalog().roles
     for role in data.roles:
         if role not in known_roles:
@@ -76,9 +77,13 @@ def upsert_department(session: Session, actor: Actor, data: DepartmentInput) -> 
         session.add(department)
         session.flush()
         return Outcome("added", department)
-    before = {k: getattr(existing, k) for k in values}
-    if before == values:
+    changes = {
+        key: {"before": getattr(existing, key), "after": value}
+        for key, value in values.items()
+        if getattr(existing, key) != value
+    }
+    if not changes:
         return Outcome("unchanged", existing)
     for key, value in values.items():
         setattr(existing, key, value)
-    return Outcome("updated", existing, before={k: v for k, v in before.items() if v != values[k]})
+    return Outcome("updated", existing, changes=changes)

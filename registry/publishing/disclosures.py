@@ -11,20 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import psycopg
 from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from registry.catalog import Item, get_catalog
-from registry.errors import InvalidInput, NotFound, RegistryError
+from registry.errors import InvalidInput, NotFound, RegistryError, from_database
 from registry.geometry import STORAGE_SRID
 from registry.models import Disclosure
 from registry.publishing import batch, responsibility
 from registry.publishing.audit import audited, record_refusal
-from registry.publishing.authority import Actor, check_responsible, publisher_code
+from registry.publishing.authority import Actor, check_responsible, on_behalf_of, publisher_code
 from registry.publishing.batch import RowsRefused
-from registry.publishing.content import is_blank, privacy_problems, raise_if
+from registry.publishing.content import is_blank, raise_if, text_problems
 from registry.publishing.inputs import BatchResult, DisclosureInput, Outcome
 from registry.publishing.lookups import department_by_code
 
@@ -68,6 +70,13 @@ def publish_disclosures(
         refusal = exc.by_row[0] if isinstance(exc, RowsRefused) and len(inputs) == 1 else exc
         record_refusal(session, actor, "publish_disclosure", target, refusal)
         raise
+    except (DBAPIError, psycopg.Error) as exc:
+        # two writers of the same new item at once: one wins, the other is told so
+        refused = from_database(exc)
+        if refused is None:
+            raise
+        record_refusal(session, actor, "publish_disclosure", target, refused)
+        raise refused from None
     single = len(planned) == 1
     return BatchResult(
         [
@@ -108,7 +117,7 @@ def _current_by_id(session: Session, disclosure_id: int) -> Disclosure:
 def _require_reason(reason: str | None) -> str:
     if reason is None or is_blank(reason):
         raise InvalidInput.one("reason", "required", "a reason is required")
-    raise_if(privacy_problems([("reason", reason)]))
+    raise_if(text_problems([("reason", reason)]))
     return reason.strip()
 
 
@@ -172,4 +181,9 @@ def withdraw_disclosure(session: Session, actor: Actor, disclosure_id: int, reas
     row.withdrawn_at = dt.datetime.now(dt.UTC)
     acting = department_by_code(session, actor.department, "actor") if actor.department else None
     row.withdrawn_by_id = (acting or publisher).id
-    return Outcome("withdrawn", row, before={"status": "published"})
+    return Outcome(
+        "withdrawn",
+        row,
+        before={"status": "published"},
+        extra={"reason": reason, **on_behalf_of(actor, publisher.code)},
+    )

@@ -33,23 +33,49 @@ class SiteInput:
     crs: str | int = STORAGE_SRID
 
 
+class Unset:
+    """A field left out of a write: the stored value stays (None would clear it)."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = Unset()
+
+
 @dataclass
 class ProjectInput:
+    """A project to register, or the fields of one to change: fields left UNSET keep their
+    stored values (a new project needs name, project_type and region_code)."""
+
     code: str
-    name: str
-    project_type: str
-    region_code: str
-    industry: str | None = None
-    description: str | None = None
-    owner: str | None = None
-    owner_department: str | None = None
-    investment: Decimal | float | str | None = None
-    status: str = "planning"
-    approved_on: dt.date | str | None = None
-    started_on: dt.date | str | None = None
-    completed_on: dt.date | str | None = None
+    name: str = UNSET
+    project_type: str = UNSET
+    region_code: str = UNSET
+    industry: str | None = UNSET
+    description: str | None = UNSET
+    owner: str | None = UNSET
+    owner_department: str | None = UNSET
+    investment: Decimal | float | str | None = UNSET
+    status: str = UNSET
+    approved_on: dt.date | str | None = UNSET
+    started_on: dt.date | str | None = UNSET
+    completed_on: dt.date | str | None = UNSET
     sites: list[SiteInput] | None = None  # None: leave the sites as they are
-    is_synthetic: bool = False
+    is_synthetic: bool = UNSET
+
+    def given(self, name: str) -> bool:
+        return getattr(self, name) is not UNSET
 
 
 @dataclass
@@ -79,19 +105,23 @@ class Outcome:
     record: Any
     warnings: list[str] = field(default_factory=list)
     before: dict[str, Any] | None = None
+    changes: dict[str, dict[str, Any]] | None = None  # field -> {"before": …, "after": …}
+    extra: dict[str, Any] = field(default_factory=dict)  # more for the audit log
 
     @property
     def changed(self) -> bool:
         return self.action != "unchanged"
 
     def summary(self) -> dict[str, Any]:
-        after = getattr(self.record, "id", None)
-        return {
-            "action": self.action,
-            "id": after,
-            "before": self.before,
-            "warnings": self.warnings,
-        }
+        """What the audit log keeps: the action, the record, what changed from what."""
+        summary: dict[str, Any] = {"action": self.action, "id": getattr(self.record, "id", None)}
+        if self.before is not None:
+            summary["before"] = self.before
+        if self.changes:
+            summary["changes"] = self.changes
+        if self.warnings:
+            summary["warnings"] = self.warnings
+        return {**summary, **self.extra}
 
 
 @dataclass

@@ -16,64 +16,101 @@ from registry.catalog import get_catalog
 from registry.errors import InvalidInput, Problem
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson, to_storage
 from registry.identifiers import project_code_problem, region_code_problem
-from registry.models import PROJECT_STATUSES, PROJECT_TYPES, Department, Project, Site
+from registry.models import (
+    PROJECT_STATUSES,
+    PROJECT_TYPES,
+    Department,
+    Project,
+    Site,
+    SiteHistory,
+)
 from registry.publishing import responsibility
 from registry.publishing.audit import audited
-from registry.publishing.authority import Actor, check_registrar
+from registry.publishing.authority import Actor, check_owner, check_region, check_registrar
 from registry.publishing.content import (
     date_field,
     is_blank,
     not_in_future,
     parse_amount,
-    privacy_problems,
     raise_if,
+    text_problems,
 )
 from registry.publishing.inputs import Outcome, ProjectInput, SiteInput
 from registry.publishing.lookups import department_by_code, project_by_code
 
+FIELDS = ("name", "description", "project_type", "industry", "region_code", "owner",
+          "investment", "status", "approved_on", "started_on", "completed_on", "is_synthetic")  # fmt: skip
+REQUIRED_FOR_NEW = ("name", "project_type", "region_code")
+DEFAULTS = {"status": "planning", "is_synthetic": False}
 
-def project_problems(data: ProjectInput) -> tuple[dict[str, Any], list[Problem]]:
+
+def project_changes(
+    data: ProjectInput, existing: Project | None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The values the write sets (only the fields given), checked, and every problem. The
+    rules that span fields (dates in order, a completed project's date) are checked on the
+    project as it would be."""
     problems: list[Problem] = []
-    if problem := project_code_problem(data.code or ""):
+    if existing is None and (problem := project_code_problem(data.code or "")):
         problems.append(Problem("code", "invalid_project_code", f'"{data.code}" {problem}'))
-    if is_blank(data.name):
-        problems.append(Problem("name", "required", "a project name is required"))
-    if data.project_type not in PROJECT_TYPES:
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        if data.given(name):
+            values[name] = getattr(data, name)
+        elif existing is None and name in REQUIRED_FOR_NEW:
+            problems.append(Problem(name, "required", f"a new project needs {name}"))
+        elif existing is None and name in DEFAULTS:
+            values[name] = DEFAULTS[name]
+    if "name" in values:
+        if is_blank(values["name"]):
+            problems.append(Problem("name", "required", "a project name is required"))
+        else:
+            values["name"] = values["name"].strip()
+    if "project_type" in values and values["project_type"] not in PROJECT_TYPES:
         problems.append(
             Problem(
                 "project_type",
                 "unknown_type",
-                f"{data.project_type!r} is not one of {', '.join(PROJECT_TYPES)}",
+                f"{values['project_type']!r} is not one of {', '.join(PROJECT_TYPES)}",
             )
         )
-    if data.status not in PROJECT_STATUSES:
+    if "status" in values and values["status"] not in PROJECT_STATUSES:
         problems.append(
             Problem(
                 "status",
                 "unknown_status",
-                f"{data.status!r} is not one of {', '.join(PROJECT_STATUSES)}",
+                f"{values['status']!r} is not one of {', '.join(PROJECT_STATUSES)}",
             )
         )
-    if problem := region_code_problem(data.region_code or ""):
-        problems.append(Problem("region_code", "invalid_region", f"{data.region_code!r} {problem}"))
-    investment = None
-    if not is_blank(data.investment):
-        investment = parse_amount(data.investment)
-        if investment is None or investment < 0:
+    if "region_code" in values and (problem := region_code_problem(values["region_code"] or "")):
+        problems.append(
+            Problem("region_code", "invalid_region", f"{values['region_code']!r} {problem}")
+        )
+    if "investment" in values and not is_blank(values["investment"]):
+        amount = parse_amount(values["investment"])
+        if amount is None or amount < 0:
             problems.append(
                 Problem(
                     "investment",
                     "not_a_number",
-                    f"{data.investment!r} is not a non-negative amount (万元)",
+                    f"{values['investment']!r} is not a non-negative amount (万元)",
                 )
             )
-    dates = {
-        name: date_field(getattr(data, name), name, problems)
-        for name in ("approved_on", "started_on", "completed_on")
-    }
-    for name, value in dates.items():
-        problems += not_in_future(value, name, "it records what has happened")
-    approved, started, completed = dates["approved_on"], dates["started_on"], dates["completed_on"]
+        values["investment"] = amount
+    elif "investment" in values:
+        values["investment"] = None
+    for name in ("approved_on", "started_on", "completed_on"):
+        if name in values:
+            values[name] = date_field(values[name], name, problems)
+            problems += not_in_future(values[name], name, "it records what has happened")
+    problems += text_problems(
+        [(k, values.get(k)) for k in ("name", "description", "owner", "industry")]
+    )
+
+    def final(name: str) -> Any:
+        return values[name] if name in values else getattr(existing, name, None)
+
+    approved, started, completed = final("approved_on"), final("started_on"), final("completed_on")
     if approved and completed and completed < approved:
         problems.append(
             Problem(
@@ -90,26 +127,11 @@ def project_problems(data: ProjectInput) -> tuple[dict[str, Any], list[Problem]]
                 f"start {started} is before approval {approved}",
             )
         )
-    if data.status == "completed" and completed is None:
+    if final("status") == "completed" and completed is None:
         problems.append(
             Problem("completed_on", "required", "a completed project needs completed_on")
         )
-    problems += privacy_problems(
-        [("name", data.name), ("description", data.description), ("owner", data.owner)]
-    )
-    values = {
-        "name": (data.name or "").strip(),
-        "description": data.description,
-        "project_type": data.project_type,
-        "industry": data.industry,
-        "region_code": data.region_code,
-        "owner": data.owner,
-        "investment": investment,
-        "status": data.status,
-        "is_synthetic": data.is_synthetic,
-        **dates,
-    }
-    return values, problems
+    return values, problems  # fmt: skip
 
 
 def site_geometries(sites: list[SiteInput]) -> tuple[list[BaseGeometry], list[Problem]]:
@@ -140,70 +162,98 @@ def _department_of(session: Session, actor: Actor) -> Department | None:
     return session.scalar(select(Department).where(Department.code == actor.department))
 
 
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
 @audited("upsert_project", target=lambda data: f"project:{data.code}")
 def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcome:
-    check_registrar(actor, _department_of(session, actor), "registers projects")
-    values, problems = project_problems(data)
+    """Register a project, or change the fields of one that are given (the others keep
+    their values). Registrars act within their region; the audit log keeps each changed
+    field's value before and after, and replaced sites are kept in ``site_history``."""
+    acting = _department_of(session, actor)
+    check_registrar(actor, acting, "registers projects")
+    project = session.scalar(select(Project).where(Project.code == data.code))
+    values, problems = project_changes(data, project)
+    check_region(actor, acting, [project.region_code if project else None,
+                                 values.get("region_code")], "registers projects")  # fmt: skip
     geometries, site_problems = site_geometries(data.sites or [])
     raise_if(problems + site_problems)
-    values["owner_department_id"] = (
-        department_by_code(session, data.owner_department, "owner_department").id
-        if data.owner_department
-        else None
-    )
+    if data.given("owner_department"):
+        owner = (
+            department_by_code(session, data.owner_department, "owner_department")
+            if data.owner_department
+            else None
+        )
+        check_owner(actor, owner)
+        values["owner_department_id"] = owner.id if owner else None
 
-    project = session.scalar(select(Project).where(Project.code == data.code))
-    action, before = "added", None
+    changes: dict[str, dict[str, Any]] = {}
     if project is None:
         project = Project(code=data.code, **values)
         session.add(project)
         session.flush()
+        action = "added"
     else:
-        before = {k: getattr(project, k) for k in values if getattr(project, k) != values[k]}
         for key, value in values.items():
-            setattr(project, key, value)
-        action = "updated" if before else "unchanged"
-        if before:
-            project.updated_at = dt.datetime.now(dt.UTC)
-    if data.sites is not None and _replace_sites(session, project, data.sites, geometries):
-        action = "updated" if action == "unchanged" else action
+            if getattr(project, key) != value:
+                changes[key] = _json({"before": getattr(project, key), "after": value})
+                setattr(project, key, value)
+        action = "updated" if changes else "unchanged"
+    if data.sites is not None:
+        replaced = _replace_sites(session, actor, project, data.sites, geometries)
+        if replaced is not None:
+            changes["sites"] = replaced
+            action = "updated" if action == "unchanged" else action
+    if changes:
+        project.updated_at = dt.datetime.now(dt.UTC)
     session.flush()
     unassigned = responsibility.add_defaults(session, get_catalog(), project)
     warnings = [
         f"no department holds the role for category {c}; an administrator must assign it"
         for c in unassigned
     ]
-    return Outcome(action, project, warnings=warnings, before=_jsonable(before))
+    return Outcome(action, project, warnings=warnings, changes=changes or None)
 
 
 @audited("set_sites", target=lambda project_code, sites: f"project:{project_code}/sites")
 def set_sites(session: Session, actor: Actor, project_code: str, sites: list[SiteInput]) -> Outcome:
-    """Replace the sites of a project (unchanged when they are the same)."""
-    check_registrar(actor, _department_of(session, actor), "changes project sites")
+    """Replace the sites of a project (unchanged when they are the same); the replaced ones
+    are kept in ``site_history``."""
+    acting = _department_of(session, actor)
+    check_registrar(actor, acting, "changes project sites")
     geometries, problems = site_geometries(sites)
     raise_if(problems)
     project = project_by_code(session, project_code)
-    changed = _replace_sites(session, project, sites, geometries)
-    return Outcome("updated" if changed else "unchanged", project)
+    check_region(actor, acting, [project.region_code], "changes project sites")
+    replaced = _replace_sites(session, actor, project, sites, geometries)
+    if replaced is None:
+        return Outcome("unchanged", project)
+    project.updated_at = dt.datetime.now(dt.UTC)
+    return Outcome("updated", project, changes={"sites": replaced})
 
 
 def _replace_sites(
-    session: Session, project: Project, sites: list[SiteInput], geometries: list[BaseGeometry]
-) -> bool:
+    session: Session,
+    actor: Actor,
+    project: Project,
+    sites: list[SiteInput],
+    geometries: list[BaseGeometry],
+) -> dict[str, Any] | None:
+    """Replace the project's sites, keeping the old ones in ``site_history``; what changed
+    (counts), or None when the sites are the same."""
     wanted = [(s.name, s.kind, g.wkb_hex) for s, g in zip(sites, geometries, strict=True)]
     current = [(s.name, s.kind, to_shape(s.geom).wkb_hex) for s in project.sites]
     if sorted(wanted, key=str) == sorted(current, key=str):
-        return False
+        return None
+    for old in project.sites:
+        session.add(SiteHistory(project_id=project.id, name=old.name, kind=old.kind,
+                                geom=old.geom, valid_from=old.created_at,
+                                replaced_by=actor.name))  # fmt: skip
     project.sites.clear()
     session.flush()
     for site, geom in zip(sites, geometries, strict=True):
         project.sites.append(
             Site(name=site.name, kind=site.kind, geom=from_shape(geom, srid=STORAGE_SRID))
         )
-    return True
-
-
-def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
-    return json.loads(json.dumps(values, default=str))
+    return {"before": len(current), "after": len(wanted), "kept_in": "site_history"}

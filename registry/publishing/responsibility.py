@@ -22,12 +22,22 @@ from registry.publishing.authority import Actor, check_admin
 from registry.publishing.inputs import Outcome
 from registry.publishing.lookups import department_by_code, project_by_code
 
+TENDERING_KINDS = frozenset({"enterprise", "tenderer_agent"})
+
+
+def owner_tenders(owner: Department) -> bool:
+    """An owner is the tenderer (招标人) the catalog makes responsible for bidding when it is
+    an enterprise or a tendering agent, or holds the tenderer role itself; a government
+    department named as owner gets no responsibility by it (an administrator assigns one)."""
+    return owner.kind in TENDERING_KINDS or "tenderer" in (owner.roles or [])
+
 
 def department_for_role(
     departments: list[Department], role: str, project: Project
 ) -> Department | None:
-    if role == "tenderer" and project.owner_department is not None:
-        return project.owner_department
+    owner = project.owner_department
+    if role == "tenderer" and owner is not None and owner_tenders(owner):
+        return owner
     holders = [
         d
         for d in departments

@@ -232,6 +232,17 @@ def as_of_bind(q: ProjectQuery, b: Binds) -> BindParameter | None:
     return None if q.as_of is None else b("as_of", q.as_of, DateTime(timezone=True))
 
 
+def known_at(as_of: Any, project=None):
+    """A project the register knew at ``as_of``: registered by then, or with an item
+    public then (records moved from an earlier platform keep their publication dates)."""
+    project = P if project is None else project
+    x = visibility.public(as_of, name="known")
+    return or_(
+        project.c.created_at <= as_of,
+        exists(select(literal(1)).select_from(x).where(x.c.project_id == project.c.id)),
+    )
+
+
 def _category_exists(category: str, as_of: Any, name: str, b: Binds):
     x = visibility.public(as_of, name="pc")
     return exists(
@@ -296,7 +307,7 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
         ~_category_exists(c, as_of, f"lacks_{i}", b) for i, c in enumerate(q.lacks_categories)
     ]
     if as_of is not None:
-        conditions.append(P.c.created_at <= as_of)
+        conditions.append(known_at(as_of))
     conditions += [
         *_in_range(P.c.approved_on, q.approved_on, "approved", b),
         *_in_range(P.c.started_on, q.started_on, "started", b),
@@ -389,7 +400,7 @@ async def projects_by_codes(
     """Projects by code; with ``as_of``, only those registered by then."""
     query = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code.in_(codes))
     if as_of is not None:
-        query = query.where(P.c.created_at <= as_of)
+        query = query.where(known_at(as_of))
     rows = await conn.execute(query)
     return {r.code: dict(r._mapping) for r in rows}
 

@@ -288,7 +288,8 @@ def test_project_upsert_is_idempotent_and_keeps_sites(seeded_session, system):
     assert again.action == "unchanged"
     changed = pub.upsert_project(seeded_session, system, project_input(name="青山湖大道改造"))
     seeded_session.commit()
-    assert changed.action == "updated" and changed.before == {"name": "青山湖大道综合改造"}
+    assert changed.action == "updated"
+    assert changed.changes == {"name": {"before": "青山湖大道综合改造", "after": "青山湖大道改造"}}
     project = seeded_session.scalars(select(Project)).one()
     assert [s.name for s in project.sites] == ["线位", "指挥部"]
     assert count(seeded_session.get_bind(), "sites") == 2

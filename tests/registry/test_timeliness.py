@@ -20,6 +20,7 @@ from registry.clock import CST
 from registry.compliance import calendar, deadlines
 from registry.compliance.timeliness import judge, judged
 
+pytestmark = pytest.mark.generated
 ITEMS = [i for i in get_catalog().items()]
 TIMED = [i for i in ITEMS if i.time_limit.kind == "working_days"]
 

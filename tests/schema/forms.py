@@ -3,6 +3,7 @@ passed as variables, as every GraphQL client does. The two must mean the same.""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from graphql import (
@@ -34,17 +35,26 @@ class _Lift(Visitor):
         self.info = info
         self.variables: dict[str, Any] = {}
         self.definitions: list[VariableDefinitionNode] = []
+        self.names: dict[tuple[str, str], str] = {}
 
     def enter_argument(self, node: ArgumentNode, *_args):
         argument = self.info.get_argument()
         if argument is None or isinstance(node.value, VariableNode):
             return None
-        name = f"v{len(self.definitions)}"
-        self.variables[name] = value_from_ast_untyped(node.value, self.variables)
-        type_node = parse_type(str(argument.type))
-        self.definitions.append(
-            VariableDefinitionNode(variable=VariableNode(name=NameNode(value=name)), type=type_node)
-        )
+        value = value_from_ast_untyped(node.value, self.variables)
+        # the same argument with the same value is one variable, so repeated fields that
+        # graphql-core merges stay mergeable
+        key = (str(argument.type), json.dumps(value, sort_keys=True, ensure_ascii=False))
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = f"v{len(self.definitions)}"
+            self.variables[name] = value
+            type_node = parse_type(str(argument.type))
+            self.definitions.append(
+                VariableDefinitionNode(
+                    variable=VariableNode(name=NameNode(value=name)), type=type_node
+                )  # fmt: skip
+            )
         return ArgumentNode(name=node.name, value=VariableNode(name=NameNode(value=name)))
 
 

@@ -37,6 +37,7 @@ from schema.compiler import prepare
 from schema.types import CATEGORY_FIELDS
 from tests.schema.forms import variable_form
 
+pytestmark = pytest.mark.generated
 SCHEMA = build_schema().graphql_schema
 REGIONS = ["360111", "3601", "360113", "36", "360102", "360100", "3602", "999999", ""]
 TEXTS = ["地铁", "学校", "工程", "南昌", "4号线", "", "%", "_", "2019-360100-48-01-100000"]

@@ -52,7 +52,10 @@ def snapshot(engine):
 def last_audit(engine):
     with engine.connect() as conn:
         return conn.execute(
-            text("SELECT actor, path, outcome, detail FROM audit_log ORDER BY id DESC LIMIT 1")
+            text(
+                "SELECT actor, path, outcome, detail FROM audit_log ORDER BY at DESC, id DESC "
+                "LIMIT 1"
+            )
         ).one()
 
 
@@ -169,3 +172,16 @@ def test_a_department_cannot_publish_as_another_through_the_publisher_field(gql,
         headers={"Authorization": f"Bearer {keys['jsj']}"},
     ).json()
     assert "publisher" in body["errors"][0]["message"]
+
+
+def test_a_flood_of_keyless_attempts_is_one_counted_entry(gql, demo_data):
+    query, variables = MUTATIONS["publishDisclosure"]
+    with demo_data.connect() as conn:
+        before = conn.scalar(text("SELECT count(*) FROM audit_log"))
+    for _ in range(40):
+        post(gql.url, query, variables(), "Bearer not-a-key")
+    with demo_data.connect() as conn:
+        after = conn.scalar(text("SELECT count(*) FROM audit_log"))
+    entry = last_audit(demo_data)
+    assert after - before <= 1 and entry.actor == "malformed-key"
+    assert entry.detail["attempts"] >= 40
