@@ -22,6 +22,7 @@ class Row:
     label: str  # "row 17", "feature 3", "record 5"
     values: dict[str, Any]
     geometry: BaseGeometry | None = None
+    problem: RegistryError | None = None  # what the reader found wrong with the row itself
 
 
 @dataclass

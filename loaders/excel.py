@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from loaders.base import Row, Table, UnreadableFile, blank
+
+# A damaged workbook raises anything at all, on opening or while it is read row by row
+# (zip, zlib, XML, openpyxl's own errors): any of it means "this file cannot be read".
+DAMAGED = (Exception,)
+
+
+def _damaged(path: Path, exc: BaseException) -> UnreadableFile:
+    return UnreadableFile.one(  # type: ignore[return-value]
+        path.name,
+        "unreadable_xlsx",
+        f"工作簿已损坏或被截断，请用 Excel 打开、另存为 .xlsx 后再导入 · is not a readable XLSX "
+        f"workbook (damaged or truncated: {type(exc).__name__}); open it in Excel, save it "
+        f"again and reload",
+    )
 
 
 def _cell(value):
@@ -23,26 +36,31 @@ def _cell(value):
 def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError) as exc:
-        raise UnreadableFile.one(
-            path.name,
-            "unreadable_xlsx",
-            f"is not a readable XLSX workbook (truncated or damaged: {exc})",
-        ) from exc
+    except (*DAMAGED, InvalidFileException) as exc:
+        raise _damaged(path, exc) from exc
     if sheet is not None and sheet not in book.sheetnames:
         raise UnreadableFile.one(
             path.name,
             "unknown_sheet",
             f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})",
         )
-    worksheet = book[sheet] if sheet else book.worksheets[0]
-    rows_iter = worksheet.iter_rows(values_only=True)
     headers, header_row = None, 0
-    for number, values in enumerate(rows_iter, start=1):
-        if any(not blank(v) for v in values):
-            headers = [str(v).strip() if v is not None else "" for v in values]
-            header_row = number
-            break
+    try:
+        if not sheet and not book.worksheets:
+            raise UnreadableFile.one(path.name, "no_sheet", "工作簿中没有工作表 · has no sheet")
+        worksheet = book[sheet] if sheet else book.worksheets[0]
+        rows_iter = worksheet.iter_rows(values_only=True)
+        for number, values in enumerate(rows_iter, start=1):
+            if any(not blank(v) for v in values):
+                headers = [str(v).strip() if v is not None else "" for v in values]
+                header_row = number
+                break
+    except UnreadableFile:
+        book.close()
+        raise
+    except DAMAGED as exc:
+        book.close()
+        raise _damaged(path, exc) from exc
     if headers is None:
         book.close()
         raise UnreadableFile.one(
@@ -58,6 +76,8 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
                     f"row {number}",
                     {h: _cell(v) for h, v in zip(headers, values, strict=False) if h},
                 )
+        except DAMAGED as exc:
+            raise _damaged(path, exc) from exc
         finally:
             book.close()
 

@@ -31,8 +31,6 @@ def values_by_key(row: Row, mapping: dict[str, Column]) -> dict[str, Any]:
 
 def row_geometry(row: Row, values: dict[str, Any]):
     """The row's geometry: native (GIS files), WKT, or a longitude/latitude pair."""
-    if "__geometry_error__" in row.values:
-        raise row.values["__geometry_error__"]
     if row.geometry is not None:
         return row.geometry
     if "wkt" in values:

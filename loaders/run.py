@@ -55,6 +55,7 @@ class _Load:
         self.session, self.actor, self.table, self.kind = session, actor, table, kind
         self.mapping, self.crs, self.report, self.synthetic = mapping, crs, report, synthetic
         self.progress = progress or (lambda n: None)
+        self.warnings: dict[str, int] = {}
         self.headers = {column.key: header for header, column in mapping.items()}
 
     # --- problems, by row and by the file's own column header -------------------
@@ -85,6 +86,9 @@ class _Load:
     def rows(self):
         for row in self.table.rows:
             self.report.rows += 1
+            if row.problem is not None:
+                self.refuse(row.label, row.problem)
+                continue
             values = build.values_by_key(row, self.mapping)
             try:
                 geometry = build.row_geometry(row, values)
@@ -103,7 +107,9 @@ class _Load:
             seen[code] = row.label
             try:
                 data = build.project_input(values, geometry, self.crs, self.synthetic)
-                self.count(pub.upsert_project(self.session, self.actor, data).action)
+                outcome = pub.upsert_project(self.session, self.actor, data)
+                self.count(outcome.action)
+                self.warn(outcome.warnings)
             except RegistryError as exc:
                 self.refuse(row.label, exc)
             self.progress(1)
@@ -120,9 +126,9 @@ class _Load:
             grouped.setdefault(str(values.get("project_code", "")), []).append((row.label, site))
         for code, sites in grouped.items():
             try:
-                self.count(
-                    pub.set_sites(self.session, self.actor, code, [s for _, s in sites]).action
-                )
+                outcome = pub.set_sites(self.session, self.actor, code, [s for _, s in sites])
+                self.count(outcome.action)
+                self.warn(outcome.warnings)
             except RegistryError as exc:
                 for problem in exc.problems:
                     index = (
@@ -195,6 +201,12 @@ class _Load:
             return
         for action, number in result.counts().items():
             self.report.counts[action] += number
+        for outcome in result.outcomes:
+            self.warn(outcome.warnings)
+
+    def warn(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.warnings[warning] = self.warnings.get(warning, 0) + 1
 
 
 def _duplicate(path: str, first: str) -> RegistryError:
@@ -331,9 +343,18 @@ def _load(
     load = _Load(session, actor, table, chosen, mapping, file_crs, report, synthetic, progress)
     try:
         getattr(load, chosen.name)()
+    except RegistryError as exc:  # the file itself failed while being read (damaged)
+        savepoint.rollback()
+        report.problems += [RowProblem("", p.path, p.message, p.code) for p in exc.problems]
+        raise FileRefused(report) from exc
     except BaseException:
         savepoint.rollback()
         raise
+    report.notes += [f"{count} × {warning}" for warning, count in load.warnings.items()]
+    if report.rows == 0:
+        report.problems.append(RowProblem(
+            "", "", "文件只有表头，没有数据行：请在表头下逐行填写后再导入 · the file has a header but "
+            "no data rows: fill in rows under the header and load it again", "no_rows"))  # fmt: skip
     if report.problems or dry_run:
         savepoint.rollback()
         if report.problems:

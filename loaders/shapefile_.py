@@ -71,16 +71,22 @@ def _encoding(parts: dict[str, bytes]) -> str:
         return "gb18030"
 
 
+def _damaged(path: Path, exc: BaseException) -> UnreadableFile:
+    return UnreadableFile.one(  # type: ignore[return-value]
+        path.name,
+        "unreadable_shapefile",
+        f"压缩包或其中的 Shapefile 已损坏，请重新导出后再导入 · the ZIP or the Shapefile in it "
+        f"is damaged ({type(exc).__name__}: {str(exc)[:80]}); export it again and reload",
+    )
+
+
 def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
+    # A damaged archive or Shapefile raises anything at all (zip, zlib, struct, pyshp,
+    # shapely): any of it means "this file cannot be read".
     try:
         with zipfile.ZipFile(path) as archive:
             parts = _members(archive, path.name)
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile.one(
-            path.name, "unreadable_zip", f"is not a readable ZIP ({exc})"
-        ) from exc
-    encoding = _encoding(parts)
-    try:
+        encoding = _encoding(parts)
         reader = shapefile.Reader(
             shp=io.BytesIO(parts[".shp"]),
             shx=io.BytesIO(parts[".shx"]),
@@ -88,23 +94,27 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
             encoding=encoding,
         )
         headers = [f[0] for f in reader.fields[1:]]
-    except (shapefile.ShapefileException, LookupError) as exc:
-        raise UnreadableFile.one(
-            path.name, "unreadable_shapefile", f"cannot be read ({exc})"
-        ) from exc
+        crs = _crs(parts.get(".prj"), path.name)
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        raise _damaged(path, exc) from exc
 
     def rows():
         with reader:
-            for number, record in enumerate(reader.iterShapeRecords(), start=1):
-                geometry = record.shape.__geo_interface__ if record.shape.shapeType else None
-                geom = shape(geometry) if geometry else None
-                yield Row(f"record {number}", record.record.as_dict(), geom)
+            try:
+                for number, record in enumerate(reader.iterShapeRecords(), start=1):
+                    geometry = record.shape.__geo_interface__ if record.shape.shapeType else None
+                    geom = shape(geometry) if geometry else None
+                    yield Row(f"record {number}", record.record.as_dict(), geom)
+            except Exception as exc:
+                raise _damaged(path, exc) from exc
 
     return Table(
         path.name,
         headers,
         rows(),
-        crs=_crs(parts.get(".prj"), path.name),
+        crs=crs,
         has_geometry=True,
         notes=[f"attributes: {encoding}"],
         close=reader.close,

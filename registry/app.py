@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await database.aclose()
 
-    middleware = []
+    middleware = [Middleware(errors.RefuseUnstorable)]
     if settings.api.cors_origins:
         middleware.append(
             Middleware(

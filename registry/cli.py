@@ -48,8 +48,54 @@ def read(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="major-project-registry")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
+def main(debug: bool) -> None:
     """Registry of major construction project disclosures (重大建设项目全链条信息公开)."""
+
+
+def run() -> None:
+    """The `registry` command: every failure is one clear line (``--debug``: the traceback)."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("已中止 · aborted", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"错误 error: {describe(exc)}", err=True)
+        click.echo("（加 --debug 可看详细信息 · add --debug for the traceback）", err=True)
+        sys.exit(1)
+
+
+def describe(error: Exception) -> str:
+    """A failure in one line, for the person at the terminal."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from registry.settings import get_settings
+
+    if isinstance(error, RegistryError):
+        return error.message
+    if isinstance(error, OperationalError) or type(error).__name__ == "OperationalError":
+        url = make_url(get_settings().database.database_url)
+        return (
+            f"无法连接数据库 cannot reach the database {url.database} at {url.host}:{url.port}: "
+            f"is PostgreSQL running, and is DATABASE_URL right?"
+        )
+    if isinstance(error, DBAPIError):
+        first = str(error.orig).splitlines()[0] if error.orig else str(error)
+        return f"数据库拒绝了此操作 the database refused the operation: {first}"
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 @main.group()
@@ -500,4 +546,4 @@ def serve_command(hosts: tuple[str, ...], port: int, log_level: str, access_log:
 
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -45,7 +45,7 @@ def parse_geojson(value: Any, path: str = "geometry") -> BaseGeometry:
         KeyError,
         AttributeError,
         IndexError,
-        shapely.errors.GEOSException,
+        shapely.errors.ShapelyError,
     ) as exc:
         raise InvalidInput.one(path, "invalid_geojson", f"is not valid GeoJSON ({exc})") from exc
 
@@ -134,8 +134,18 @@ def normalise_crs(crs: str | int) -> str:
     return f"EPSG:{int(code)}"
 
 
+HEIGHTS_DROPPED = (
+    "高程（Z 坐标）已忽略，登记只保存平面位置 · heights (Z) were dropped: the register keeps "
+    "positions in two dimensions"
+)
+
+
 def to_storage(geom: BaseGeometry, crs: str | int) -> BaseGeometry:
-    """Reproject ``geom`` from ``crs`` (an EPSG code, 'gcj02' or 'bd09') to the storage SRID."""
+    """Reproject ``geom`` from ``crs`` (an EPSG code, 'gcj02' or 'bd09') to the storage SRID,
+    in two dimensions: heights (Z), whatever the coordinate system, are dropped (callers
+    that can say so check ``geom.has_z`` first: ``HEIGHTS_DROPPED``)."""
+    if geom.has_z:
+        geom = shapely.force_2d(geom)
     source = normalise_crs(crs)
     if source in CHINESE_OFFSETS:
         return shapely.transform(geom, _from_offset(source))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,13 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    Visitor,
     execute,
     get_operation_ast,
     parse,
     specified_rules,
     validate,
+    visit,
 )
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
@@ -74,6 +77,46 @@ GRAPHIQL = Path(__file__).parent / "graphiql.html"
 DOCUMENT_CACHE_SIZE = 512
 
 
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: Any, where: str = "") -> str | None:
+    """Where in a request's parameters a string holds what PostgreSQL cannot take (NUL, an
+    unpaired surrogate), e.g. ``variables.filter.text``; None when nothing does."""
+    if isinstance(value, str):
+        return (where or "the request") if UNSTORABLE.search(value) else None
+    items: Any
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((f"[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        key_text = str(key)
+        if UNSTORABLE.search(key_text):
+            return f"{where}.{key_text!r}" if where else repr(key_text)
+        path = where + key_text if key_text.startswith("[") or not where else f"{where}.{key_text}"
+        if found := unstorable(item, path):
+            return found
+    return None
+
+
+def unstorable_literals(document) -> list[GraphQLError]:
+    """String literals in a query that PostgreSQL cannot take, as validation errors."""
+    found: list[GraphQLError] = []
+
+    class Finder(Visitor):
+        def enter_string_value(self, node, *_args) -> None:
+            if UNSTORABLE.search(node.value):
+                found.append(GraphQLError(
+                    "字符串含有空字符（NUL）或不成对的代理字符，请删除 · a string contains a NUL "
+                    "character or an unpaired surrogate; remove it", node))  # fmt: skip
+
+    visit(document, Finder())
+    return found
+
+
 class RequestProblem(Exception):
     def __init__(self, status: int, message: str, code: str, headers: dict | None = None):
         super().__init__(message)
@@ -113,7 +156,7 @@ class GraphQLEndpoint:
     def __init__(self, schema: GraphQLSchema, settings: ApiSettings) -> None:
         self.schema = schema
         self.settings = settings
-        self.rules = (*specified_rules, depth_limit_validator(max_depth=settings.max_depth))
+        self.depth = [depth_limit_validator(max_depth=settings.max_depth)]
         self.documents: OrderedDict[str, tuple] = OrderedDict()
         self.statements = StatementCache()
 
@@ -125,9 +168,13 @@ class GraphQLEndpoint:
             return cached
         try:
             document = parse(query, max_tokens=self.settings.max_tokens)
-            errors = validate(
-                self.schema, document, self.rules, hide_suggestions=self.settings.production
-            )
+            # The standard rules first: the depth limit walks fragments, and must only see
+            # documents whose fragments are defined and free of cycles.
+            hide = self.settings.production
+            errors = validate(self.schema, document, specified_rules, hide_suggestions=hide)
+            if not errors:
+                errors = validate(self.schema, document, self.depth, hide_suggestions=hide)
+            errors = errors or unstorable_literals(document)
             result = (None, [format_error(e) for e in errors]) if errors else (document, None)
         except GraphQLError as error:
             result = (None, [format_error(error)])
@@ -161,6 +208,18 @@ class GraphQLEndpoint:
         return "text/html" in accept and "query" not in request.query_params
 
     async def _params(self, request: Request) -> dict[str, Any]:
+        params = await self._read_params(request)
+        if where := unstorable(params):
+            raise RequestProblem(
+                400,
+                f"{where} 含有空字符（NUL）或不成对的代理字符，无法保存或检索，请删除 · contains a "
+                f"NUL character or an unpaired surrogate, which the registry can neither store "
+                f"nor search; remove it",
+                "BAD_REQUEST",
+            )
+        return params
+
+    async def _read_params(self, request: Request) -> dict[str, Any]:
         if request.method == "GET":
             params = dict(request.query_params)
             for name in ("variables", "extensions"):

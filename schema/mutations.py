@@ -259,7 +259,7 @@ class Mutation(graphene.ObjectType):
 
         def write(session, actor):
             outcome = pub.publish_disclosure(session, actor, data)
-            return outcome.action, outcome.record.id
+            return outcome.action, outcome.record.id, outcome.warnings
 
         result, errors = await run_write(
             info,
@@ -271,6 +271,7 @@ class Mutation(graphene.ObjectType):
         return DisclosurePayload(
             disclosure=await _disclosure(info, result[1]) if result else None,
             action=result[0] if result else None,
+            warnings=result[2] if result else [],
             user_errors=errors,
         )
 
@@ -300,7 +301,7 @@ class Mutation(graphene.ObjectType):
                 geometry=geometry,
                 crs=crs or 4326,
             )
-            return outcome.action, outcome.record.id
+            return outcome.action, outcome.record.id, outcome.warnings
 
         result, errors = await run_write(
             info, "correctDisclosure", f"disclosure:{id}", "", _checked_id(id, write)
@@ -308,6 +309,7 @@ class Mutation(graphene.ObjectType):
         return DisclosurePayload(
             disclosure=await _disclosure(info, result[1]) if result else None,
             action=result[0] if result else None,
+            warnings=result[2] if result else [],
             user_errors=errors,
         )
 
@@ -315,7 +317,7 @@ class Mutation(graphene.ObjectType):
     async def resolve_withdraw_disclosure(root, info, id, reason):
         def write(session, actor):
             outcome = pub.withdraw_disclosure(session, actor, int(id), reason)
-            return outcome.action, outcome.record.id
+            return outcome.action, outcome.record.id, outcome.warnings
 
         result, errors = await run_write(
             info, "withdrawDisclosure", f"disclosure:{id}", "", _checked_id(id, write)
@@ -323,6 +325,7 @@ class Mutation(graphene.ObjectType):
         return DisclosurePayload(
             disclosure=await _disclosure(info, result[1]) if result else None,
             action=result[0] if result else None,
+            warnings=result[2] if result else [],
             user_errors=errors,
         )
 
@@ -340,16 +343,17 @@ class Mutation(graphene.ObjectType):
             else [pub.SiteInput(s.geometry, s.name, s.kind, s.crs or 4326) for s in input.sites],
             **given,
         )
-        action, errors = await run_write(
+        outcome, errors = await run_write(
             info,
             "upsertProject",
             f"project:{data.code}",
             "input",
-            lambda s, actor: pub.upsert_project(s, actor, data).action,
+            lambda s, actor: pub.upsert_project(s, actor, data),
         )
         return ProjectPayload(
-            project=await _project(info, data.code) if action else None,
-            action=action,
+            project=await _project(info, data.code) if outcome else None,
+            action=outcome.action if outcome else None,
+            warnings=outcome.warnings if outcome else [],
             user_errors=errors,
         )
 

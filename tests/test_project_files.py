@@ -72,7 +72,7 @@ def test_no_generated_output_at_the_top_level():
 
 def test_one_distribution_with_the_registry_command():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"] == {"registry": "registry.cli:main"}
+    assert project["scripts"] == {"registry": "registry.cli:run"}
     assert project["requires-python"] == ">=3.11"
     for dependency in (
         "graphene",

@@ -32,6 +32,7 @@ from registry.publishing.authority import (
 )
 from registry.publishing.content import Content, disclosure_content
 from registry.publishing.inputs import DisclosureInput
+from registry.publishing.lookups import storable
 
 
 class RowsRefused(RegistryError):
@@ -115,8 +116,9 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
     """Check every row; return what to do for each, or raise RowsRefused naming every bad row."""
     catalog = get_catalog()
     errors: dict[int, RegistryError] = {}
-    projects = _projects(session, {d.project_code for d in inputs})
+    projects = _projects(session, {d.project_code for d in inputs if storable(d.project_code)})
     wanted = {d.publisher or actor.department for d in inputs} - {None}
+    wanted = {code for code in wanted if code and storable(code)}
     departments = {
         d.code: d for d in session.scalars(select(Department).where(Department.code.in_(wanted)))
     }

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from registry.catalog import Category, Element, Item, get_catalog
 from registry.clock import EARLIEST_YEAR, today
 from registry.errors import InvalidInput, Problem
-from registry.geometry import geometry_problems, parse_geojson, to_storage
+from registry.geometry import HEIGHTS_DROPPED, geometry_problems, parse_geojson, to_storage
 from registry.identifiers import personal_identifiers
 
 PHONE = re.compile(r"^[0-9()+\- ]{3,30}(转\d{1,6})?$")
@@ -202,6 +202,7 @@ class Content:
     formed_on: dt.date
     geometry: BaseGeometry | None
     draft: bool
+    warnings: tuple[str, ...] = ()  # what was changed on the way in (not part of the digest)
 
     def digest(self) -> str:
         """The content's fingerprint: the same content always gives the same digest, so
@@ -271,13 +272,15 @@ def disclosure_content(
     problems += text_problems(
         [
             ("title", title),
+            ("ref", data.ref),
             *((f"elements.{k}", v) for k, v in elements.items()),
             *((f"documents[{i}].title", d.get("title")) for i, d in enumerate(documents)),
             *((f"documents[{i}].url", d.get("url")) for i, d in enumerate(documents)),
         ],
         official_numbers=_official_numbers(item.key),
     )
-    geometry = None
+    geometry: BaseGeometry | None = None
+    warnings: tuple[str, ...] = ()
     if data.geometry is not None:
         try:
             geometry = (
@@ -285,10 +288,11 @@ def disclosure_content(
                 if isinstance(data.geometry, BaseGeometry)
                 else parse_geojson(data.geometry)
             )
+            warnings = (HEIGHTS_DROPPED,) if geometry.has_z else ()
             geometry = to_storage(geometry, data.crs)
             problems += geometry_problems(geometry)
         except InvalidInput as exc:
             problems += exc.problems
     raise_if(problems)
     assert formed_on is not None
-    return Content(title, elements, documents, formed_on, geometry, data.draft)
+    return Content(title, elements, documents, formed_on, geometry, data.draft, warnings)

@@ -84,6 +84,7 @@ def publish_disclosures(
                 p.action,
                 session.get(Disclosure, p.disclosure_id) if single else p.disclosure_id,
                 before={"id": p.previous["id"]} if p.previous else None,
+                warnings=list(p.content.warnings),
             )
             for p in planned
         ]

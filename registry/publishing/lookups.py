@@ -9,15 +9,27 @@ from registry.errors import NotFound
 from registry.models import Department, Project
 
 
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can take the text at all (no NUL, no unpaired surrogate): a code
+    that cannot be stored cannot be found either."""
+    return not any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in text)
+
+
 def department_by_code(session: Session, code: str, path: str) -> Department:
-    department = session.scalar(select(Department).where(Department.code == code))
+    department = (
+        session.scalar(select(Department).where(Department.code == code))
+        if storable(code)
+        else None
+    )
     if department is None:
         raise NotFound.one(path, "unknown_department", f"no department has the code {code!r}")
     return department
 
 
 def project_by_code(session: Session, code: str, path: str = "project_code") -> Project:
-    project = session.scalar(select(Project).where(Project.code == code))
+    project = (
+        session.scalar(select(Project).where(Project.code == code)) if storable(code) else None
+    )
     if project is None:
         raise NotFound.one(path, "unknown_project", f"no project has the code {code!r}")
     return project

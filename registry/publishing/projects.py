@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from registry.catalog import get_catalog
 from registry.errors import InvalidInput, Problem
-from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson, to_storage
+from registry.geometry import (
+    HEIGHTS_DROPPED,
+    STORAGE_SRID,
+    geometry_problems,
+    parse_geojson,
+    to_storage,
+)
 from registry.identifiers import project_code_problem, region_code_problem
 from registry.models import (
     PROJECT_STATUSES,
@@ -135,6 +141,7 @@ def project_changes(
 
 
 def site_geometries(sites: list[SiteInput]) -> tuple[list[BaseGeometry], list[Problem]]:
+    """The sites' geometries in storage form (2D, WGS 84), and every problem."""
     problems: list[Problem] = []
     geometries = []
     for index, site in enumerate(sites):
@@ -179,6 +186,7 @@ def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcom
                                  values.get("region_code")], "registers projects")  # fmt: skip
     geometries, site_problems = site_geometries(data.sites or [])
     raise_if(problems + site_problems)
+    dropped = _heights(data.sites or [])
     if data.given("owner_department"):
         owner = (
             department_by_code(session, data.owner_department, "owner_department")
@@ -209,11 +217,26 @@ def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcom
         project.updated_at = dt.datetime.now(dt.UTC)
     session.flush()
     unassigned = responsibility.add_defaults(session, get_catalog(), project)
-    warnings = [
+    warnings = dropped + [
         f"no department holds the role for category {c}; an administrator must assign it"
         for c in unassigned
     ]
     return Outcome(action, project, warnings=warnings, changes=changes or None)
+
+
+def _heights(sites: list[SiteInput]) -> list[str]:
+    """HEIGHTS_DROPPED when a site came with heights (they are not kept)."""
+    for site in sites:
+        geometry = site.geometry
+        if isinstance(geometry, BaseGeometry) and geometry.has_z:
+            return [HEIGHTS_DROPPED]
+        if not isinstance(geometry, BaseGeometry):
+            try:
+                if parse_geojson(geometry).has_z:
+                    return [HEIGHTS_DROPPED]
+            except InvalidInput:
+                continue
+    return []
 
 
 @audited("set_sites", target=lambda project_code, sites: f"project:{project_code}/sites")
@@ -228,9 +251,9 @@ def set_sites(session: Session, actor: Actor, project_code: str, sites: list[Sit
     check_region(actor, acting, [project.region_code], "changes project sites")
     replaced = _replace_sites(session, actor, project, sites, geometries)
     if replaced is None:
-        return Outcome("unchanged", project)
+        return Outcome("unchanged", project, warnings=_heights(sites))
     project.updated_at = dt.datetime.now(dt.UTC)
-    return Outcome("updated", project, changes={"sites": replaced})
+    return Outcome("updated", project, changes={"sites": replaced}, warnings=_heights(sites))
 
 
 def _replace_sites(

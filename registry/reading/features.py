@@ -30,6 +30,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 MAX_LIMIT, DEFAULT_LIMIT = 1000, 10
+MAX_OFFSET = 2**31 - 1
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
 COMMON_PARAMS = {"bbox", "limit", "offset", "crs", "f"}
 
 
@@ -103,8 +105,8 @@ def parse_items_query(coll: Collection, params: dict[str, str]) -> ItemsQuery:
         problems.append(Problem("bbox/limit/offset", "not_a_number", "must be numbers"))
     if not 1 <= query.limit <= MAX_LIMIT:
         problems.append(Problem("limit", "out_of_range", f"must be 1..{MAX_LIMIT}"))
-    if query.offset < 0:
-        problems.append(Problem("offset", "out_of_range", "must be 0 or more"))
+    if not 0 <= query.offset <= MAX_OFFSET:
+        problems.append(Problem("offset", "out_of_range", f"must be 0..{MAX_OFFSET}"))
     crs = params.get("crs", CRS84)
     if crs not in OUTPUT_CRS:
         problems.append(Problem("crs", "unsupported_crs", f"use {CRS84}, gcj02 or bd09"))
@@ -309,7 +311,7 @@ def _one(page, key, one):
     sub = page.subquery()
     column = sub.c[key.name]
     if key.name == "id":
-        if not str(one).isdigit():
+        if not str(one).isdigit() or int(one) > MAX_ID:
             return select(literal(None))
         return select(cast(sub.c.feature, Text)).where(column == int(one))
     return select(cast(sub.c.feature, Text)).where(column == one)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import psycopg
 from sqlalchemy.exc import DBAPIError
@@ -86,6 +87,28 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s", request.url.path, exc_info=exc)
     return error_response(500, "INTERNAL_SERVER_ERROR", "internal server error")
+
+
+class RefuseUnstorable:
+    """Refuse, with the one error body, a request whose path or query parameters hold a NUL
+    character: PostgreSQL cannot take it, so no route can answer it (GraphQL checks its own
+    parameters and answers in its own shape)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/graphql"):
+            query = unquote_to_bytes(scope.get("query_string", b"").replace(b"+", b" "))
+            if b"\x00" in query or "\x00" in scope["path"]:
+                response = error_response(
+                    400,
+                    "BAD_REQUEST",
+                    "请求中含有空字符（NUL），请删除 · the request holds a NUL character; remove it",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 HANDLERS = {

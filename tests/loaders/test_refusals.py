@@ -35,7 +35,7 @@ def test_a_truncated_xlsx(registry_session, tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(good.read_bytes()[:700])
     (problem,) = refused(registry_session, bad)
-    assert problem.startswith("bad.xlsx: is not a readable XLSX workbook (truncated or damaged")
+    assert problem.startswith("bad.xlsx: 工作簿已损坏或被截断") and "damaged or truncated" in problem
 
 
 def test_a_shapefile_without_prj_unless_crs_is_given(registry_session, tmp_path):
@@ -134,3 +134,65 @@ def test_the_command_exits_non_zero_and_reports(registry_session, tmp_path, data
     )
     assert result.returncode == 1
     assert '"code": "not_responsible"' in result.stdout
+
+
+# --- hostile and odd files: a refusal naming the row, never a traceback ---------------------
+
+
+def run_load(path, database_url, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", "load", str(path), "--as", "FGW", *args],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DATABASE_URL": database_url},
+    )
+
+
+def test_a_nul_in_a_cell_is_one_clear_line(registry_session, tmp_path, database_url):
+    row = approval_row()
+    row[6] = "南昌市\x00发改委"
+    path = write_csv(tmp_path / "nul.csv", [APPROVAL_HEADERS, row])
+    (problem,) = refused(registry_session, path)
+    assert problem.startswith("row 2, 批复单位: contains a control character")
+    result = run_load(path, database_url)
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert "control character" in result.stdout
+
+
+def test_a_row_with_more_cells_than_the_header(registry_session, tmp_path):
+    path = write_csv(tmp_path / "extra.csv", [APPROVAL_HEADERS, [*approval_row(), "多出来的"]])
+    (problem,) = refused(registry_session, path)
+    assert problem.startswith("row 2: 有 ") and "多出：多出来的" in problem
+
+
+def test_a_file_with_only_its_header(registry_session, tmp_path):
+    (problem,) = refused(registry_session, write_csv(tmp_path / "empty.csv", [APPROVAL_HEADERS]))
+    assert "没有数据行" in problem and "no data rows" in problem
+
+
+def test_heights_are_dropped_and_said(registry_session, tmp_path):
+    from tests.loaders.files import write_geojson
+
+    path = write_geojson(
+        tmp_path / "z.geojson",
+        [({"项目统一代码": PROJECT_CODE, "位置名称": "桩"},
+          {"type": "Point", "coordinates": [115.95, 28.68, 31.0]})],
+    )  # fmt: skip
+    report = load_file(registry_session, path, "FGW", kind="sites")
+    registry_session.commit()
+    assert report.written and any("Z" in note for note in report.notes)
+
+
+def test_a_failure_outside_the_rules_is_one_line_and_debug_shows_more(tmp_path):
+    env = {**__import__("os").environ,
+           "DATABASE_URL": "postgresql+psycopg://registry:registry@127.0.0.1:1/none"}  # fmt: skip
+    plain = subprocess.run([sys.executable, "-m", "registry.cli", "keys", "list"],
+                           capture_output=True, text=True, env=env)  # fmt: skip
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr
+    assert (
+        plain.stderr.startswith("错误 error: 无法连接数据库")
+        and len(plain.stderr.splitlines()) == 2
+    )
+    debug = subprocess.run([sys.executable, "-m", "registry.cli", "--debug", "keys", "list"],
+                           capture_output=True, text=True, env=env)  # fmt: skip
+    assert debug.returncode == 1 and "Traceback" in debug.stderr

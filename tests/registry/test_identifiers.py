@@ -1,6 +1,14 @@
+import datetime as _dt
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.identifiers import (
+    PROVINCE_PREFIXES,
+    RESIDENT_ID_CHECK,
+    RESIDENT_ID_WEIGHTS,
+    is_resident_id,
     personal_identifiers,
     project_code_problem,
     region_code_problem,
@@ -73,3 +81,45 @@ def test_permit_numbers_can_skip_the_resident_id_scan():
     permit = "360100202311020002"  # region + date + sequence: passes the GB 11643 check
     assert list(personal_identifiers(permit))
     assert list(personal_identifiers(permit, resident_ids=False)) == []
+
+
+# --- resident ID numbers by the standard's rules, whatever the district's history -------------
+
+
+def with_check(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
+    return first17 + RESIDENT_ID_CHECK[total % 11]
+
+
+@st.composite
+def resident_id(draw) -> str:
+    province = draw(st.sampled_from(sorted(PROVINCE_PREFIXES)))
+    district = f"{draw(st.integers(0, 9999)):04d}"  # any: existing or not, then or now
+    born = draw(st.dates(_dt.date(1930, 1, 1), _dt.date(2025, 12, 31)))
+    sequence = f"{draw(st.integers(0, 999)):03d}"
+    return with_check(f"{province}{district}{born:%Y%m%d}{sequence}")
+
+
+@settings(max_examples=500)
+@given(number=resident_id(), before=st.sampled_from(["", "经办人", "身份证号：", "张三 "]),
+       after=st.sampled_from(["", "，联系人", "。", " 已核实"]), lower=st.booleans())  # fmt: skip
+def test_every_well_formed_resident_id_is_found(number, before, after, lower):
+    text = f"{before}{number.lower() if lower else number}{after}"
+    assert "a resident ID number (居民身份证号码)" in list(personal_identifiers(text))
+
+
+@settings(max_examples=300)
+@given(number=resident_id())
+def test_a_wrong_check_character_or_day_is_not_an_id(number):
+    wrong = number[:17] + next(c for c in RESIDENT_ID_CHECK if c != number[17])
+    assert not is_resident_id(wrong)
+    no_day = with_check(number[:10] + "1332" + number[14:17])  # month 13
+    assert not is_resident_id(no_day)
+    assert not is_resident_id(with_check("99" + number[2:17]))  # no province 99
+
+
+def test_the_numbers_stdnum_lets_through_are_caught():
+    # region 360102 (东湖区) in 1975: python-stdnum's is_valid also wants the district to have
+    # existed in the birth year, which made this real-looking number publishable
+    number = with_check("36010219750315123")
+    assert is_resident_id(number) and list(personal_identifiers(f"联系人{number}"))
