@@ -35,7 +35,9 @@ def test_a_truncated_xlsx(registry_session, tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(good.read_bytes()[:700])
     (problem,) = refused(registry_session, bad)
-    assert problem.startswith("bad.xlsx: 工作簿已损坏或被截断") and "damaged or truncated" in problem
+    assert (
+        problem.startswith("bad.xlsx: 工作簿已损坏或被截断") and "damaged or truncated" in problem
+    )
 
 
 def test_a_shapefile_without_prj_unless_crs_is_given(registry_session, tmp_path):
