@@ -161,3 +161,32 @@ def test_concurrent_publications_of_one_new_item_are_one_write_and_conflicts(api
         rows = conn.scalar(text("SELECT count(*) FROM disclosures WHERE ref = 'race'"))
         audited = conn.scalar(text("SELECT count(*) FROM audit_log")) - audited_before
     assert rows == 1 and audited >= 1 + len(conflicts)
+
+
+def test_a_deadline_in_a_year_without_a_notice_is_provisional_not_a_crash(api, base, demo_data):
+    """An item formed in late December 2026 (written here straight into the table: the API
+    refuses dates in the future) has its 20-working-day deadline in 2027, which no official
+    calendar covers yet. It is answered, marked provisional, and no report breaks."""
+    with demo_data.begin() as conn:
+        new_id = conn.scalar(text(
+            "INSERT INTO disclosures (lineage_id, revision, project_id, category, item_key, ref, "
+            "publisher_id, title, elements, documents, formed_on, published_at, "
+            "first_published_at, status, audience, mode, content_hash) "
+            "SELECT nextval('disclosures_id_seq'), 1, project_id, category, item_key, "
+            "'next-year', publisher_id, title, elements, documents, DATE '2026-12-28', now(), "
+            "now(), 'published', audience, mode, 'x' FROM disclosures "
+            "WHERE item_key = 'gov_feasibility_study_approval' AND status = 'published' "
+            "LIMIT 1 RETURNING id"))  # fmt: skip
+        conn.execute(text("UPDATE disclosures SET lineage_id = id WHERE id = :id"), {"id": new_id})
+    body = api(
+        "query($id: ID!) { disclosure(id: $id) { deadline timeliness { status provisional } } "
+        "complianceScoreboard { published } }",
+        {"id": str(new_id)},
+    )
+    assert "errors" not in body, body
+    disclosure = body["data"]["disclosure"]
+    assert disclosure["deadline"].startswith("2027-01-")
+    assert disclosure["timeliness"]["provisional"] is True
+    assert httpx.get(f"{base}/report", timeout=30).status_code == 200
+    with demo_data.begin() as conn:
+        conn.execute(text("DELETE FROM disclosures WHERE id = :id"), {"id": new_id})
