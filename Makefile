@@ -8,15 +8,17 @@ PORT   ?= 8000
 
 export DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry
 export TEST_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test
+CHAOS_PORT ?= 5439
+export CHAOS_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:$(CHAOS_PORT)/registry_chaos
 
-.PHONY: run test fuzz database venv assets browser lint clean
+.PHONY: run test fuzz chaos database chaos-database venv assets browser lint clean
 
 run: venv assets database                      ## serve the API with the demo data on IPv4 and IPv6
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo load
 	$(BIN)/registry serve --host $(HOST4) --host $(HOST6) --port $(PORT)
 
-test: lint assets database browser                     ## lint, then the whole test suite against a real PostGIS
+test: lint assets database chaos-database browser      ## lint, then the whole test suite (the fault tests too) against a real PostGIS
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 database:                               ## install (where missing) and start PostgreSQL + PostGIS
@@ -48,6 +50,13 @@ browser:                                ## the clients tests drive: headless Chr
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v ogrinfo >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver fonts-wqy-microhei gdal-bin; }
+
+chaos-database:                         ## a PostgreSQL cluster of its own, which the fault tests stop and start
+	REGISTRY_DB_CLUSTER=chaos REGISTRY_DB_PORT=$(CHAOS_PORT) REGISTRY_DB_NAME=registry_chaos \
+	  REGISTRY_TEST_DB_NAME=registry_chaos_test bash scripts/postgis.sh
+
+chaos: venv chaos-database              ## only the fault tests: PostgreSQL restarted, connections killed, pool full
+	$(BIN)/pytest -m chaos -p no:cacheprovider $(PYTEST_ARGS)
 
 fuzz: venv assets database browser      ## the generated tests with thousands of cases each
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m generated -p no:cacheprovider $(PYTEST_ARGS)

@@ -17,6 +17,7 @@ from registry import publishing as pub
 from registry.errors import NotFound, Problem, RegistryError
 from registry.geometry import STORAGE_SRID, normalise_crs
 from registry.publishing import Actor, RowsRefused
+from registry.publishing.audit import record_load
 from registry.publishing.lookups import department_by_code
 
 BATCH = 5000
@@ -295,6 +296,10 @@ def load_file(
             rename,
             report,
         )
+    except FileRefused as refused:
+        if not dry_run:
+            _audit_refused(session, department, path, refused.report)
+        raise
     finally:
         if collecting:
             gc.enable()
@@ -360,6 +365,17 @@ def _load(
         if report.problems:
             raise FileRefused(report)
         return report
+    record_load(session, actor, path.name, report.kind, report.counts)
     savepoint.commit()
     report.written = True
     return report
+
+
+def _audit_refused(session: Session, department: str, path: Path, report: FileReport) -> None:
+    """The audit log keeps a refused file's counts and first problems (nothing else of it)."""
+    problems = [
+        Problem(", ".join(part for part in (p.row, p.column) if part), p.code, p.message)
+        for p in report.problems[:50]
+    ]
+    refusal = RegistryError(problems or [Problem("", "refused", "the file was refused")])
+    record_load(session, department, path.name, report.kind, report.counts, refusal)

@@ -8,19 +8,17 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from registry.catalog import get_catalog
 from registry.db import Database
 from registry.settings import Settings, get_settings
-from registry.web import errors
+from registry.web import errors, health, observe
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -31,16 +29,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from schema import build_schema
     from schema.http import GraphQLEndpoint
 
-    graphql = GraphQLEndpoint(build_schema().graphql_schema, settings.api)
+    graphql = GraphQLEndpoint(
+        build_schema().graphql_schema,
+        settings.api,
+        timeout_ms=settings.registry.statement_timeout_ms,
+        retry_after_s=settings.ops.retry_after_s,
+    )
+
+    database = Database(settings)  # opens no connection until the first request
+    figures = observe.DatabaseFigures(database, health.migration_head())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        database = Database(settings)
-        app.state.db = database
-        app.state.settings = settings
         try:
             yield
-        finally:
+        finally:  # after uvicorn has let in-flight requests finish (graceful shutdown)
             await database.aclose()
 
     middleware = [Middleware(errors.RefuseUnstorable)]
@@ -57,13 +60,30 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
 
     routes = [
-        Route("/health", health),
+        Route("/health", health.health),
+        Route("/health/live", health.live),
+        Route("/health/ready", health.ready),
+        Route(
+            "/metrics",
+            observe.MetricsEndpoint(
+                figures, settings.ops.metrics_enabled, settings.ops.metrics_token
+            ),
+        ),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
+    # outermost: every answer, the error handlers' included, gets its id, metrics and log
+    middleware.insert(
+        0,
+        Middleware(
+            observe.Observe,
+            routes=observe.route_templates(routes),
+            access_log=settings.ops.access_log,
+        ),
+    )
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -71,10 +91,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=errors.HANDLERS,
     )
     app.state.graphql = graphql
+    app.state.db = database
+    app.state.settings = settings
+    app.state.migration_head = figures.head
     return app
-
-
-async def health(request: Request) -> JSONResponse:
-    async with request.app.state.db.read.connect() as conn:
-        postgis = await conn.scalar(text("SELECT postgis_lib_version()"))
-    return JSONResponse({"status": "ok", "postgis": postgis})

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import psycopg
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -91,24 +95,51 @@ class StatementTimeout(RegistryError):
     code = "STATEMENT_TIMEOUT"
 
 
-def from_database(error: BaseException) -> RegistryError | None:
-    """The refusal a database error stands for (a timeout, a lock or a uniqueness conflict),
-    or None when it is a fault of the system itself."""
-    from psycopg import errors as pg
-    from sqlalchemy.exc import DBAPIError
+class Unavailable(RegistryError):
+    """The database cannot be reached, or every connection is busy: try again shortly."""
 
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+
+
+def from_database(error: BaseException, timeout_ms: int | None = None) -> RegistryError | None:
+    """The refusal a database error stands for (a timeout, a conflict, the database down or
+    busy), or None when it is a fault of the system itself."""
+    from psycopg import errors as pg
+
+    if isinstance(error, PoolTimeout):
+        return Unavailable.one(
+            "",
+            "busy",
+            "服务繁忙，所有数据库连接都在使用中，请稍后再试 · every database connection is busy; "
+            "try again in a few seconds",
+        )
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, pg.QueryCanceled):
+        from registry.metrics import STATEMENT_TIMEOUTS
+
+        STATEMENT_TIMEOUTS.inc()
+        limit = f" ({timeout_ms} ms, REGISTRY_STATEMENT_TIMEOUT_MS)" if timeout_ms else ""
         return StatementTimeout.one(
             "",
             "statement_timeout",
-            "the query took longer than the database statement timeout; narrow it down",
+            f"查询超过了数据库语句时限{limit}，请缩小范围 · the query took longer than the "
+            f"database statement timeout{limit}; narrow it down",
         )
     if isinstance(original, pg.LockNotAvailable | pg.DeadlockDetected | pg.UniqueViolation):
         return Conflict.one(
             "",
             "concurrent_write",
             "another write to the same record happened at the same time; try again",
+        )
+    if isinstance(original, pg.OperationalError | pg.InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        return Unavailable.one(
+            "",
+            "database_unavailable",
+            "数据库暂时无法访问，请稍后再试 · the database cannot be reached at the moment; "
+            "try again in a few seconds",
         )
     return None
 
@@ -118,3 +149,8 @@ class CatalogError(RegistryError):
 
     status = 500
     code = "CATALOG_INVALID"
+
+
+# What the database layer raises: the exceptions ``from_database`` maps (a pool that is
+# full raises SQLAlchemy's TimeoutError; direct driver paths raise psycopg's own).
+DATABASE_ERRORS = (DBAPIError, PoolTimeout, psycopg.Error)

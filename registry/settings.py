@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,18 @@ class RegistrySettings(BaseSettings):
         description="PostgreSQL statement_timeout for API reads, in ms (0: none).",
     )
     pool_size: int = Field(default=10, ge=1, description="Database connections kept per process.")
+    pool_max_overflow: int = Field(
+        default=10, ge=0, description="Connections opened beyond pool_size under load, then closed."
+    )
+    pool_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a request waits for a free connection before it is answered 503 "
+        "(the service is busy) instead of hanging.",
+    )
+    connect_timeout_s: int = Field(
+        default=5, ge=1, description="How long to wait for PostgreSQL to accept a connection."
+    )
     lock_timeout_ms: int = Field(
         default=10_000,
         ge=0,
@@ -84,6 +97,36 @@ class ApiSettings(BaseSettings):
     )
 
 
+class OpsSettings(BaseSettings):
+    """What operators watch: logs, metrics, shutdown."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_OPS_", extra="ignore")
+
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as JSON objects (one per line)."
+    )
+    access_log: bool = Field(
+        default=True,
+        description="Log one line per request (`registry serve --no-access-log` turns it off).",
+    )
+    slow_query_ms: int = Field(
+        default=500, ge=0, description="Log SQL statements slower than this, in ms (0: none)."
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    metrics_token: str = Field(
+        default="",
+        description="When set, /metrics answers only requests with `Authorization: Bearer TOKEN`.",
+    )
+    shutdown_timeout_s: int = Field(
+        default=20, ge=0, description="On SIGTERM, how long in-flight requests may finish."
+    )
+    retry_after_s: int = Field(
+        default=5,
+        ge=1,
+        description="Retry-After of a 503 (database down or every connection busy).",
+    )
+
+
 class Settings:
     """All concerns together, read once per process."""
 
@@ -91,13 +134,14 @@ class Settings:
         self.database = DatabaseSettings()
         self.registry = RegistrySettings()
         self.api = ApiSettings()
+        self.ops = OpsSettings()
 
     @property
     def catalog_path(self) -> Path | None:
         return self.registry.catalog_path
 
 
-ALL_SETTINGS = (DatabaseSettings, RegistrySettings, ApiSettings)
+ALL_SETTINGS = (DatabaseSettings, RegistrySettings, ApiSettings, OpsSettings)
 
 
 @cache

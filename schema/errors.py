@@ -6,27 +6,36 @@ import logging
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy.exc import DBAPIError
 
-from registry.errors import RegistryError, StatementTimeout, from_database
+from registry.errors import (
+    DATABASE_ERRORS,
+    RegistryError,
+    StatementTimeout,
+    Unavailable,
+    from_database,
+)
 
 log = logging.getLogger("registry.graphql")
 
 CODES = {"INVALID_INPUT": "BAD_USER_INPUT"}
 TIMEOUT = StatementTimeout.code
+UNAVAILABLE = Unavailable.code
 
 
 def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code, **extensions}}
 
 
-def format_error(error: GraphQLError) -> dict[str, Any]:
+def format_error(error: GraphQLError, timeout_ms: int | None = None) -> dict[str, Any]:
     """The client's view of an error: registry refusals keep their detail, anything
     unexpected becomes INTERNAL_SERVER_ERROR with the detail logged, not sent."""
     formatted = error.formatted
     original = error.original_error
     extensions = dict(formatted.get("extensions") or {})
-    if isinstance(original, DBAPIError) and (refused := from_database(original)) is not None:
+    if (
+        isinstance(original, DATABASE_ERRORS)
+        and (refused := from_database(original, timeout_ms)) is not None
+    ):
         original = refused
     if isinstance(original, RegistryError):
         formatted["message"] = original.message

@@ -12,12 +12,12 @@ import asyncio
 import importlib
 import logging
 import re
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
 from graphene.validation import depth_limit_validator
 from graphql import (
     ExecutionContext,
@@ -35,17 +35,17 @@ from graphql import (
     validate,
     visit,
 )
-from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from registry.errors import from_database
+from registry import metrics
+from registry.errors import DATABASE_ERRORS, from_database
 from registry.publishing import keys
 from registry.publishing.keys import Credentials
 from registry.settings import ApiSettings
 from schema.compiler import StatementCache, prepare
 from schema.context import Context
-from schema.errors import TIMEOUT, error_body, format_error
+from schema.errors import TIMEOUT, UNAVAILABLE, error_body, format_error
 from schema.limits import estimate_cost
 
 log = logging.getLogger("registry.graphql")
@@ -153,7 +153,14 @@ def _is_float(text: str) -> bool:
 
 
 class GraphQLEndpoint:
-    def __init__(self, schema: GraphQLSchema, settings: ApiSettings) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        settings: ApiSettings,
+        timeout_ms: int | None = None,
+        retry_after_s: int = 5,
+    ) -> None:
+        self.timeout_ms, self.retry_after_s = timeout_ms, retry_after_s
         self.schema = schema
         self.settings = settings
         self.depth = [depth_limit_validator(max_depth=settings.max_depth)]
@@ -189,12 +196,21 @@ class GraphQLEndpoint:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
+        media = JSON_MEDIA
         try:
             if request.method == "GET" and self._wants_html(request):
                 return HTMLResponse(GRAPHIQL.read_text(encoding="utf-8"))
             media = negotiate(request.headers.get("accept"))
             params = await self._params(request)
             return await self._run(request, params, media)
+        except DATABASE_ERRORS as exc:
+            # the database timed out, is down or busy: the spec's errors, the right status
+            refused = from_database(exc, self.timeout_ms)
+            if refused is None:
+                raise
+            headers = {"Retry-After": str(self.retry_after_s)} if refused.status == 503 else None
+            error = error_body(refused.message, refused.code)
+            return self._json({"errors": [error], "data": None}, refused.status, media, headers)
         except RequestProblem as problem:
             return self._json(
                 {"errors": [error_body(problem.message, problem.code)]},
@@ -276,17 +292,24 @@ class GraphQLEndpoint:
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             raise RequestProblem(400, "name the operation to run (operationName)", "BAD_REQUEST")
+        request.state.graphql_operation = metrics.operation_label(
+            operation.name.value if operation.name else None
+        )
+        request.state.graphql_type = operation.operation.value
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             raise RequestProblem(
                 405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"}
             )
         database = request.app.state.db
         engine = database.read
+        credentials = await self.credentials(request, engine)
+        if credentials.actor is not None:
+            request.state.department = credentials.actor.name  # for the log; never the key
         context = Context(
             engine=engine,
             settings=self.settings,
             request=request,
-            credentials=await self.credentials(request, engine),
+            credentials=credentials,
             database=database,
         )
         # graphql-core's own coercion of the variables (types, required, unknown keys)
@@ -304,15 +327,8 @@ class GraphQLEndpoint:
             else None
         )
         if prepared is not None:
-            try:
-                data = await self._run_compiled(engine, prepared)
-                self.statements.answered += 1
-            except (DBAPIError, psycopg.Error) as exc:
-                refused = from_database(exc)
-                if refused is None:
-                    raise
-                error = error_body(refused.message, refused.code)
-                return self._json({"errors": [error], "data": None}, refused.status, media)
+            data = await self._run_compiled(database, prepared)
+            self.statements.answered += 1
             # PostgreSQL wrote the data as orjson would (schema/compiler.py)
             return Response(
                 b'{"data":' + data.encode() + b"}",
@@ -330,21 +346,27 @@ class GraphQLEndpoint:
             result = await result
         payload: dict[str, Any] = {}
         if result.errors:
-            payload["errors"] = [format_error(e) for e in result.errors]
+            payload["errors"] = [format_error(e, self.timeout_ms) for e in result.errors]
         payload["data"] = result.data
         status = 200 if result.data is not None or media == JSON_MEDIA else 400
-        if any(e["extensions"].get("code") == TIMEOUT for e in payload.get("errors", ())):
+        codes = {e["extensions"].get("code") for e in payload.get("errors", ())}
+        headers = None
+        if TIMEOUT in codes:
             status = 504
-        return self._json(payload, status, media)
+        elif UNAVAILABLE in codes:
+            status, headers = 503, {"Retry-After": str(self.retry_after_s)}
+        return self._json(payload, status, media, headers)
 
     @staticmethod
-    async def _run_compiled(engine, prepared) -> str:
+    async def _run_compiled(database, prepared) -> str:
         """The compiled statement, straight on the driver connection: psycopg prepares a
         statement it has seen five times, and SQLAlchemy has nothing left to do."""
-        async with engine.connect() as conn:
+        async with database.read.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
+            started = time.perf_counter()
             cursor = await raw.execute(prepared.sql, prepared.params)
             row = await cursor.fetchone()
+            database.slow.check(prepared.sql, time.perf_counter() - started)
         return row[0]
 
     @staticmethod
@@ -376,6 +398,8 @@ class GraphQLEndpoint:
 
     @staticmethod
     def _json(payload: Any, status: int, media: str, headers: dict | None = None) -> Response:
+        for error in payload.get("errors") or () if isinstance(payload, dict) else ():
+            metrics.count_error(str(error.get("extensions", {}).get("code", "GRAPHQL_ERROR")))
         body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS, default=str)
         return Response(
             body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers

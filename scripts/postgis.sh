@@ -9,6 +9,7 @@ DB_PASSWORD=${REGISTRY_DB_PASSWORD:-registry}
 DB_NAME=${REGISTRY_DB_NAME:-registry}
 TEST_DB_NAME=${REGISTRY_TEST_DB_NAME:-registry_test}
 DB_PORT=${REGISTRY_DB_PORT:-5432}
+CLUSTER=${REGISTRY_DB_CLUSTER:-main}   # another name makes a cluster of its own (chaos tests)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 as_postgres() { as_root runuser -u postgres -- "$@"; }
@@ -31,11 +32,11 @@ install_packages() {
 
 start_cluster() {
   local major; major=$(pg_major)
-  if ! pg_lsclusters -h | awk -v v="$major" '$1 == v && $2 == "main"' | grep -q .; then
-    as_root pg_createcluster "$major" main --port "$DB_PORT"
+  if ! pg_lsclusters -h | awk -v v="$major" -v c="$CLUSTER" '$1 == v && $2 == c' | grep -q .; then
+    as_root pg_createcluster "$major" "$CLUSTER" --port "$DB_PORT"
   fi
-  if ! pg_lsclusters -h | awk -v v="$major" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
-    as_root pg_ctlcluster "$major" main start
+  if ! pg_lsclusters -h | awk -v v="$major" -v c="$CLUSTER" '$1 == v && $2 == c && $4 == "online"' | grep -q .; then
+    as_root pg_ctlcluster "$major" "$CLUSTER" start
   fi
   for _ in $(seq 1 30); do
     as_postgres pg_isready -q -p "$DB_PORT" && return
@@ -64,4 +65,4 @@ create_role_and_databases() {
 install_packages
 start_cluster
 create_role_and_databases
-echo "postgis.sh: PostgreSQL + PostGIS ready on 127.0.0.1:$DB_PORT (database $DB_NAME, tests $TEST_DB_NAME)"
+echo "postgis.sh: PostgreSQL + PostGIS ready on 127.0.0.1:$DB_PORT (cluster $CLUSTER, database $DB_NAME, tests $TEST_DB_NAME)"

@@ -8,6 +8,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -129,6 +130,13 @@ def free_port() -> int:
 def serving(database_url: str, log_path, **env: str) -> Iterator[str]:
     """`registry serve` in a real process on IPv4 and IPv6 with extra settings; yields its
     port as text."""
+    with server_process(database_url, log_path, **env) as (port, _):
+        yield port
+
+
+@contextlib.contextmanager
+def server_process(database_url: str, log_path, **env: str) -> Iterator[tuple[str, Any]]:
+    """The same, yielding the port and the process (to signal it)."""
     import subprocess
     import sys
     import time
@@ -149,10 +157,10 @@ def serving(database_url: str, log_path, **env: str) -> Iterator[str]:
             except httpx.TransportError:
                 time.sleep(0.2)
         try:
-            yield str(port)
+            yield str(port), proc
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -224,11 +224,13 @@ class Coverage:
         return None
 
 
+# (official until, table until): the one definition of how far the table reaches
+COVERAGE = text(
+    "SELECT max(day) FILTER (WHERE NOT provisional AND day >= DATE '2004-01-01'), "
+    "max(day) FROM calendar_days"
+)
+
+
 def coverage(conn: Connection) -> Coverage:
-    row = conn.execute(
-        text(
-            "SELECT max(day) FILTER (WHERE NOT provisional AND day >= DATE '2004-01-01'), "
-            "max(day) FROM calendar_days"
-        )
-    ).one()
+    row = conn.execute(COVERAGE).one()
     return Coverage(row[0], row[1])

@@ -115,6 +115,47 @@ def record_refusal(
         )
 
 
+def record_load(
+    session: Session,
+    actor: Actor | str,
+    file: str,
+    kind: str,
+    rows: dict[str, int],
+    refused: RegistryError | None = None,
+) -> None:
+    """Audit one file a loader read: ``load_file`` with the file's row counts. A loaded file
+    is recorded in the load's own transaction; a refused one in a transaction of its own
+    (the load's is rolled back), like any refusal."""
+    name = scrubbed(actor if isinstance(actor, str) else actor.name)
+    path = actor.path if isinstance(actor, Actor) else f"loader:{file}"
+    detail = scrubbed({"kind": kind, "rows": rows})
+    if refused is None:
+        session.add(
+            AuditEntry(
+                actor=name,
+                path=path,
+                action="load_file",
+                target=scrubbed(f"file:{file}"),
+                outcome="ok",
+                detail=detail,
+            )
+        )
+        return
+    detail["code"] = refused.code
+    detail["problems"] = scrubbed([p.__dict__ for p in refused.problems[:50]])
+    with Session(session.get_bind()) as separate, separate.begin():
+        separate.add(
+            AuditEntry(
+                actor=name,
+                path=path,
+                action="load_file",
+                target=scrubbed(f"file:{file}"),
+                outcome="refused",
+                detail=detail,
+            )
+        )
+
+
 def _counted(session: Session, name: str, action: str, target: str) -> bool:
     """Add one to this hour's entry of the same refused caller, if there is one."""
     found = session.execute(

@@ -16,10 +16,12 @@ from urllib.parse import unquote_to_bytes
 
 import psycopg
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from registry import metrics
 from registry.errors import Problem, RegistryError, from_database
 
 log = logging.getLogger("registry.web")
@@ -52,18 +54,26 @@ def error_response(
     problems: list[Problem] | tuple = (),
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    metrics.count_error(code)
     return JSONResponse(
         error_body(status, code, description, problems), status_code=status, headers=headers
     )
 
 
-def refusal(error: RegistryError) -> JSONResponse:
-    return error_response(error.status, error.code, error.message, error.problems)
+def refusal(error: RegistryError, retry_after_s: int = 5) -> JSONResponse:
+    """The error body of a refusal; a 503 says when to try again (Retry-After)."""
+    headers = {"Retry-After": str(retry_after_s)} if error.status == 503 else None
+    return error_response(error.status, error.code, error.message, error.problems, headers)
+
+
+def _retry_after(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return settings.ops.retry_after_s if settings is not None else 5
 
 
 async def registry_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RegistryError)
-    return refusal(exc)
+    return refusal(exc, _retry_after(request))
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -78,9 +88,12 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:
-    refused = from_database(exc)
+    """A database failure: a timeout (504), a conflict (409), the database down or every
+    connection busy (503, Retry-After), or else a fault of ours (500)."""
+    settings = getattr(request.app.state, "settings", None)
+    refused = from_database(exc, settings.registry.statement_timeout_ms if settings else None)
     if refused is not None:
-        return refusal(refused)
+        return refusal(refused, _retry_after(request))
     return await unexpected(request, exc)
 
 
@@ -115,6 +128,7 @@ HANDLERS = {
     RegistryError: registry_error,
     HTTPException: http_error,
     DBAPIError: database_error,
+    PoolTimeout: database_error,
     psycopg.Error: database_error,  # tiles run on the driver connection directly
     Exception: unexpected,
 }

@@ -8,6 +8,7 @@ description are the OGC exception fields.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from starlette.requests import Request
@@ -89,8 +90,11 @@ def _crs_header(query) -> dict[str, str]:
 
 async def tile(request: Request) -> Response:
     z, x, y = (int(request.path_params[k]) for k in ("z", "x", "y"))
-    async with request.app.state.db.read.connect() as conn:
+    database = request.app.state.db
+    async with database.read.connect() as conn:
+        started = time.perf_counter()
         data = await tiles.tile(conn, z, x, y)
+        database.slow.check(f"tile {z}/{x}/{y}: {tiles.TILE_SQL}", time.perf_counter() - started)
     if not data:
         return Response(status_code=204)
     return Response(data, media_type=MVT, headers={"Cache-Control": "public, max-age=60"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 
 import uvicorn
@@ -29,6 +30,18 @@ def bind(host: str, port: int) -> socket.socket | None:
 def serve(
     app: str, hosts: list[str], port: int, log_level: str = "info", access_log: bool = True
 ) -> None:
+    """Serve on every address that can be bound. Logs go through ``registry.logs`` (text or
+    JSON); the app writes its own access lines (uvicorn's would carry the query string and
+    the client's address). On SIGTERM uvicorn stops accepting, lets in-flight requests
+    finish for up to REGISTRY_OPS_SHUTDOWN_TIMEOUT_S, then the app's lifespan closes the
+    database pools."""
+    from registry.logs import configure
+    from registry.settings import get_settings
+
+    os.environ["REGISTRY_OPS_ACCESS_LOG"] = "true" if access_log else "false"
+    get_settings.cache_clear()
+    ops = get_settings().ops
+    configure(ops.log_format, logging.getLevelName(log_level.upper()))
     sockets = [s for s in (bind(h, port) for h in hosts) if s is not None]
     if not sockets:
         raise SystemExit(f"could not listen on any of {hosts} port {port}")
@@ -37,6 +50,12 @@ def serve(
         shown = f"[{host}]" if ":" in host else host
         print(f"registry: serving on http://{shown}:{bound_port}", flush=True)
     config = uvicorn.Config(
-        app, factory=True, log_level=log_level, proxy_headers=False, access_log=access_log
+        app,
+        factory=True,
+        log_level=log_level,
+        log_config=None,
+        proxy_headers=False,
+        access_log=False,
+        timeout_graceful_shutdown=ops.shutdown_timeout_s or None,
     )
     uvicorn.Server(config).run(sockets=sockets)
