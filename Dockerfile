@@ -22,5 +22,5 @@ RUN pip install --no-cache-dir . \
 USER registry
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=4)"]
 CMD ["registry", "serve", "--host", "0.0.0.0", "--host", "::", "--port", "8000"]

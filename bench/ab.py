@@ -36,6 +36,8 @@ WORKLOADS = {
     "items": ("http", "/ogc/collections/projects/items?limit=100", 300),
     "tile12": ("http", "/tiles/12/3367/1706.mvt", 300),
     "tile14": ("http", "/tiles/14/13469/6827.mvt", 300),
+    "items_offset": ("http", "/ogc/collections/projects/items?limit=100&offset=4900", 100),
+    "feed": ("http", "/feeds/disclosures.atom", 20),
 }
 
 

@@ -30,19 +30,15 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 
 
 def items_sql(limit: int) -> str:
-    page, _, _ = features.BUILDERS["projects"](features.ItemsQuery(limit=limit))
-    from sqlalchemy import Text, cast, func, literal_column, select
+    """The page of features and the count, as one statement of literal SQL."""
+    from sqlalchemy import select
 
-    limited = page.limit(limit).subquery()
-    statement = select(
-        cast(func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")), Text)
-    )
-    count = select(func.count()).select_from(features.P)
+    page = features.BUILDERS["projects"](features.ItemsQuery(limit=limit))
+    statement = select(page.features(limit, 0), page.total().scalar_subquery())
     compiled = statement.compile(
         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
     )
-    counted = count.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    return f"SELECT ({compiled}), ({counted})"
+    return str(compiled)
 
 
 def run(database: str, concurrency: int) -> list[dict]:

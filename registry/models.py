@@ -234,6 +234,19 @@ class Disclosure(Base):
             "replaces_id",
             postgresql_where=text("replaces_id IS NOT NULL"),
         ),
+        # newest first, for the feed
+        Index(
+            "ix_disclosures_published_at",
+            text("published_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("published_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_disclosures_withdrawn_at",
+            text("withdrawn_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("withdrawn_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

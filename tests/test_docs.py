@@ -109,3 +109,6 @@ def test_documented_http_examples_run(command, expected, live_server):
     if expected and expected[0].startswith("{"):
         documented, actual = json.loads("\n".join(expected)), json.loads(result.stdout)
         assert set(documented) <= set(actual)
+    else:  # text (the Prometheus format): each documented line is in the answer
+        for line in expected:
+            assert line in result.stdout, f"{command}: {line!r} not in the answer"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from registry.settings import OpsSettings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -39,6 +41,10 @@ def test_compose_file_is_valid_and_uses_the_same_setting():
     assert "registry db upgrade" in " ".join(api["command"])
     for service in (db, api):
         assert service["healthcheck"]["test"] and service["healthcheck"]["retries"] >= 3
+    assert "/health/ready" in " ".join(api["healthcheck"]["test"])  # the database, too
+    assert "/health/ready" in (ROOT / "Dockerfile").read_text()
+    grace = int(api["stop_grace_period"].rstrip("s"))
+    assert grace > OpsSettings().shutdown_timeout_s  # requests in flight may finish
 
 
 def test_the_image_runs_as_an_unprivileged_user():

@@ -27,11 +27,12 @@ LIMIT = 100
 P, DEP = Project.__table__, Department.__table__
 
 
-def _events(x, kind: str):
-    """Publications (each public revision) or withdrawals, with what an entry shows."""
+def _events(x, kind: str, filters: dict[str, str | None], limit: int):
+    """The newest ``limit`` publications (each public revision) or withdrawals, with what an
+    entry shows: the top of the ``published_at`` or ``withdrawn_at`` index."""
     at = x.c.published_at if kind == "published" else x.c.withdrawn_at
     withdrawn = visibility.lineage_withdrawn_at(x).is_not(None)
-    return (
+    query = (
         select(
             x.c.id,
             x.c.title,
@@ -53,6 +54,13 @@ def _events(x, kind: str):
         .select_from(x.join(P, P.c.id == x.c.project_id).join(DEP, DEP.c.id == x.c.publisher_id))
         .where(at.is_not(None))
     )
+    if filters["category"]:
+        query = query.where(x.c.category == filters["category"])
+    if filters["region"]:
+        query = query.where(P.c.region_code.like(region_prefix(filters["region"]) + "%"))
+    if filters["department"]:
+        query = query.where(DEP.c.code == filters["department"])
+    return select(query.order_by(at.desc(), x.c.id.desc()).limit(limit).subquery(kind))
 
 
 async def entries(
@@ -62,6 +70,7 @@ async def entries(
     department: str | None = None,
     limit: int = LIMIT,
 ) -> list[dict]:
+    """The newest ``limit`` events: the newest of each kind, merged."""
     if category and category not in {c.value for c in Category}:
         raise InvalidInput.one(
             "category",
@@ -69,16 +78,12 @@ async def entries(
             f"{category!r} is not one of {', '.join(c.value for c in Category)}",
         )
     x = visibility.PUBLIC_REVISIONS.alias("x")
-    events = union_all(_events(x, "published"), _events(x, "withdrawn")).subquery("events")
-    query = select(events)
-    if category:
-        query = query.where(events.c.category == category)
-    if region:
-        query = query.where(events.c.region_code.like(region_prefix(region) + "%"))
-    if department:
-        query = query.where(events.c.department == department)
+    filters = {"category": category, "region": region, "department": department}
+    events = union_all(
+        _events(x, "published", filters, limit), _events(x, "withdrawn", filters, limit)
+    ).subquery("events")
     rows = await conn.execute(
-        query.order_by(events.c.at.desc(), events.c.id.desc(), events.c.kind).limit(limit)
+        select(events).order_by(events.c.at.desc(), events.c.id.desc(), events.c.kind).limit(limit)
     )
     return [dict(r._mapping) for r in rows]
 

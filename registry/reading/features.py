@@ -11,9 +11,20 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from shapely.geometry import mapping, shape
-from sqlalchemy import Text, case, cast, func, literal, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -197,6 +208,60 @@ def _project_feature():
     )
 
 
+@dataclass(frozen=True)
+class Page:
+    """A collection's features: the feature JSON, the rows it is built from, the row key
+    (``row``), the feature id that orders and names them (``key``) and the filters."""
+
+    feature: Any
+    source: Any
+    row: Any
+    key: Any
+    conditions: list
+
+    def keys(self, limit: int, offset: int):
+        """The rows of a page, found before any feature is built: an offset skips rows
+        without building their JSON."""
+        return (
+            select(self.row.label("row"))
+            .select_from(self.source)
+            .where(*self.conditions)
+            .order_by(self.key)
+            .limit(limit)
+            .offset(offset)
+            .subquery("page_keys")
+        )
+
+    def features(self, limit: int, offset: int):
+        """The page's features as one JSON array (text)."""
+        keys = self.keys(limit, offset)
+        rows = (
+            select(self.feature.label("feature"))
+            .select_from(self.source.join(keys, self.row == keys.c.row))
+            .order_by(self.key)
+            .subquery("page_rows")
+        )
+        return select(
+            cast(func.coalesce(func.json_agg(rows.c.feature), literal_column("'[]'::json")), Text)
+        ).scalar_subquery()
+
+    def total(self):
+        return select(func.count()).select_from(self.source).where(*self.conditions)
+
+    def one(self, feature_id: str):
+        if isinstance(self.key.type, Integer | BigInteger):
+            if not feature_id.isdigit() or int(feature_id) > MAX_ID:
+                return select(literal(None))
+            matches = self.key == int(feature_id)
+        else:
+            matches = self.key == feature_id
+        return (
+            select(cast(self.feature, Text))
+            .select_from(self.source)
+            .where(*self.conditions, matches)
+        )
+
+
 def _project_features(q: ItemsQuery):
     project_query = queries.validate_project_query(
         queries.ProjectQuery(
@@ -207,11 +272,7 @@ def _project_features(q: ItemsQuery):
         )
     )
     conditions = queries.project_conditions(project_query)
-    page = (
-        select(_project_feature().label("feature"), P.c.code).where(*conditions).order_by(P.c.code)
-    )
-    total = select(func.count()).select_from(P).where(*conditions)
-    return page, total, P.c.code
+    return Page(_project_feature(), P, P.c.id, P.c.code, conditions)
 
 
 def _parcel_features(q: ItemsQuery):
@@ -251,15 +312,7 @@ def _parcel_features(q: ItemsQuery):
             x.c.is_synthetic,
         ),
     )
-    joined = x.join(p, p.c.id == x.c.project_id)
-    page = (
-        select(feature.label("feature"), x.c.id)
-        .select_from(joined)
-        .where(*conditions)
-        .order_by(x.c.id)
-    )
-    total = select(func.count()).select_from(joined).where(*conditions)
-    return page, total, x.c.id
+    return Page(feature, x.join(p, p.c.id == x.c.project_id), x.c.id, x.c.id, conditions)
 
 
 BUILDERS = {"projects": _project_features, "land-parcels": _parcel_features}
@@ -274,23 +327,14 @@ async def items(
     one: str | None = None,
 ) -> str:
     """A FeatureCollection (or one Feature when ``one`` is given) as GeoJSON text."""
-    page, total, key = BUILDERS[collection_id](q)
+    page = BUILDERS[collection_id](q)
     if one is not None:
-        text_value = await conn.scalar(_one(page, key, one))
+        text_value = await conn.scalar(page.one(one))
         if text_value is None:
             raise NotFound.one("featureId", "unknown_feature", f"{one!r} is not in {collection_id}")
         return _recrs(text_value, q.crs, single=True)
-    limited = page.limit(q.limit).offset(q.offset).subquery()
     features, matched = (
-        await conn.execute(
-            select(
-                cast(
-                    func.coalesce(func.json_agg(limited.c.feature), literal_column("'[]'::json")),
-                    Text,
-                ),
-                total.scalar_subquery(),
-            )
-        )
+        await conn.execute(select(page.features(q.limit, q.offset), page.total().scalar_subquery()))
     ).one()
     returned = min(max(matched - q.offset, 0), q.limit)
     links = _links(base, collection_id, params, q, matched)
@@ -305,16 +349,6 @@ async def items(
     )
     body = f'{{"type":"FeatureCollection","features":{_recrs(features, q.crs)},{head[1:]}'
     return body
-
-
-def _one(page, key, one):
-    sub = page.subquery()
-    column = sub.c[key.name]
-    if key.name == "id":
-        if not str(one).isdigit() or int(one) > MAX_ID:
-            return select(literal(None))
-        return select(cast(sub.c.feature, Text)).where(column == int(one))
-    return select(cast(sub.c.feature, Text)).where(column == one)
 
 
 def _recrs(geojson_text: str, crs: str, single: bool = False) -> str:

@@ -109,12 +109,14 @@ def chaos_url(cluster: Cluster) -> Iterator[str]:
     with cluster.admin() as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template1')
     url = cluster.database(name)
-    generate(url, 2000, 20000)
-    yield url
-    if not cluster.is_up():
-        cluster.start()
-    with cluster.admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        generate(url, 2000, 20000)
+        yield url
+    finally:
+        if not cluster.is_up():
+            cluster.start()
+        with cluster.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def wait_until(predicate, timeout: float, step: float = 0.05) -> float:

@@ -36,7 +36,10 @@ RECOVERY_S = 5
 
 
 def graphql(base: str, query: str = PAGE, timeout: float = 15) -> httpx.Response:
-    return httpx.post(f"{base}/graphql", json={"query": query}, timeout=timeout)
+    response = httpx.post(f"{base}/graphql", json={"query": query}, timeout=timeout)
+    if response.status_code == 200:  # a 200 is an answer, not an error in disguise
+        assert "errors" not in response.json(), response.text
+    return response
 
 
 def items(base: str, timeout: float = 15) -> httpx.Response:

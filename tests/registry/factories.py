@@ -108,3 +108,22 @@ def seeded(session: Session, actor: Actor) -> None:
     add_departments(session, actor)
     pub.upsert_project(session, actor, project_input())
     session.commit()
+
+
+def give_history(session: Session, actor: Actor) -> None:
+    """Corrections and a withdrawal on the first approval results, so histories have states:
+    a corrected document number, a withdrawn item, a corrected formation date."""
+    from sqlalchemy import select
+
+    from registry.models import Disclosure
+
+    rows = session.scalars(
+        select(Disclosure)
+        .where(Disclosure.category == "approval_result", Disclosure.status == "published")
+        .order_by(Disclosure.id)
+        .limit(3)
+    ).all()
+    pub.correct_disclosure(session, actor, rows[0].id, reason="文号更正",
+                           elements={"approval_doc_no": "洪发改投资〔2021〕1号"})  # fmt: skip
+    pub.withdraw_disclosure(session, actor, rows[1].id, reason="重复发布")
+    pub.correct_disclosure(session, actor, rows[2].id, reason="日期更正", formed_on="2020-01-02")

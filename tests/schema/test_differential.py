@@ -23,18 +23,16 @@ from graphql import parse
 from graphql.execution import ExecutionContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import publishing as pub
 from registry.catalog import get_catalog
-from registry.models import Disclosure
 from registry.publishing import Actor
 from registry.settings import ApiSettings
 from schema import build_schema
 from schema.catalog_types import graphql_field_name
 from schema.compiler import prepare
 from schema.types import CATEGORY_FIELDS
+from tests.registry.factories import give_history
 from tests.schema.forms import variable_form
 
 pytestmark = pytest.mark.generated
@@ -277,17 +275,8 @@ def query(draw) -> str:
 @pytest.fixture(scope="module")
 def corrected_demo(demo_data):
     """The demo data with a correction and a withdrawal, so histories have states."""
-    actor = Actor(path="test:differential")
     with Session(demo_data) as session, session.begin():
-        rows = session.scalars(
-            select(Disclosure)
-            .where(Disclosure.category == "approval_result", Disclosure.status == "published")
-            .order_by(Disclosure.id)
-            .limit(2)
-        ).all()
-        pub.correct_disclosure(session, actor, rows[0].id, reason="文号更正",
-                               elements={"approval_doc_no": "洪发改投资〔2021〕1号"})  # fmt: skip
-        pub.withdraw_disclosure(session, actor, rows[1].id, reason="重复发布")
+        give_history(session, Actor(path="test:differential"))
     return demo_data
 
 
