@@ -381,6 +381,27 @@ def projects_select(q: ProjectQuery, b: Binds | None = None) -> Select:
     )
 
 
+def projects_matched(q: ProjectQuery, b: Binds, name: str = "hits") -> tuple[Select, Select]:
+    """The rows of a project query (ordered; the caller pages them) and their count, for one
+    statement. A spatial filter is the costly part of a query: the matching projects (and
+    their distance) are then found once, in a CTE that both the page and the count read."""
+    if q.bbox is None and q.intersects is None and q.near is None:
+        count = select(func.count()).select_from(P).where(*project_conditions(q, b))
+        return projects_select(q, b), count
+    distance = _distance(q.near, b) if q.near is not None else literal(None)
+    hits = (
+        select(P.c.id.label("id"), distance.label("distance"))
+        .where(*project_conditions(q, b))
+        .cte(name)
+    )
+    rows = (
+        select(*PROJECT_COLUMNS, hits.c.distance)
+        .select_from(P.join(hits, hits.c.id == P.c.id))
+        .order_by(*_order(q, hits.c.distance))
+    )
+    return rows, select(func.count()).select_from(hits)
+
+
 async def search_projects(
     conn: AsyncConnection, q: ProjectQuery, limit: int, offset: int
 ) -> list[dict[str, Any]]:
