@@ -60,7 +60,7 @@ def _disclosure(element: str, column: str) -> str:
     value = _str(f"x.elements ->> '{column}'")
     return (
         f"'{{\"title\":' || {_str('x.title')} || ',\"formedOn\":' || {_str('x.formed_on')}"
-        f" || ',\"publishedAt\":' || {_str(STAMP)} || ',\"publisher\":{{\"name\":' || "
+        f' || \',"publishedAt":\' || {_str(STAMP)} || \',"publisher":{{"name":\' || '
         f"{_str('d.name')} || '}},\"{element}\":' || {value} || '}}'"
     )
 
@@ -82,7 +82,7 @@ _PROJECT = (
     )
     + " || ',\"responsibilities\":' || "
     + _list(
-        "'{\"category\":' || to_json(upper(r.category))::text || ',\"department\":{\"name\":'"
+        '\'{"category":\' || to_json(upper(r.category))::text || \',"department":{"name":\''
         " || to_json(rd.name)::text || '}}'",
         "r.category, r.id",
         "FROM responsibilities r JOIN departments rd ON rd.id = r.department_id "
