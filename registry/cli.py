@@ -8,6 +8,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -473,29 +474,50 @@ def export() -> None:
     help="As the register stood then (2025-06-30 is its midnight in China).",
 )
 def export_oc4ids(project: str | None, output: str | None, base_url: str, as_of) -> None:
-    """An OC4IDS 0.9 project package, validated against the vendored schema before it is written."""
+    """An OC4IDS 0.9 project package, streamed from one snapshot of the register, every
+    project validated against the vendored schema as it is written. With -o the file appears
+    only when the whole package is valid."""
     from registry.clock import CST
     from registry.exports import oc4ids
 
     moment = as_of if as_of is None or as_of.tzinfo else as_of.replace(tzinfo=CST)
+    checker = oc4ids.Checker(parallel=project is None)
+    target = Path(output) if output else None
+    partial = target.with_name(f".{target.name}.partial") if target else None
+
+    async def write(conn: AsyncConnection) -> None:
+        snapshot = await conn.execution_options(isolation_level="REPEATABLE READ")
+        async with snapshot.begin():
+            with open(partial, "wb") if partial else _stdout_bytes() as handle:
+                async for piece in oc4ids.stream(
+                    snapshot, base_url.rstrip("/"), project, moment, checker
+                ):
+                    handle.write(piece)
+
     try:
-        document = read(lambda conn: oc4ids.package(conn, base_url.rstrip("/"), project, moment))
+        read(write)
     except RegistryError as exc:
+        checker.finish()
+        _forget(partial)
         raise click.ClickException(exc.message) from exc
-    problems = oc4ids.problems(document)
+    problems = checker.finish()
     if problems:
+        _forget(partial)
         for problem in problems[:50]:
             click.echo(f"error: {problem}", err=True)
         sys.exit(1)
-    text_value = json.dumps(document, ensure_ascii=False, indent=1)
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text_value)
-        click.echo(
-            f"OC4IDS package written: {output} ({len(document['projects'])} projects, valid)"
-        )
-    else:
-        click.echo(text_value)
+    if target and partial:
+        partial.replace(target)
+        click.echo(f"OC4IDS package written: {output} ({checker.index} projects, valid)")
+
+
+def _stdout_bytes():
+    return contextlib.nullcontext(sys.stdout.buffer)
+
+
+def _forget(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 @main.group("schema")

@@ -247,6 +247,18 @@ class Disclosure(Base):
             text("id DESC"),
             postgresql_where=text("withdrawn_at IS NOT NULL"),
         ),
+        # the scoreboard over what is public, read from the index alone
+        Index(
+            "ix_disclosures_public_scores",
+            "publisher_id",
+            "category",
+            "item_key",
+            "formed_on",
+            postgresql_include=["first_published_at"],
+            postgresql_where=text(
+                "status = 'published' AND audience = 'public' AND mode = 'proactive'"
+            ),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

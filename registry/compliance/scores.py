@@ -98,6 +98,8 @@ async def scoreboard(
         )  # fmt: skip
         for r in rows
     }
+    if not any(score.overdue for score in scores.values()):
+        return _ordered(scores)
     overdue = await conn.execute(
         select(
             dep.c.code,
@@ -118,6 +120,10 @@ async def scoreboard(
             {"id": r.id, "project": r.project, "item": r.item_key, "deadline": str(r[5]),
              "working_days_overdue": r[6]}
         )  # fmt: skip
+    return _ordered(scores)
+
+
+def _ordered(scores: dict[tuple[str, str], Score]) -> list[Score]:
     order = {c.value: i for i, c in enumerate(Category)}
     return sorted(scores.values(), key=lambda s: (s.department, order[s.category]))
 

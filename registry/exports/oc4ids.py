@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from sqlalchemy import text
@@ -306,70 +309,124 @@ async def _rows(conn: AsyncConnection, sql: str, **params) -> list[dict]:
     return [dict(r._mapping) for r in await conn.execute(text(sql), params)]
 
 
+CHUNK = 1000  # projects built, written and forgotten at a time: the export's memory bound
+
+
+def _projects_sql(public_known: bool, one: bool) -> str:
+    known = (
+        "(p.created_at <= :as_of OR EXISTS (SELECT 1 FROM public_disclosures_at(:as_of) k "
+        "WHERE k.project_id = p.id))"
+    )
+    conditions = ["p.code > :after"]
+    conditions += ["p.code = :code"] if one else []
+    conditions += [known] if public_known else []
+    return (
+        "SELECT p.id, p.code, p.name, p.description, p.status, p.industry, p.region_code, "
+        "p.investment, p.approved_on, p.updated_at, p.is_synthetic, d.code AS owner_code "
+        "FROM projects p LEFT JOIN departments d ON d.id = p.owner_department_id "
+        f"WHERE {' AND '.join(conditions)} ORDER BY p.code LIMIT :limit"
+    )
+
+
+async def projects(
+    conn: AsyncConnection,
+    project_code: str | None = None,
+    as_of: dt.datetime | None = None,
+    chunk: int = CHUNK,
+) -> AsyncIterator[list[dict]]:
+    """The OC4IDS projects of every project (or one), public disclosures only, as they are
+    or as they were at ``as_of`` (projects registered by then, items public then): in code
+    order, ``chunk`` projects at a time, each chunk read by three statements. Run it in one
+    REPEATABLE READ transaction for a package that is one moment's register."""
+    departments = {
+        r["code"]: (r["code"], r["name"], r["uscc"])
+        for r in await _rows(conn, "SELECT code, name, uscc FROM departments")
+    }
+    public = "public_disclosures_at(:as_of)" if as_of else "public_disclosures"
+    listed = _projects_sql(as_of is not None, project_code is not None)
+    after = ""
+    while True:
+        rows = await _rows(conn, listed, after=after, code=project_code, as_of=as_of, limit=chunk)
+        if not rows:
+            if project_code and not after:
+                raise NotFound.one(
+                    "project", "unknown_project", f"no project has the code {project_code!r}"
+                )
+            return
+        ids = [p["id"] for p in rows]
+        sites: dict[int, list[dict]] = defaultdict(list)
+        items: dict[int, list[dict]] = defaultdict(list)
+        for r in await _rows(
+            conn,
+            "SELECT id, project_id, name, ST_AsGeoJSON(geom, 7) AS geojson FROM sites "
+            "WHERE project_id = ANY(:ids) ORDER BY id",
+            ids=ids,
+        ):
+            sites[r["project_id"]].append(r)
+        for r in await _rows(
+            conn,
+            "SELECT x.id, x.project_id, x.item_key, x.title, x.elements, x.documents, "
+            "x.formed_on, x.published_at, ST_AsGeoJSON(x.geom, 7) AS geojson, "
+            "d.code AS publisher "
+            f"FROM {public} x JOIN departments d ON d.id = x.publisher_id "
+            "WHERE x.project_id = ANY(:ids) ORDER BY x.formed_on, x.id",
+            ids=ids,
+            as_of=as_of,
+        ):
+            items[r["project_id"]].append(r)
+        yield [_strip(_project(p, sites[p["id"]], items[p["id"]], departments)) for p in rows]
+        if len(rows) < chunk:
+            return
+        after = rows[-1]["code"]
+
+
+def header(
+    base_url: str, project_code: str | None = None, as_of: dt.datetime | None = None
+) -> dict:
+    """The package without its projects."""
+    return {
+        "uri": f"{base_url}/exports/oc4ids.json" + _query(project=project_code, asOf=as_of),
+        "publishedDate": dt.datetime.now(CST).isoformat(timespec="seconds"),
+        "version": "0.9",
+        "publisher": {"name": "重大建设项目全链条信息公开 registry", "uri": base_url},
+        "projects": [],
+    }
+
+
 async def package(
     conn: AsyncConnection,
     base_url: str,
     project_code: str | None = None,
     as_of: dt.datetime | None = None,
 ) -> dict:
-    """A project package of every project (or one), public disclosures only: as they are,
-    or as they were at ``as_of`` (projects registered by then, items public then)."""
-    known = (
-        "(p.created_at <= :as_of OR EXISTS (SELECT 1 FROM public_disclosures_at(:as_of) k "
-        "WHERE k.project_id = p.id))"
-    )
-    conditions = [c for c, wanted in (("p.code = :code", project_code), (known, as_of)) if wanted]
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    public = "public_disclosures_at(:as_of)" if as_of else "public_disclosures"
-    projects = await _rows(
-        conn,
-        "SELECT p.id, p.code, p.name, p.description, p.status, p.industry, p.region_code, "
-        "p.investment, p.approved_on, p.updated_at, p.is_synthetic, d.code AS owner_code "
-        "FROM projects p LEFT JOIN departments d ON d.id = p.owner_department_id "
-        f"{where} ORDER BY p.code",
-        code=project_code,
-        as_of=as_of,
-    )
-    if project_code and not projects:
-        raise NotFound.one(
-            "project", "unknown_project", f"no project has the code {project_code!r}"
-        )
-    ids = [p["id"] for p in projects]
-    departments = {
-        r["code"]: (r["code"], r["name"], r["uscc"])
-        for r in await _rows(conn, "SELECT code, name, uscc FROM departments")
-    }
-    sites: dict[int, list[dict]] = defaultdict(list)
-    items: dict[int, list[dict]] = defaultdict(list)
-    for r in await _rows(
-        conn,
-        "SELECT id, project_id, name, ST_AsGeoJSON(geom, 7) AS geojson FROM sites "
-        "WHERE project_id = ANY(:ids) ORDER BY id",
-        ids=ids,
-    ):
-        sites[r["project_id"]].append(r)
-    for r in await _rows(
-        conn,
-        "SELECT x.id, x.project_id, x.item_key, x.title, x.elements, x.documents, x.formed_on, "
-        "x.published_at, ST_AsGeoJSON(x.geom, 7) AS geojson, d.code AS publisher "
-        f"FROM {public} x JOIN departments d ON d.id = x.publisher_id "
-        "WHERE x.project_id = ANY(:ids) ORDER BY x.formed_on, x.id",
-        ids=ids,
-        as_of=as_of,
-    ):
-        items[r["project_id"]].append(r)
-    return _strip(
-        {
-            "uri": f"{base_url}/exports/oc4ids.json"
-            + _query(project=project_code, asOf=as_of),  # fmt: skip
-            "publishedDate": dt.datetime.now(CST).isoformat(timespec="seconds"),
-            "version": "0.9",
-            "publisher": {"name": "重大建设项目全链条信息公开 registry", "uri": base_url},
-            "projects": [
-                _project(p, sites[p["id"]], items[p["id"]], departments) for p in projects
-            ],
-        }
-    )
+    """The whole package in memory: for one project, and for tests on small registers.
+    Everything else streams (``stream``)."""
+    document = header(base_url, project_code, as_of)
+    async for chunk in projects(conn, project_code, as_of):
+        document["projects"] += chunk
+    return document
+
+
+async def stream(
+    conn: AsyncConnection,
+    base_url: str,
+    project_code: str | None = None,
+    as_of: dt.datetime | None = None,
+    check: Callable[[list[dict]], None] | None = None,
+    chunk: int = CHUNK,
+) -> AsyncIterator[bytes]:
+    """The package as JSON text, a chunk of projects at a time; ``check`` sees each chunk
+    before it is written (the CLI validates with it)."""
+    opening = orjson.dumps(header(base_url, project_code, as_of))
+    yield opening[: -len(b"[]}")] + b"["
+    first = True
+    async for records in projects(conn, project_code, as_of, chunk):
+        if check:
+            check(records)
+        text_value = b",".join(orjson.dumps(record) for record in records)
+        yield text_value if first else b"," + text_value
+        first = False
+    yield b"]}"
 
 
 def _query(**params) -> str:
@@ -379,16 +436,90 @@ def _query(**params) -> str:
     return f"?{urlencode(given)}" if given else ""
 
 
+def _schema(name: str) -> dict:
+    return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+
+
 @cache
 def validator() -> Draft4Validator:
-    project = json.loads((SCHEMAS / "project-schema.json").read_text(encoding="utf-8"))
-    package_schema = json.loads(
-        (SCHEMAS / "project-package-schema.json").read_text(encoding="utf-8")
-    )
+    project = _schema("project-schema.json")
     registry = Registry().with_resource(project["id"], Resource.from_contents(project))
-    return Draft4Validator(package_schema, registry=registry, format_checker=FormatChecker())
+    return Draft4Validator(
+        _schema("project-package-schema.json"), registry=registry, format_checker=FormatChecker()
+    )
+
+
+@cache
+def project_validator() -> Draft4Validator:
+    return Draft4Validator(_schema("project-schema.json"), format_checker=FormatChecker())
+
+
+def _chunk_problems(records: bytes, first_index: int) -> list[str]:
+    """Schema errors of a chunk of projects (JSON text), numbered from ``first_index``."""
+    found = []
+    for index, record in enumerate(orjson.loads(records), first_index):
+        found += [
+            f"$.projects[{index}]{error.json_path[1:]}: {error.message}"
+            for error in project_validator().iter_errors(record)
+        ]
+    return found
+
+
+class Checker:
+    """Validates a package's projects a chunk at a time, in linear time: the package
+    schema's ``uniqueItems`` compares every project with every other (quadratic: hours at
+    50,000 projects); distinct project ids make distinct projects, so a set of ids does it.
+    With ``parallel``, the schema checks run in two other processes beside the export (at
+    most three chunks waiting: memory stays bounded); ``finish()`` collects them."""
+
+    def __init__(self, first_index: int = 0, parallel: bool = False) -> None:
+        self.index = first_index
+        self.ids: set[str] = set()
+        self.problems: list[str] = []
+        self._pool = ProcessPoolExecutor(2) if parallel else None
+        self._waiting: deque[Future[list[str]]] = deque()
+
+    def __call__(self, records: list[dict]) -> None:
+        for index, record in enumerate(records, self.index):
+            if "id" in record and str(record["id"]) in self.ids:
+                self.problems.append(
+                    f"$.projects[{index}].id: {record['id']!r} is not unique in the package"
+                )
+            if "id" in record:
+                self.ids.add(str(record["id"]))
+        if self._pool is None:
+            self.problems += _chunk_problems(orjson.dumps(records), self.index)
+        else:
+            self._waiting.append(
+                self._pool.submit(_chunk_problems, orjson.dumps(records), self.index)
+            )
+            while len(self._waiting) > 3:
+                self.problems += self._waiting.popleft().result()
+        self.index += len(records)
+
+    def finish(self) -> list[str]:
+        while self._waiting:
+            self.problems += self._waiting.popleft().result()
+        if self._pool is not None:
+            self._pool.shutdown()
+        return sorted(self.problems, key=_by_index)
+
+
+def _by_index(problem: str) -> int:
+    return int(problem.split("[", 1)[1].split("]", 1)[0])
 
 
 def problems(document: dict) -> list[str]:
-    """Schema errors (JSON path: message); empty when the package is valid OC4IDS 0.9."""
-    return [f"{error.json_path}: {error.message}" for error in validator().iter_errors(document)]
+    """Schema errors (JSON path: message); empty when the package is valid OC4IDS 0.9. The
+    package schema checks the package with its first project, the project schema the rest."""
+    listed = document.get("projects")
+    if not isinstance(listed, list) or len(listed) < 2:
+        return [f"{e.json_path}: {e.message}" for e in validator().iter_errors(document)]
+    found = [
+        f"{e.json_path}: {e.message}"
+        for e in validator().iter_errors({**document, "projects": listed[:1]})
+    ]
+    checker = Checker(1)
+    checker.ids.add(str(listed[0].get("id", "")))
+    checker(listed[1:])
+    return found + checker.finish()
