@@ -93,6 +93,12 @@ class Project(Base):
             "completed_on IS NULL OR approved_on IS NULL OR completed_on >= approved_on",
             name="completion_after_approval",
         ),
+        # Chinese substring search (migration 0011 defines text_grams)
+        Index(
+            "ix_projects_text_grams",
+            text("text_grams(name, description)"),
+            postgresql_using="gin",
+        ),
         Index(
             "ix_projects_region_code",
             "region_code",

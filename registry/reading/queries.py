@@ -271,11 +271,19 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
     if q.text:
         escaped = q.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = b("text_pattern", f"%{escaped}%", Text)
+        given = b("text", q.text, Text)
         conditions.append(
             or_(
-                P.c.name.ilike(pattern, escape="\\"),
-                P.c.description.ilike(pattern, escape="\\"),
-                P.c.code == b("text", q.text, Text),
+                and_(
+                    # every character and pair of the query among the project's: the GIN
+                    # index of migration 0011 answers this, the ILIKE checks the order
+                    func.text_grams(P.c.name, P.c.description).op("@>")(func.text_grams(given)),
+                    or_(
+                        P.c.name.ilike(pattern, escape="\\"),
+                        P.c.description.ilike(pattern, escape="\\"),
+                    ),
+                ),
+                P.c.code == given,
             )
         )
     if q.region_code:
