@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.generate import generate, psycopg_url, recreate
 from loaders import load_file
+from registry.db import Database
 
 HEADERS = [
     "项目统一代码",
@@ -118,11 +118,13 @@ def copy_into_disclosures(dsn: str) -> tuple[int, float]:
 
 
 def timed_load(url: str, path: Path) -> tuple[float, dict]:
-    engine = create_engine(url)
+    database = Database(url=url)  # the engine `registry load` uses, with its settings
     start = time.perf_counter()
-    with Session(engine) as session, session.begin():
+    with Session(database.write) as session, session.begin():
         report = load_file(session, path, "NCFGW")
-    return time.perf_counter() - start, report.counts
+    elapsed = time.perf_counter() - start
+    database.close()
+    return elapsed, report.counts
 
 
 def run(rows: int, projects: int) -> dict:

@@ -101,11 +101,14 @@ def _current_revisions(session: Session, keys: list[tuple[int, str, str]]) -> di
     project_ids, items, refs = (list(column) for column in zip(*keys, strict=True))
     rows = session.execute(
         text(
-            "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, d.lineage_id, "
-            "d.first_published_at, d.status "
-            "FROM current_disclosures d JOIN unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
-            "AS k(project_id, item_key, ref) ON d.project_id = k.project_id AND d.item_key = k.item_key "
-            "AND d.ref = k.ref FOR UPDATE OF d"
+            # one lookup of the unique index per key (a LATERAL join): a plain join lets the
+            # planner sort the whole table for every batch, a cost that grows with it
+            "SELECT d.id, d.project_id, d.item_key, d.ref, d.content_hash, d.revision, "
+            "d.lineage_id, d.first_published_at, d.status "
+            "FROM unnest(CAST(:p AS int[]), CAST(:i AS text[]), CAST(:r AS text[])) "
+            "AS k(project_id, item_key, ref) CROSS JOIN LATERAL ("
+            "SELECT * FROM current_disclosures c WHERE c.project_id = k.project_id "
+            "AND c.item_key = k.item_key AND c.ref = k.ref FOR UPDATE) d"
         ),
         {"p": project_ids, "i": items, "r": refs},
     )
