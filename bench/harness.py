@@ -22,6 +22,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVERS: dict[str, int] = {}  # base URL -> process id of the servers running
+
+
+def rss_mb(pid: int) -> int:
+    """Resident memory of a process, in MiB (Linux)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) >> 10
+
+
 @contextmanager
 def api_server(database_url: str, extra_env: dict | None = None):
     """`registry serve` on the given database; yields the base URL."""
@@ -45,6 +55,7 @@ def api_server(database_url: str, extra_env: dict | None = None):
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    SERVERS[base] = proc.pid
     try:
         for _ in range(150):
             try:
@@ -54,6 +65,7 @@ def api_server(database_url: str, extra_env: dict | None = None):
                 time.sleep(0.2)
         yield base
     finally:
+        SERVERS.pop(base, None)
         proc.terminate()
         proc.wait(timeout=10)
 

@@ -277,7 +277,7 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
                 and_(
                     # every character and pair of the query among the project's: the GIN
                     # index of migration 0011 answers this, the ILIKE checks the order
-                    func.text_grams(P.c.name, P.c.description).op("@>")(func.text_grams(given)),
+                    P.c.search_grams.op("@>")(func.text_grams(given)),
                     or_(
                         P.c.name.ilike(pattern, escape="\\"),
                         P.c.description.ilike(pattern, escape="\\"),

@@ -45,4 +45,4 @@ def test_the_search_statement_can_use_the_gram_index(engine):
     with engine.connect() as conn:
         conn.execute(text("SET enable_seqscan = off"))
         plan = conn.execute(text(f"EXPLAIN SELECT id FROM projects WHERE {compiled}")).scalars()
-        assert "ix_projects_text_grams" in "\n".join(plan)
+        assert "ix_projects_search_grams" in "\n".join(plan)
