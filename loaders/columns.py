@@ -12,8 +12,11 @@ from functools import cache
 
 from registry.catalog import Category, Item, get_catalog
 from registry.errors import InvalidInput, Problem
+from registry.suggest import hint
 
 FIXED_KINDS = ("projects", "sites", "responsibilities", "disclosures")
+KIND_NAMES_ZH = {"projects": "项目", "sites": "项目位置", "responsibilities": "公开责任",
+                 "disclosures": "公开事项"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,14 @@ class Kind:
     def label(self) -> str:
         return self.item.key if self.item else self.category.value if self.category else self.name
 
+    @property
+    def label_zh(self) -> str:
+        if self.item:
+            return self.item.name_zh
+        if self.category:
+            return get_catalog().category_name_zh(self.category)
+        return KIND_NAMES_ZH[self.name]
+
     def columns(self) -> list[Column]:
         if self.name == "projects":
             return PROJECTS
@@ -281,12 +292,14 @@ def map_headers(kind: Kind, headers: list[str]) -> tuple[dict[str, Column], list
             continue
         column = table.get(normalise(header))
         if column is None:
+            labels = [c.label for c in kind.columns()]
             problems.append(
                 Problem(
                     str(header),
                     "unknown_column",
-                    f"is not a column of {kind.label} files; see "
-                    f"`registry template {kind.label}` for the columns",
+                    f"不是{kind.label_zh}文件的列{hint(header, labels)}"
+                    f"（各列见 `registry template {kind.label}`） · is not a column of "
+                    f"{kind.label} files; see `registry template {kind.label}` for the columns",
                 )
             )
         elif column.key in seen:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ACTIONS = ("added", "updated", "revised", "unchanged", "refused")
+ACTIONS_ZH = {"added": "新增", "updated": "更新", "revised": "修订", "unchanged": "未变",
+              "refused": "拒绝"}  # fmt: skip
 
 
 @dataclass
@@ -17,7 +19,8 @@ class RowProblem:
     code: str
 
     def __str__(self) -> str:
-        where = ", ".join(part for part in (self.row, self.column) if part)
+        row = _row_zh(self.row)
+        where = ", ".join(part for part in (row, self.column) if part)
         return f"{where}: {self.message}" if where else self.message
 
 
@@ -38,15 +41,45 @@ class FileReport:
         return not self.problems
 
     def text(self) -> str:
+        """The summary line, Chinese first, then one line per problem (grouped)."""
+        kind = self.kind or "?"
         if self.ok:
-            state = "checked, nothing written (dry run)" if self.dry_run else "written"
+            zh = "、".join(f"{ACTIONS_ZH[a]} {self.counts[a]}" for a in ACTIONS if a != "refused")
+            en = ", ".join(f"{self.counts[a]} {a}" for a in ACTIONS)
+            state = (
+                "已检查，未写入（试运行） · checked, nothing written (dry run)"
+                if self.dry_run
+                else "已写入 · written"
+            )
+            summary = f"{zh} · {en}"
         else:
-            state = "REFUSED, nothing written"
-        counts = ", ".join(f"{self.counts[a]} {a}" for a in ACTIONS)
+            # a refused file writes nothing: its counts are of rows, not of what "would" be
+            refused = self.counts["refused"]
+            fine = max(self.rows - refused, 0)
+            summary = f"{refused} 行有误，{fine} 行无误 · {refused} refused, {fine} rows fine"
+            state = "整个文件被拒绝，未写入任何内容 · REFUSED, nothing written"
         notes = f" [{'; '.join(self.notes)}]" if self.notes else ""
-        lines = [f"{self.path}: {self.rows} rows as {self.kind or '?'} — {counts} — {state}{notes}"]
-        lines += [f"  {p}" for p in self.problems]
+        lines = [
+            f"{self.path}：共 {self.rows} 行（{kind}） · {self.rows} rows as {kind} — "
+            f"{summary} — {state}{notes}"
+        ]
+        lines += [f"  {line}" for line in self.grouped()]
         return "\n".join(lines)
+
+    def grouped(self, shown: int = 3) -> list[str]:
+        """One line per problem: the same problem on more than ``shown`` rows is one line
+        with its count and first rows (the JSON report keeps every row)."""
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        for p in self.problems:
+            groups.setdefault((p.column, p.code, p.message), []).append(p.row)
+        lines = []
+        for (column, code, message), rows in groups.items():
+            if len(rows) <= shown:
+                lines += [str(RowProblem(row, column, message, code)) for row in rows]
+                continue
+            where = _span(rows, shown)
+            lines.append(f"{where}{', ' + column if column else ''}: {message}")
+        return lines
 
     def as_dict(self) -> dict:
         return {
@@ -62,3 +95,30 @@ class FileReport:
 
     def json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False)
+
+
+def _span(rows: list[str], shown: int) -> str:
+    """'第 2–29001 行（共 29000 行） · rows 2–29001 (29000 in all)' for consecutive rows,
+    '第 2、5、9 … 行（共 40 行） · rows 2, 5, 9 … (40 in all)' otherwise."""
+    unit, _, _ = rows[0].partition(" ")
+    numbers = [int(r.rpartition(" ")[2]) for r in rows if r.rpartition(" ")[2].isdigit()]
+    zh = UNITS_ZH.get(unit, unit)
+    if len(numbers) == len(rows) and numbers == list(range(numbers[0], numbers[0] + len(rows))):
+        return (
+            f"第 {numbers[0]}–{numbers[-1]} {zh}（共 {len(rows)} {zh}） · "
+            f"{unit}s {numbers[0]}–{numbers[-1]} ({len(rows)} in all)"
+        )
+    first = [r.rpartition(" ")[2] for r in rows[:shown]]
+    return (
+        f"第 {'、'.join(first)} … {zh}（共 {len(rows)} {zh}） · "
+        f"{unit}s {', '.join(first)} … ({len(rows)} in all)"
+    )
+
+
+UNITS_ZH = {"row": "行", "feature": "个要素", "record": "条记录"}
+
+
+def _row_zh(label: str) -> str:
+    """'row 17' -> '第 17 行 · row 17'."""
+    unit, _, number = label.partition(" ")
+    return f"第 {number} {UNITS_ZH[unit]} · {label}" if unit in UNITS_ZH and number else label

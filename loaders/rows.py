@@ -17,7 +17,8 @@ from registry import publishing as pub
 from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput, Problem
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
-from registry.publishing.content import parse_date
+from registry.publishing.content import date_problem, parse_date
+from registry.suggest import hint
 
 
 def values_by_key(row: Row, mapping: dict[str, Column]) -> dict[str, Any]:
@@ -53,9 +54,7 @@ def _date(values, key, problems) -> dt.date | None:
         return None
     parsed = parse_date(values[key])
     if parsed is None:
-        problems.append(
-            Problem(key, "not_a_date", f'"{values[key]}" is not a date (use YYYY-MM-DD)')
-        )
+        problems.append(Problem(key, "not_a_date", date_problem(values[key])))
     return parsed
 
 
@@ -115,10 +114,25 @@ def item_for(kind: Kind, values) -> str:
     if kind.item is not None:
         return kind.item.key
     text = str(values.get("item", ""))
+    if not text.strip():
+        raise InvalidInput.one(
+            "item",
+            "required",
+            "公开事项为空：每行都要写事项名称 · the item is empty: every row names its item",
+        )
     found = _items_by_name(kind.category).get(normalise(text))
     if found is None:
+        catalog = get_catalog()
+        names = [i.name_zh for i in (catalog.category(kind.category).items if kind.category
+                                     else catalog.items())]  # fmt: skip
+        where_zh = f"“{catalog.category_name_zh(kind.category)}”类" if kind.category else "目录"
         where = f"category {kind.category.value}" if kind.category else "the catalog"
-        raise InvalidInput.one("item", "unknown_item", f'"{text}" is not an item of {where}')
+        raise InvalidInput.one(
+            "item",
+            "unknown_item",
+            f"“{text}”不是{where_zh}中的公开事项{hint(text, names)}"
+            f'（事项见 `registry catalog`） · "{text}" is not an item of {where}',
+        )
     return found
 
 

@@ -18,7 +18,7 @@ from registry.errors import NotFound, Problem, RegistryError
 from registry.geometry import STORAGE_SRID, normalise_crs
 from registry.publishing import Actor, RowsRefused
 from registry.publishing.audit import record_load
-from registry.publishing.lookups import department_by_code
+from registry.publishing.lookups import department_named
 
 BATCH = 5000
 ADMIN = "admin"
@@ -36,8 +36,8 @@ def actor_for(session: Session, department: str, path: Path) -> Actor:
     """`admin` loads as an administrator; anything else must be a department's code."""
     if department == ADMIN:
         return Actor(path=f"loader:{path.name}", is_admin=True)
-    department_by_code(session, department, "--as")
-    return Actor(path=f"loader:{path.name}", department=department)
+    found = department_named(session, department, "--as")
+    return Actor(path=f"loader:{path.name}", department=found.code)
 
 
 class _Load:

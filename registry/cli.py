@@ -320,6 +320,24 @@ def _progress(name: str):
     return wrapped()
 
 
+@main.command("departments")
+def departments_command() -> None:
+    """部门代码 · The departments: the code to give `registry load --as`, name, region."""
+    from sqlalchemy import text as sql
+
+    async def listed(conn: AsyncConnection) -> list:
+        rows = await conn.execute(
+            sql(
+                "SELECT code, name, coalesce(region_code, '') AS region FROM departments ORDER BY code"
+            )
+        )
+        return list(rows)
+
+    click.echo("代码 code\t名称 name\t区划 region")
+    for row in read(listed):
+        click.echo(f"{row.code}\t{row.name}\t{row.region}")
+
+
 @main.command("template")
 @click.argument("kind")
 @click.option(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -26,25 +27,59 @@ from registry.geometry import HEIGHTS_DROPPED, geometry_problems, parse_geojson,
 from registry.identifiers import personal_identifiers
 
 PHONE = re.compile(r"^[0-9()+\- ]{3,30}(转\d{1,6})?$")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d",
+                "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")  # fmt: skip
+# day 1 of Excel's serial dates (1900 system, with its phantom 1900-02-29)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIALS = range(20_000, 80_000)  # 1954-10-03 to 2119-01-10: nothing else is a date here
+LOOKS_LIKE_A_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
 def parse_date(value: Any) -> dt.date | None:
+    """A day from what people write: ISO dates, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305,
+    full-width digits and punctuation (NFKC), Excel date cells and Excel serial numbers."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _excel_day(value)
     text = str(value).strip()
     try:
         return dt.date.fromisoformat(text)  # the common case, in C
     except ValueError:
         pass
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text.isdigit() and len(text) == 5:
+        return _excel_day(int(text))
     for fmt in DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
+
+
+def _excel_day(serial: float) -> dt.date | None:
+    if serial != int(serial) or int(serial) not in EXCEL_SERIALS:
+        return None
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def date_problem(value: Any) -> str:
+    """Why a value is not a date, in Chinese then English, saying how to write one."""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    day = LOOKS_LIKE_A_DAY.match(text)
+    if day:
+        year, month, number = (int(part) for part in day.groups())
+        return (
+            f"“{value}”这一天不存在（{year} 年 {month} 月没有 {number} 日） · "
+            f"{value!r} is not a day of the calendar ({year}-{month:02d} has no day {number})"
+        )
+    return (
+        f"“{value}”不是日期；请写成 2024-03-05 这样的“年-月-日” · "
+        f"{value!r} is not a date (write it as YYYY-MM-DD, e.g. 2024-03-05)"
+    )
 
 
 def parse_amount(value: Any) -> Decimal | None:
@@ -71,7 +106,7 @@ def date_field(value: Any, path: str, problems: list[Problem]) -> dt.date | None
         return None
     parsed = parse_date(value)
     if parsed is None:
-        problems.append(Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)"))
+        problems.append(Problem(path, "not_a_date", date_problem(value)))
     return parsed
 
 
@@ -84,7 +119,7 @@ def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Pr
     if element.type == "date":
         date = parse_date(value)
         if date is None:
-            return None, [Problem(path, "not_a_date", f"{value!r} is not a date (use YYYY-MM-DD)")]
+            return None, [Problem(path, "not_a_date", date_problem(value))]
         if element.past and date > today():
             return None, [
                 Problem(

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import NotFound
 from registry.models import Department, Project
+from registry.suggest import folded, hint
 
 
 def storable(text: str) -> bool:
@@ -24,6 +25,23 @@ def department_by_code(session: Session, code: str, path: str) -> Department:
     if department is None:
         raise NotFound.one(path, "unknown_department", f"no department has the code {code!r}")
     return department
+
+
+def department_named(session: Session, text: str, path: str) -> Department:
+    """The department a person means: its code in any case, or its Chinese name (full-width
+    or half-width); otherwise NotFound naming the closest code or name."""
+    wanted = folded(text)
+    departments = session.scalars(select(Department)).all() if storable(text) else []
+    for department in departments:
+        if wanted in (folded(department.code), folded(department.name)):
+            return department
+    names = [n for d in departments for n in (d.code, d.name)]
+    raise NotFound.one(
+        path,
+        "unknown_department",
+        f"没有代码或名称为“{text}”的部门{hint(text, names)}（各部门代码见 "
+        f"`registry departments`） · no department has the code or name {text!r}",
+    )
 
 
 def project_by_code(session: Session, code: str, path: str = "project_code") -> Project:

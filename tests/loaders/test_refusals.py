@@ -57,20 +57,20 @@ def test_duplicate_rows_inside_a_file(registry_session, tmp_path):
     path = write_csv(
         tmp_path / "dup.csv", [APPROVAL_HEADERS, approval_row(), approval_row("其他文号")]
     )
-    assert refused(registry_session, path) == ["row 3, 编号: repeats row 2 of this file"]
+    assert refused(registry_session, path) == ["第 3 行 · row 3, 编号: repeats row 2 of this file"]
 
 
 def test_a_personal_id_number_in_a_text_field(registry_session, tmp_path):
     row = approval_row()
     row[6] = "经办人 11010519491231002X"
     (problem,) = refused(registry_session, write_csv(tmp_path / "id.csv", [APPROVAL_HEADERS, row]))
-    assert problem.startswith("row 2, 批复单位: contains a resident ID number")
+    assert problem.startswith("第 2 行 · row 2, 批复单位: contains a resident ID number")
 
 
 def test_a_row_in_a_category_the_department_does_not_answer_for(registry_session, tmp_path):
     path = write_csv(tmp_path / "jsj.csv", [APPROVAL_HEADERS, approval_row()])
     (problem,) = refused(registry_session, path, department="JSJ")
-    assert problem.startswith("row 2: JSJ (南昌市建设局) is not the responsible body")
+    assert problem.startswith("第 2 行 · row 2: JSJ (南昌市建设局) is not the responsible body")
 
 
 def test_all_or_nothing_one_bad_row_refuses_the_file(registry_session, tmp_path):
@@ -85,10 +85,10 @@ def test_all_or_nothing_one_bad_row_refuses_the_file(registry_session, tmp_path)
     )
     problems = refused(registry_session, path)
     assert problems == [
-        'row 3, 项目统一代码: "2021-36010-04-01-1" is not a valid project code (expected '
+        '第 3 行 · row 3, 项目统一代码: "2021-36010-04-01-1" is not a valid project code (expected '
         "NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)",
-        "row 4, 批复时间: 2099-01-01 lies in the future (批复时间 records a decision already made)",
-        "row 4, 批复文号: 批复文号 is required for 政府投资项目初步设计审批",
+        "第 4 行 · row 4, 批复时间: 2099-01-01 lies in the future (批复时间 records a decision already made)",
+        "第 4 行 · row 4, 批复文号: 批复文号 is required for 政府投资项目初步设计审批",
     ]
 
 
@@ -102,14 +102,15 @@ def test_swapped_axes_and_points_outside_china(registry_session, tmp_path):
         ],
     )
     problems = refused(registry_session, path, kind="sites")
-    assert problems[0].startswith("row 2, 经度: latitude and longitude appear swapped")
-    assert problems[1].startswith("row 3, 经度: lies outside China")
+    assert problems[0].startswith("第 2 行 · row 2, 经度: latitude and longitude appear swapped")
+    assert problems[1].startswith("第 3 行 · row 3, 经度: lies outside China")
 
 
 def test_unknown_columns_and_ambiguous_kinds(registry_session, tmp_path):
     unknown = write_csv(tmp_path / "u.csv", [APPROVAL_HEADERS + ["备注"], approval_row() + ["x"]])
     assert refused(registry_session, unknown) == [
-        "备注: is not a column of disclosures files; see `registry template disclosures` for the columns"
+        "备注: 不是公开事项文件的列（各列见 `registry template disclosures`） · "
+        "is not a column of disclosures files; see `registry template disclosures` for the columns"
     ]
     nothing = write_csv(tmp_path / "a.csv", [["颜色", "大小"], ["红", "大"]])
     (problem,) = refused(registry_session, nothing)
@@ -155,7 +156,7 @@ def test_a_nul_in_a_cell_is_one_clear_line(registry_session, tmp_path, database_
     row[6] = "南昌市\x00发改委"
     path = write_csv(tmp_path / "nul.csv", [APPROVAL_HEADERS, row])
     (problem,) = refused(registry_session, path)
-    assert problem.startswith("row 2, 批复单位: contains a control character")
+    assert problem.startswith("第 2 行 · row 2, 批复单位: contains a control character")
     result = run_load(path, database_url)
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     assert "control character" in result.stdout
@@ -164,7 +165,7 @@ def test_a_nul_in_a_cell_is_one_clear_line(registry_session, tmp_path, database_
 def test_a_row_with_more_cells_than_the_header(registry_session, tmp_path):
     path = write_csv(tmp_path / "extra.csv", [APPROVAL_HEADERS, [*approval_row(), "多出来的"]])
     (problem,) = refused(registry_session, path)
-    assert problem.startswith("row 2: 有 ") and "多出：多出来的" in problem
+    assert problem.startswith("第 2 行 · row 2: 有 ") and "多出：多出来的" in problem
 
 
 def test_a_file_with_only_its_header(registry_session, tmp_path):

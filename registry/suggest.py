@@ -1,0 +1,42 @@
+""" "Did you mean": the closest of the names a person could have meant.
+
+Clerks type headers, item names and department codes by hand; a refusal that names the
+closest right one saves a round trip. Names are compared after NFKC normalisation
+(full-width to half-width), without spaces, case-insensitively, by rapidfuzz's edit-based
+similarity; nothing under the cut-off is suggested (a wild guess is worse than none).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+CUTOFF = 60.0
+
+
+def folded(text: object) -> str:
+    """What two spellings of the same name have in common: NFKC, no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).lower()
+
+
+def closest(value: object, names: Iterable[str], cutoff: float = CUTOFF) -> str | None:
+    """The name most like ``value``, or None when none is like it enough."""
+    choices = list(dict.fromkeys(n for n in names if n))
+    if not choices or not folded(value):
+        return None
+    found = process.extractOne(
+        folded(value),
+        choices,
+        scorer=fuzz.ratio,
+        processor=folded,
+        score_cutoff=cutoff,
+    )
+    return found[0] if found else None
+
+
+def hint(value: object, names: Iterable[str]) -> str:
+    """'；是否要写“X”？ · did you mean X?' for a message, or ''."""
+    found = closest(value, names)
+    return f"；是否要写“{found}”？ · did you mean {found}?" if found else ""

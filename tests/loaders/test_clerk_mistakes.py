@@ -1,0 +1,109 @@
+"""A clerk's typical mistakes: each gets one Chinese line that says how to fix it (English
+beside it), and what is safe to forgive is forgiven."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loaders import FileRefused, load_file
+from loaders.report import FileReport, RowProblem
+from registry.errors import NotFound
+from registry.publishing.content import parse_date
+from registry.publishing.lookups import department_named
+from tests.loaders.files import write_csv, write_xlsx
+from tests.loaders.test_loading import APPROVAL_HEADERS, approval_row
+from tests.loaders.test_refusals import refused
+
+
+def test_a_header_typo_names_the_column_meant(registry_session, tmp_path):
+    headers = [h if h != "批复文号" else "批复文好" for h in APPROVAL_HEADERS]
+    path = write_csv(tmp_path / "typo.csv", [headers, approval_row()])
+    (problem,) = [p for p in refused(registry_session, path) if "批复文好" in p]
+    assert "是否要写“批复文号”" in problem and "did you mean 批复文号" in problem
+
+
+def test_an_item_typo_names_the_item_meant_and_an_empty_item_says_so(registry_session, tmp_path):
+    path = write_csv(
+        tmp_path / "item.csv",
+        [APPROVAL_HEADERS, approval_row(item="初步设计审批"), approval_row("二号", item="")],
+    )
+    found = refused(registry_session, path)
+    assert any("是否要写“政府投资项目初步设计审批”" in p for p in found), found
+    assert any("公开事项为空" in p and "row 3" in p for p in found), found
+
+
+@pytest.mark.parametrize("given_as", ["fgw", "FGW", "南昌市发展和改革委员会", "ＦＧＷ"])
+def test_a_department_by_lower_case_code_or_chinese_name(registry_session, given_as):
+    assert department_named(registry_session, given_as, "--as").code == "FGW"
+
+
+def test_a_department_code_typo_names_the_code_meant(registry_session):
+    with pytest.raises(NotFound) as err:
+        department_named(registry_session, "FWG", "--as")
+    assert "是否要写“FGW”" in err.value.message and "registry departments" in err.value.message
+
+
+def test_dates_as_clerks_write_them_are_read(registry_session, tmp_path):
+    written = ["２０２３－０３－１０", "2023/3/10", "2023年3月10日", "2023.3.10", "44995"]
+    rows = [[*APPROVAL_HEADERS, "编号"]]
+    for n, day in enumerate(written):
+        row = approval_row(f"洪发改投资〔2023〕{n}号")
+        row[2] = row[4] = day
+        rows.append([*row, f"R{n}"])
+    report = load_file(registry_session, write_csv(tmp_path / "days.csv", rows), "FGW")
+    assert report.counts["added"] == len(written)
+
+
+def test_a_day_that_does_not_exist_is_named_as_such(registry_session, tmp_path):
+    row = approval_row()
+    row[4] = "2023-02-30"
+    (problem,) = refused(registry_session, write_csv(tmp_path / "feb.csv", [APPROVAL_HEADERS, row]))
+    assert "这一天不存在" in problem and "2 月没有 30 日" in problem
+
+
+def test_the_same_mistake_on_many_rows_is_one_line(registry_session, tmp_path):
+    rows = [[*APPROVAL_HEADERS, "编号"]] + [
+        [*approval_row(f"洪发改投资〔2023〕{n}号", item="初步设计审批"), f"R{n}"] for n in range(40)
+    ]
+    with pytest.raises(FileRefused) as err:
+        load_file(registry_session, write_xlsx(tmp_path / "many.xlsx", rows), "FGW")
+    text = err.value.report.text()
+    lines = [line for line in text.splitlines() if "初步设计审批" in line]
+    assert len(lines) == 1 and "第 2–41 行（共 40 行）" in lines[0], text
+    # a refused file does not claim what it would have added
+    assert "40 行有误" in text.splitlines()[0] and "added" not in text.splitlines()[0]
+    assert len(json.loads(err.value.report.json())["problems"]) == 40
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(1955, 1, 1), max_value=dt.date(2099, 12, 31)),
+    style=st.sampled_from(["iso", "slash", "dot", "chinese", "compact", "serial"]),
+    wide=st.booleans(),
+)
+def test_a_day_written_any_accepted_way_is_that_day(day, style, wide):
+    text = {
+        "iso": day.isoformat(),
+        "slash": f"{day.year}/{day.month}/{day.day}",
+        "dot": f"{day.year}.{day.month}.{day.day}",
+        "chinese": f"{day.year}年{day.month}月{day.day}日",
+        "compact": day.strftime("%Y%m%d"),
+        "serial": str((day - dt.date(1899, 12, 30)).days),
+    }[style]
+    if wide:  # full-width digits and punctuation, as a Chinese input method types them
+        text = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+        assert unicodedata.normalize("NFKC", text) != text
+    assert parse_date(text) == day
+
+
+def test_grouping_keeps_scattered_rows_apart_from_a_run():
+    report = FileReport("x.csv", rows=10)
+    report.problems = [RowProblem(f"row {n}", "批复时间", "m", "c") for n in (2, 5, 9, 11)]
+    (line,) = report.grouped()
+    assert line.startswith("第 2、5、9 … 行（共 4 行）")
