@@ -36,6 +36,56 @@ class Table:
     close: Callable[[], None] = lambda: None  # release the file even if rows were never read
 
 
+TITLE_LOOKAHEAD = 10  # how many rows above the header may be titles
+
+
+class HeaderFinder:
+    """Finds the header among a file's first rows: the first row with at least two filled
+    cells. Rows above it with one filled cell (a sheet's title, a date line) are titles,
+    skipped and named in the report; blank rows are skipped. Feed rows in order until
+    ``header`` is set (or ``give_up()`` after TITLE_LOOKAHEAD rows: then the first
+    non-blank row is the header, as before)."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.header_row = 0
+        self.titles: list[int] = []
+        self._first: tuple[int, list[str]] | None = None
+        self._seen = 0
+
+    def feed(self, number: int, values: list) -> bool:
+        """True once the header is found."""
+        cells = [str(v).strip() if v is not None else "" for v in values]
+        filled = sum(1 for c in cells if c)
+        if not filled:
+            return False
+        self._seen += 1
+        if self._first is None:
+            self._first = (number, cells)
+        if filled >= 2:
+            self.header, self.header_row = cells, number
+            return True
+        self.titles.append(number)
+        if self._seen >= TITLE_LOOKAHEAD:
+            self.give_up()
+            return True
+        return False
+
+    def give_up(self) -> None:
+        """No row with two filled cells: the first non-blank row is the header."""
+        if self.header is None and self._first is not None:
+            self.header_row, self.header = self._first
+            self.titles = []
+
+    def notes(self) -> list[str]:
+        if not self.titles:
+            return []
+        rows = "、".join(str(n) for n in self.titles)
+        return [
+            f"已跳过表头上方的标题行（第 {rows} 行） · title rows above the header skipped ({rows})"
+        ]
+
+
 Reader = Callable[..., Table]
 READERS: dict[str, str] = {
     ".csv": "loaders.csv_:read_csv",

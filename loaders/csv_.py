@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from loaders.base import Row, Table, UnreadableFile
+from loaders.base import HeaderFinder, Row, Table, UnreadableFile
 from registry.errors import InvalidInput
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
@@ -53,17 +53,23 @@ def read_csv(path: Path, sheet: str | None = None) -> Table:
     encoding = detect_encoding(path)
     handle = io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="")
     reader = csv.reader(handle)
+    finder = HeaderFinder()
     try:
-        headers = next(reader, None)
+        for number, values in enumerate(reader, start=1):
+            if finder.feed(number, values):
+                break
+        else:
+            finder.give_up()
     except csv.Error as exc:
         handle.close()
-        raise _malformed(path, 1, exc) from exc
+        raise _malformed(path, reader.line_num, exc) from exc
+    headers = finder.header
     if not headers:
         handle.close()
         raise UnreadableFile.one(path.name, "empty_file", "has no header row")
 
     def numbered():
-        for number, values in enumerate(reader, start=2):
+        for number, values in enumerate(reader, start=finder.header_row + 1):
             if not any(v.strip() for v in values):
                 continue
             extra = [v for v in values[len(headers) :] if v.strip()]
@@ -83,4 +89,5 @@ def read_csv(path: Path, sheet: str | None = None) -> Table:
                 raise _malformed(path, reader.line_num, exc) from exc
 
     name = "UTF-8" if encoding == "utf-8-sig" else "GBK/GB18030"
-    return Table(path.name, headers, rows(), notes=[f"encoding: {name}"], close=handle.close)
+    notes = [f"encoding: {name}", *finder.notes()]
+    return Table(path.name, headers, rows(), notes=notes, close=handle.close)

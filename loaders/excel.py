@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from loaders.base import Row, Table, UnreadableFile, blank
+from loaders.base import HeaderFinder, Row, Table, UnreadableFile, blank
 
 # A damaged workbook raises anything at all, on opening or while it is read row by row
 # (zip, zlib, XML, openpyxl's own errors): any of it means "this file cannot be read".
@@ -44,23 +44,24 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
             "unknown_sheet",
             f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})",
         )
-    headers, header_row = None, 0
+    finder = HeaderFinder()
     try:
         if not sheet and not book.worksheets:
             raise UnreadableFile.one(path.name, "no_sheet", "工作簿中没有工作表 · has no sheet")
         worksheet = book[sheet] if sheet else book.worksheets[0]
         rows_iter = worksheet.iter_rows(values_only=True)
         for number, values in enumerate(rows_iter, start=1):
-            if any(not blank(v) for v in values):
-                headers = [str(v).strip() if v is not None else "" for v in values]
-                header_row = number
+            if finder.feed(number, list(values)):
                 break
+        else:
+            finder.give_up()
     except UnreadableFile:
         book.close()
         raise
     except DAMAGED as exc:
         book.close()
         raise _damaged(path, exc) from exc
+    headers, header_row = finder.header, finder.header_row
     if headers is None:
         book.close()
         raise UnreadableFile.one(
@@ -81,4 +82,5 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
         finally:
             book.close()
 
-    return Table(path.name, headers, rows(), notes=[f"sheet: {worksheet.title}"], close=book.close)
+    notes = [f"sheet: {worksheet.title}", *finder.notes()]
+    return Table(path.name, headers, rows(), notes=notes, close=book.close)

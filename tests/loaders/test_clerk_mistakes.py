@@ -107,3 +107,23 @@ def test_grouping_keeps_scattered_rows_apart_from_a_run():
     report.problems = [RowProblem(f"row {n}", "批复时间", "m", "c") for n in (2, 5, 9, 11)]
     (line,) = report.grouped()
     assert line.startswith("第 2、5、9 … 行（共 4 行）")
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx], ids=["csv", "xlsx"])
+def test_title_rows_above_the_header_are_skipped_and_said(registry_session, tmp_path, writer):
+    rows = [
+        ["南昌市2023年政府投资项目批复信息表"],
+        [],
+        ["填报单位：南昌市发展和改革委员会"],
+        APPROVAL_HEADERS,
+        approval_row(),
+    ]
+    suffix = ".csv" if writer is write_csv else ".xlsx"
+    report = load_file(registry_session, writer(tmp_path / f"titled{suffix}", rows), "FGW")
+    assert report.counts["added"] == 1
+    assert any("已跳过表头上方的标题行（第 1、3 行）" in note for note in report.notes)
+    registry_session.commit()
+    # a refused row is still numbered as Excel numbers it
+    bad = [*rows[:4], approval_row(item="初步设计审批")]
+    (problem,) = refused(registry_session, writer(tmp_path / f"bad{suffix}", bad))
+    assert problem.startswith("第 5 行 · row 5")
