@@ -182,6 +182,42 @@ DISCLOSURE_COMMON = [
 ]
 
 
+# What each fixed column means, for the clerk (the template's 说明 sheet). Element columns
+# are explained by the catalog's own names.
+MEANINGS_ZH = {
+    "wkt": "几何图形，WKT 格式，坐标系与文件一致（--crs）",
+    "lon": "经度（与纬度一起表示一个点）",
+    "lat": "纬度（与经度一起表示一个点）",
+    "project_code": "项目统一代码（投资项目在线审批监管平台赋予，24 位）",
+    "code": "项目统一代码（投资项目在线审批监管平台赋予，24 位）",
+    "name": "项目名称",
+    "project_type": "项目类型：审批、核准或备案",
+    "region_code": "项目所在地的 6 位行政区划代码",
+    "industry": "所属行业",
+    "owner": "项目单位（法人）名称",
+    "owner_department": "项目单位在本系统中的部门代码（自行发布招标信息时填写）",
+    "investment": "总投资，单位万元",
+    "status": "项目状态：前期、已批复、在建、已竣工或停缓建",
+    "approved_on": "批复日期",
+    "started_on": "开工日期",
+    "completed_on": "竣工日期",
+    "description": "项目简介",
+    "site_name": "位置名称（如：项目红线、车站）",
+    "site_kind": "位置类型（如：线路、车站、地块）",
+    "category": "公开类别的名称（如：施工有关信息）",
+    "department": "负责公开的部门代码（见 `registry departments`）",
+    "items": "只负责其中这些事项时填写，多个用分号隔开；不填表示该类别全部事项",
+    "item": "公开事项的名称，从下拉列表中选择",
+    "formed_on": "信息形成（或变更、作出决定）的日期，公开时限从这一天起算",
+    "title": "标题（不填时为：项目名称 + 事项名称）",
+    "ref": "本单位的编号，同一项目有多条同类事项时用来区分",
+    "publisher": "发布部门代码（仅管理员导入时填写）",
+    "published_at": "首次发布的日期，从原平台迁移历史记录时填写（仅管理员导入时填写）",
+    "document_title": "附件名称",
+    "document_url": "附件链接",
+}
+
+
 def element_columns(items: tuple[Item, ...]) -> list[Column]:
     columns: dict[str, Column] = {}
     for item in items:
