@@ -32,6 +32,7 @@ class FileReport:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # written, but worth a look
     written: bool = False
     dry_run: bool = False
     table: Any = field(default=None, repr=False, compare=False)  # the open source, to close
@@ -63,6 +64,7 @@ class FileReport:
             f"{self.path}：共 {self.rows} 行（{kind}） · {self.rows} rows as {kind} — "
             f"{summary} — {state}{notes}"
         ]
+        lines += [f"  {warning}" for warning in self.warnings]
         lines += [f"  {line}" for line in self.grouped()]
         return "\n".join(lines)
 
@@ -90,6 +92,7 @@ class FileReport:
             "written": self.written,
             "dry_run": self.dry_run,
             "notes": self.notes,
+            "warnings": self.warnings,
             "problems": [p.__dict__ for p in self.problems],
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import Callable
 from itertools import islice
@@ -14,10 +15,14 @@ from loaders.base import Table, reader_for
 from loaders.columns import Column, Kind, infer_kind, map_headers, parse_kind
 from loaders.report import FileReport, RowProblem
 from registry import publishing as pub
+from registry.catalog import get_catalog
+from registry.clock import china_date
+from registry.compliance.timeliness import judge
 from registry.errors import NotFound, Problem, RegistryError
 from registry.geometry import STORAGE_SRID, normalise_crs
 from registry.publishing import Actor, RowsRefused
 from registry.publishing.audit import record_load
+from registry.publishing.content import parse_date
 from registry.publishing.lookups import department_named
 
 BATCH = 5000
@@ -57,6 +62,7 @@ class _Load:
         self.mapping, self.crs, self.report, self.synthetic = mapping, crs, report, synthetic
         self.progress = progress or (lambda n: None)
         self.warnings: dict[str, int] = {}
+        self.late = 0  # items added now that count as published late
         self.headers = {column.key: header for header, column in mapping.items()}
 
     # --- problems, by row and by the file's own column header -------------------
@@ -204,10 +210,37 @@ class _Load:
             self.report.counts[action] += number
         for outcome in result.outcomes:
             self.warn(outcome.warnings)
+        self.late += sum(
+            1
+            for data, outcome in zip(inputs, result.outcomes, strict=True)
+            if outcome.action == "added" and counts_late(data)
+        )
 
     def warn(self, warnings: list[str]) -> None:
         for warning in warnings:
             self.warnings[warning] = self.warnings.get(warning, 0) + 1
+
+
+def counts_late(data: pub.DisclosureInput) -> bool:
+    """Whether an item published now (no 发布时间 given) is late: its information was formed
+    so long ago that its deadline has passed (the timeliness rule's Python reference)."""
+    if data.published_at is not None or data.draft:
+        return False
+    formed_on = parse_date(data.formed_on)
+    if formed_on is None:
+        return False
+    now = dt.datetime.now(dt.UTC)
+    judged = judge(get_catalog().known_item(data.item), formed_on, now, china_date(now))
+    return judged.status == "late"
+
+
+def late_note(count: int) -> str:
+    return (
+        f"注意：{count} 条事项的信息形成日期距今已超过公开时限，现在发布将计为逾期（计入考核）；"
+        f"补录历史记录见 docs/loading.md 第 6 节 · {count} items count as published late "
+        f"(deadline passed); to backfill with the original publication date see "
+        f"docs/loading.md §6"
+    )
 
 
 def _duplicate(path: str, first: str) -> RegistryError:
@@ -356,6 +389,8 @@ def _load(
         savepoint.rollback()
         raise
     report.notes += [f"{count} × {warning}" for warning, count in load.warnings.items()]
+    if load.late:
+        report.warnings.append(late_note(load.late))
     if report.rows == 0:
         report.problems.append(RowProblem(
             "", "", "文件只有表头，没有数据行：请在表头下逐行填写后再导入 · the file has a header but "

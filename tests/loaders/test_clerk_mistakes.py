@@ -127,3 +127,40 @@ def test_title_rows_above_the_header_are_skipped_and_said(registry_session, tmp_
     bad = [*rows[:4], approval_row(item="初步设计审批")]
     (problem,) = refused(registry_session, writer(tmp_path / f"bad{suffix}", bad))
     assert problem.startswith("第 5 行 · row 5")
+
+
+def test_old_records_warn_that_they_count_late_and_a_backfill_counts_by_its_day(
+    registry_session, tmp_path
+):
+    from sqlalchemy import text
+
+    old = approval_row()  # formed 2023-03-10: its deadline passed long ago
+    report = load_file(
+        registry_session, write_csv(tmp_path / "old.csv", [APPROVAL_HEADERS, old]), "FGW"
+    )
+    assert report.counts["added"] == 1 and "1 条事项" in report.warnings[0]
+    assert "注意：1 条事项" in report.text()
+    headers = [*APPROVAL_HEADERS, "编号", "发布部门代码", "发布时间"]
+    on_time = [*approval_row("洪发改投资〔2023〕2号"), "B1", "FGW", "2023-03-13"]
+    late = [*approval_row("洪发改投资〔2023〕3号"), "B2", "FGW", "2023-09-01"]
+    backfill = write_csv(tmp_path / "backfill.csv", [headers, on_time, late])
+    report = load_file(registry_session, backfill, "admin")
+    assert report.counts["added"] == 2 and report.warnings == []
+    registry_session.commit()
+    judged = dict(
+        registry_session.execute(
+            text(
+                "SELECT ref, (timezone('+08:00'::interval, first_published_at))::date::text "
+                "FROM disclosures WHERE ref IN ('B1', 'B2')"
+            )
+        ).all()
+    )
+    assert judged == {"B1": "2023-03-13", "B2": "2023-09-01"}
+    from registry.catalog import get_catalog
+    from registry.compliance.timeliness import judge
+
+    item = get_catalog().item("gov_feasibility_study_approval")
+    day = dt.datetime(2023, 3, 13, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert judge(item, dt.date(2023, 3, 10), day, dt.date(2026, 1, 1)).status == "on_time"
+    day = dt.datetime(2023, 9, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert judge(item, dt.date(2023, 3, 10), day, dt.date(2026, 1, 1)).status == "late"
