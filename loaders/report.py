@@ -33,9 +33,31 @@ class FileReport:
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # written, but worth a look
+    changes: list[dict] = field(default_factory=list)  # what was added, updated, revised
     written: bool = False
     dry_run: bool = False
     table: Any = field(default=None, repr=False, compare=False)  # the open source, to close
+
+    def changed(self, action: str, project: str, what: str, ref: str = "") -> None:
+        if action in ("added", "updated", "revised"):
+            self.changes.append({"action": action, "project": project, "what": what, "ref": ref})
+
+    def listed(self, shown: int = 10) -> list[str]:
+        """What the load wrote (or would write, in a dry run): the first ``shown``."""
+        if not self.ok or not self.changes:
+            return []
+        head = "将写入 · would write" if self.dry_run else "已写入 · written"
+        lines = [f"{head}:"]
+        for change in self.changes[:shown]:
+            ref = f"（编号 {change['ref']}）" if change["ref"] else ""
+            action = change["action"]
+            lines.append(
+                f"  {ACTIONS_ZH[action]} {action}: {change['project']} {change['what']}{ref}"
+            )
+        if len(self.changes) > shown:
+            more = len(self.changes) - shown
+            lines.append(f"  … 另 {more} 条 · {more} more (`--report json` lists every one)")
+        return lines
 
     @property
     def ok(self) -> bool:
@@ -65,6 +87,7 @@ class FileReport:
             f"{summary} — {state}{notes}"
         ]
         lines += [f"  {warning}" for warning in self.warnings]
+        lines += [f"  {line}" for line in self.listed()]
         lines += [f"  {line}" for line in self.grouped()]
         return "\n".join(lines)
 
@@ -93,6 +116,7 @@ class FileReport:
             "dry_run": self.dry_run,
             "notes": self.notes,
             "warnings": self.warnings,
+            "changes": self.changes if self.ok else [],
             "problems": [p.__dict__ for p in self.problems],
         }
 

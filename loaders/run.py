@@ -117,6 +117,7 @@ class _Load:
                 outcome = pub.upsert_project(self.session, self.actor, data)
                 self.count(outcome.action)
                 self.warn(outcome.warnings)
+                self.report.changed(outcome.action, code, data.name or "")
             except RegistryError as exc:
                 self.refuse(row.label, exc)
             self.progress(1)
@@ -136,6 +137,7 @@ class _Load:
                 outcome = pub.set_sites(self.session, self.actor, code, [s for _, s in sites])
                 self.count(outcome.action)
                 self.warn(outcome.warnings)
+                self.report.changed(outcome.action, code, f"{len(sites)} 处位置 · sites")
             except RegistryError as exc:
                 for problem in exc.problems:
                     index = (
@@ -210,6 +212,10 @@ class _Load:
             self.report.counts[action] += number
         for outcome in result.outcomes:
             self.warn(outcome.warnings)
+        catalog = get_catalog()
+        for data, outcome in zip(inputs, result.outcomes, strict=True):
+            name = catalog.known_item(data.item).name_zh
+            self.report.changed(outcome.action, data.project_code, name, data.ref)
         self.late += sum(
             1
             for data, outcome in zip(inputs, result.outcomes, strict=True)

@@ -77,15 +77,20 @@ def china_problems(geom: BaseGeometry, path: str) -> list[Problem]:
             Problem(
                 path,
                 "axes_swapped",
-                "latitude and longitude appear swapped (GeoJSON is longitude, latitude)",
+                "经纬度似乎填反了：经度（中国境内约 73–135）应在前、纬度（约 18–54）在后；表格中请检查"
+                "“经度”“纬度”两列是否对调 · latitude and longitude appear swapped: longitude "
+                "comes first (73–135 in China), latitude second (18–54); in a table, check "
+                "that the 经度 and 纬度 columns are not exchanged",
             )
         ]
     return [
         Problem(
             path,
             "outside_china",
-            f"lies outside China (bounds {min_x:.4f},{min_y:.4f},{max_x:.4f},{max_y:.4f} "
-            f"in WGS 84 longitude/latitude)",
+            f"位置在中国境外（范围 {min_x:.4f},{min_y:.4f},{max_x:.4f},{max_y:.4f}）：请检查坐标系"
+            f"（--crs）和坐标数值 · lies outside China (bounds {min_x:.4f},{min_y:.4f},"
+            f"{max_x:.4f},{max_y:.4f} in WGS 84 longitude/latitude); check the coordinate "
+            f"system (--crs) and the numbers",
         )
     ]
 

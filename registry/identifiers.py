@@ -39,18 +39,25 @@ def project_code_problem(code: str) -> str | None:
     """
     match = PROJECT_CODE.match(code)
     if not match:
-        return "is not a valid project code (expected NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)"
+        return (
+            "不是有效的项目统一代码（应为 NNNN-NNNNNN-NN-NN-NNNNNN，共 24 位） · is not a valid "
+            "project code (expected NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)"
+        )
     time_code, region = match.group(1), match.group(2)
     year, yy, mm = int(time_code), int(time_code[:2]), int(time_code[2:])
     legacy = 1990 <= year <= 2020
     current = 1 <= mm <= 12 and (yy, mm) >= (20, 11)
     if not (legacy or current):
         return (
-            f"is not a valid project code (time segment {time_code} is neither a year "
-            f"1990–2020 nor a YYMM from 2011, i.e. November 2020, on)"
+            f"不是有效的项目统一代码（时间段 {time_code} 既不是 1990–2020 年份，也不是 2011（2020 年"
+            f" 11 月）以后的年月） · is not a valid project code (time segment {time_code} is "
+            f"neither a year 1990–2020 nor a YYMM from 2011, i.e. November 2020, on)"
         )
     if problem := region_code_problem(region):
-        return f"is not a valid project code (region segment {region} {problem})"
+        return (
+            f"不是有效的项目统一代码（区划段 {region} 有误） · is not a valid project code "
+            f"(region segment {region} {problem})"
+        )
     return None
 
 

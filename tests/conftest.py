@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from registry.db import Database
@@ -44,10 +46,22 @@ def create_database(name: str) -> str:
 
 
 def drop_database(name: str) -> None:
+    """Drop a test database, whoever is connected. An autovacuum worker (started after a
+    migration rewrote a table) runs as the superuser, whom FORCE may not terminate: wait
+    for it to finish and try again."""
     admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        for attempt in range(60):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError as exc:
+                if "pg_signal_backend" not in str(exc) or attempt == 59:
+                    raise
+                time.sleep(0.5)
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -129,9 +129,12 @@ def check_responsible(
     raise NotResponsible.one(
         "publisher",
         "not_responsible",
+        f"{publisher.code}（{publisher.name}）不是项目 {project_code} "
+        f"“{get_catalog().category_name_zh(item.category)}/{item.name_zh}”的公开责任部门"
+        f"（谁公开，谁负责），负责部门：{names} · "
         f"{publisher.code} ({publisher.name}) is not the responsible body for "
         f"{get_catalog().category_name_zh(item.category)}/{item.name_zh} of project "
-        f"{project_code}; responsible: {names} (谁公开，谁负责)",
+        f"{project_code}; responsible: {names}",
     )
 
 

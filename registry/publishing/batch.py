@@ -208,7 +208,10 @@ def _check_row(
         )
     if project is None:
         raise NotFound.one(
-            "project_code", "unknown_project", f"no project has the code {data.project_code!r}"
+            "project_code",
+            "unknown_project",
+            f"没有项目统一代码为“{data.project_code}”的项目：请先登记项目或核对代码 · "
+            f"no project has the code {data.project_code!r}",
         )
     code = publisher_code(actor, data.publisher)
     publisher = departments.get(code)

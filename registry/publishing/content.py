@@ -125,6 +125,7 @@ def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Pr
                 Problem(
                     path,
                     "date_in_future",
+                    f"{date.isoformat()} 是将来的日期（{element.name_zh}记录的是已作出的决定） · "
                     f"{date.isoformat()} lies in the future ({element.name_zh} "
                     f"records a decision already made)",
                 )
@@ -167,7 +168,10 @@ def elements_problems(
             if ie.required:
                 problems.append(
                     Problem(
-                        path, "required", f"{ie.element.name_zh} is required for {item.name_zh}"
+                        path,
+                        "required",
+                        f"{item.name_zh}必须填写{ie.element.name_zh} · "
+                        f"{ie.element.name_zh} is required for {item.name_zh}",
                     )
                 )
             continue
@@ -211,6 +215,8 @@ def text_problems(
                 Problem(
                     path,
                     "personal_identifier",
+                    f"含有{found.rpartition('(')[2].rstrip(')')}：个人信息不得公开，"
+                    f"请删除或改写为概括性表述 · "
                     f"contains {found}; personal information must not be "
                     f"published (remove it or publish a summary)",
                 )
@@ -220,7 +226,13 @@ def text_problems(
 
 def not_in_future(value: dt.date | None, path: str, what: str) -> list[Problem]:
     if value is not None and value > today():
-        return [Problem(path, "date_in_future", f"{value.isoformat()} lies in the future ({what})")]
+        return [
+            Problem(
+                path,
+                "date_in_future",
+                f"{value.isoformat()} 是将来的日期 · {value.isoformat()} lies in the future ({what})",
+            )
+        ]
     return []
 
 

@@ -49,5 +49,10 @@ def project_by_code(session: Session, code: str, path: str = "project_code") -> 
         session.scalar(select(Project).where(Project.code == code)) if storable(code) else None
     )
     if project is None:
-        raise NotFound.one(path, "unknown_project", f"no project has the code {code!r}")
+        raise NotFound.one(
+            path,
+            "unknown_project",
+            f"没有项目统一代码为“{code}”的项目：请先登记项目或核对代码 · "
+            f"no project has the code {code!r}",
+        )
     return project

@@ -64,13 +64,17 @@ def test_a_personal_id_number_in_a_text_field(registry_session, tmp_path):
     row = approval_row()
     row[6] = "经办人 11010519491231002X"
     (problem,) = refused(registry_session, write_csv(tmp_path / "id.csv", [APPROVAL_HEADERS, row]))
-    assert problem.startswith("第 2 行 · row 2, 批复单位: contains a resident ID number")
+    assert problem.startswith("第 2 行 · row 2, 批复单位: 含有居民身份证号码")
+    assert "personal information must not be published" in problem
 
 
 def test_a_row_in_a_category_the_department_does_not_answer_for(registry_session, tmp_path):
     path = write_csv(tmp_path / "jsj.csv", [APPROVAL_HEADERS, approval_row()])
     (problem,) = refused(registry_session, path, department="JSJ")
-    assert problem.startswith("第 2 行 · row 2: JSJ (南昌市建设局) is not the responsible body")
+    assert problem.startswith("第 2 行 · row 2: JSJ（南昌市建设局）不是项目")
+    assert (
+        "的公开责任部门（谁公开，谁负责）" in problem and "is not the responsible body" in problem
+    )
 
 
 def test_all_or_nothing_one_bad_row_refuses_the_file(registry_session, tmp_path):
@@ -85,10 +89,13 @@ def test_all_or_nothing_one_bad_row_refuses_the_file(registry_session, tmp_path)
     )
     problems = refused(registry_session, path)
     assert problems == [
-        '第 3 行 · row 3, 项目统一代码: "2021-36010-04-01-1" is not a valid project code (expected '
+        '第 3 行 · row 3, 项目统一代码: "2021-36010-04-01-1" 不是有效的项目统一代码（应为 '
+        "NNNN-NNNNNN-NN-NN-NNNNNN，共 24 位） · is not a valid project code (expected "
         "NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)",
-        "第 4 行 · row 4, 批复时间: 2099-01-01 lies in the future (批复时间 records a decision already made)",
-        "第 4 行 · row 4, 批复文号: 批复文号 is required for 政府投资项目初步设计审批",
+        "第 4 行 · row 4, 批复时间: 2099-01-01 是将来的日期（批复时间记录的是已作出的决定） · "
+        "2099-01-01 lies in the future (批复时间 records a decision already made)",
+        "第 4 行 · row 4, 批复文号: 政府投资项目初步设计审批必须填写批复文号 · "
+        "批复文号 is required for 政府投资项目初步设计审批",
     ]
 
 
@@ -102,8 +109,10 @@ def test_swapped_axes_and_points_outside_china(registry_session, tmp_path):
         ],
     )
     problems = refused(registry_session, path, kind="sites")
-    assert problems[0].startswith("第 2 行 · row 2, 经度: latitude and longitude appear swapped")
-    assert problems[1].startswith("第 3 行 · row 3, 经度: lies outside China")
+    assert problems[0].startswith("第 2 行 · row 2, 经度: 经纬度似乎填反了")
+    assert "latitude and longitude appear swapped" in problems[0]
+    assert "GeoJSON" not in problems[0]  # a table has columns, not GeoJSON's order
+    assert problems[1].startswith("第 3 行 · row 3, 经度: 位置在中国境外")
 
 
 def test_unknown_columns_and_ambiguous_kinds(registry_session, tmp_path):

@@ -218,7 +218,8 @@ def test_project_rules(session, system):
         ("investment", "not_a_number"),
         ("description", "personal_identifier"),
     }
-    assert '"2021-36010-04-01-1" is not a valid project code' in error.message
+    assert '"2021-36010-04-01-1" 不是有效的项目统一代码' in error.message
+    assert "is not a valid project code" in error.message
 
 
 def test_department_rules(session, system):
