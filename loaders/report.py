@@ -24,6 +24,13 @@ class RowProblem:
         return f"{where}: {self.message}" if where else self.message
 
 
+@dataclass(frozen=True)
+class Grouped:
+    rows: str  # "第 3 行 · row 3", "第 2–41 行（共 40 行） · rows 2–41 (40 in all)", "" (file)
+    column: str
+    message: str
+
+
 @dataclass
 class FileReport:
     path: str
@@ -94,16 +101,25 @@ class FileReport:
     def grouped(self, shown: int = 3) -> list[str]:
         """One line per problem: the same problem on more than ``shown`` rows is one line
         with its count and first rows (the JSON report keeps every row)."""
+        return [
+            f"{line.rows}{', ' + line.column if line.column and line.rows else line.column}: "
+            f"{line.message}"
+            if line.rows or line.column
+            else line.message
+            for line in self.grouped_rows(shown)
+        ]
+
+    def grouped_rows(self, shown: int = 3) -> list[Grouped]:
+        """The problems, the same one on more than ``shown`` rows as one entry."""
         groups: dict[tuple[str, str, str], list[str]] = {}
         for p in self.problems:
             groups.setdefault((p.column, p.code, p.message), []).append(p.row)
         lines = []
-        for (column, code, message), rows in groups.items():
+        for (column, _code, message), rows in groups.items():
             if len(rows) <= shown:
-                lines += [str(RowProblem(row, column, message, code)) for row in rows]
-                continue
-            where = _span(rows, shown)
-            lines.append(f"{where}{', ' + column if column else ''}: {message}")
+                lines += [Grouped(_row_zh(row), column, message) for row in rows]
+            else:
+                lines.append(Grouped(_span(rows, shown), column, message))
         return lines
 
     def as_dict(self) -> dict:

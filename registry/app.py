@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["*"],
             )
         )
+    from loaders.web import ROUTES as UPLOAD_ROUTES
     from registry.web.maps import ROUTES as MAP_ROUTES
     from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,
+        *UPLOAD_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]
     # outermost: every answer, the error handlers' included, gets its id, metrics and log

@@ -1,0 +1,176 @@
+"""The upload page (`/upload`): a department loads a file from a browser.
+
+The same `load_file` as `registry load`, with the same rules, words and all-or-nothing
+writes. A clerk signs in by pasting the department key (never stored, never put in a page
+or a cookie), chooses a file, and sees the dry-run report; the file waits on the server
+under a random token, bound to that department, for 15 minutes; "confirm" loads it for
+real and shows what was written. The token is the only thing the confirming form carries:
+it was given only to whoever held the key, is single-use and expires.
+
+Pending files live in a folder on the server's disk (REGISTRY_UPLOAD_DIR, default a
+folder in the system's temporary directory), so several server processes on one machine
+share them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from loaders.report import FileReport
+from loaders.run import FileRefused, load_file
+from registry.errors import RegistryError
+from registry.publishing import keys
+
+TTL_S = 15 * 60
+MAX_BYTES = 200 * 1024 * 1024
+SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".geojson", ".json", ".zip")
+KINDS = {
+    "": "自动识别 · from the headers",
+    "disclosures": "公开事项 · disclosures",
+    "projects": "项目 · projects",
+    "sites": "项目位置 · sites",
+    "responsibilities": "公开责任 · responsibilities",
+}
+PAGES = Environment(
+    loader=PackageLoader("loaders.web", "."), autoescape=select_autoescape(["html"])
+)
+
+
+def _folder() -> Path:
+    folder = Path(
+        os.environ.get("REGISTRY_UPLOAD_DIR") or Path(tempfile.gettempdir()) / "registry-uploads"
+    )
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def _page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(PAGES.get_template(name).render(kinds=KINDS, **values), status_code=status)
+
+
+def _form(message: str = "", status: int = 200) -> HTMLResponse:
+    return _page("upload.html", status, message=message)
+
+
+async def form(request: Request) -> Response:
+    return _form()
+
+
+async def check(request: Request) -> Response:
+    """Sign in with the key, keep the file, run the dry run, show the report."""
+    async with request.form(max_files=1, max_fields=10) as data:
+        key, upload = str(data.get("key") or "").strip(), data.get("file")
+        kind, crs = str(data.get("kind") or "") or None, str(data.get("crs") or "").strip() or None
+        async with request.app.state.db.read.connect() as conn:
+            credentials = await keys.authenticate(conn, f"Bearer {key}", "upload")
+        if credentials.actor is None:
+            problem = "请输入部门密钥 · enter your department key" if not key else (
+                "密钥无效或已吊销，请向管理员索取 · the key is unknown or revoked; ask an administrator"
+            )  # fmt: skip
+            return _form(problem, 401)
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _form("请选择要导入的文件 · choose a file to load", 400)
+        name = Path(upload.filename).name
+        if not name.lower().endswith(SUFFIXES):
+            return _form(
+                f"不支持“{name}”这种文件：请上传 CSV、XLSX、GeoJSON 或压缩的 Shapefile（.zip） · "
+                "choose a CSV, XLSX, GeoJSON or zipped Shapefile",
+                400,
+            )
+        token = secrets.token_urlsafe(24)
+        folder = _folder() / token
+        folder.mkdir(mode=0o700)
+        path = folder / name
+        if not await _save(upload, path):
+            shutil.rmtree(folder, ignore_errors=True)
+            return _form(
+                f"文件超过 {MAX_BYTES >> 20} MB · the file is larger than {MAX_BYTES >> 20} MB", 413
+            )
+    actor = credentials.actor
+    department = "admin" if actor.is_admin else str(actor.department)
+    meta = {"department": department, "kind": kind, "crs": crs, "name": name,
+            "expires": time.time() + TTL_S}  # fmt: skip
+    (folder / "upload.json").write_text(json.dumps(meta), encoding="utf-8")
+    report = await _load(request, path, meta, dry_run=True)
+    if not report.ok:
+        shutil.rmtree(folder, ignore_errors=True)
+    return _page("report.html", 200 if report.ok else 422, report=report,
+                 token=token if report.ok else None, department=department)  # fmt: skip
+
+
+async def confirm(request: Request) -> Response:
+    """Load the file the dry run checked, for real."""
+    async with request.form(max_files=0, max_fields=5) as data:
+        token = str(data.get("token") or "")
+    folder = _folder() / token if token.replace("-", "").replace("_", "").isalnum() else None
+    meta_path = folder / "upload.json" if folder else None
+    if meta_path is None or not meta_path.exists():
+        return _form(
+            "这次检查已失效，请重新上传 · this check has expired; upload the file again", 410
+        )
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert folder is not None
+    try:
+        if meta["expires"] < time.time():
+            return _form(
+                "这次检查已超过 15 分钟，请重新上传 · the check is over 15 minutes old; upload again",
+                410,
+            )
+        report = await _load(request, folder / meta["name"], meta, dry_run=False)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # single use, whatever happened
+    return _page("report.html", 200 if report.ok else 422, report=report, token=None,
+                 department=meta["department"])  # fmt: skip
+
+
+async def _save(upload: UploadFile, path: Path) -> bool:
+    size = 0
+    with path.open("wb") as handle:
+        while chunk := await upload.read(1 << 20):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                return False
+            handle.write(chunk)
+    return True
+
+
+async def _load(request: Request, path: Path, meta: dict, dry_run: bool) -> FileReport:
+    database = request.app.state.db
+
+    def run() -> FileReport:
+        try:
+            with Session(database.write) as session, session.begin():
+                return load_file(session, path, meta["department"], kind=meta["kind"],
+                                 crs=meta["crs"], dry_run=dry_run)  # fmt: skip
+        except FileRefused as exc:
+            return exc.report
+        except RegistryError as exc:
+            report = FileReport(path.name, dry_run=dry_run)
+            from loaders.report import RowProblem
+
+            report.problems = [RowProblem("", p.path, p.message, p.code) for p in exc.problems]
+            return report
+
+    return await run_in_threadpool(run)
+
+
+ROUTES = [
+    Route("/upload", form, methods=["GET"]),
+    Route("/upload/check", check, methods=["POST"]),
+    Route("/upload/confirm", confirm, methods=["POST"]),
+]
