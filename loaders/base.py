@@ -23,6 +23,7 @@ class Row:
     values: dict[str, Any]
     geometry: BaseGeometry | None = None
     problem: RegistryError | None = None  # what the reader found wrong with the row itself
+    notes: tuple[str, ...] = ()  # what the reader changed on the way in (counted in the report)
 
 
 @dataclass

@@ -4,6 +4,7 @@ runner turns keys back into the file's own headers."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from functools import cache
 from typing import Any
 
@@ -20,13 +21,30 @@ from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 from registry.publishing.content import date_problem, parse_date
 from registry.suggest import hint
 
+# Columns whose full-width characters (a Chinese input method's digits, letters, hyphens)
+# mean their half-width forms: NFKC makes ２０２３－０３－１０ 2023-03-10. Free text is kept.
+NORMALISED_TYPES = frozenset({"code", "number", "amount", "date", "phone"})
+WIDTH_NOTE = "全角数字或符号已按半角读取 · full-width digits or punctuation read as half-width"
 
-def values_by_key(row: Row, mapping: dict[str, Column]) -> dict[str, Any]:
+
+def values_by_key(
+    row: Row, mapping: dict[str, Column], noted: list[str] | None = None
+) -> dict[str, Any]:
+    """The row's values by column key, trimmed; codes, numbers and dates NFKC-normalised
+    (each cell so changed adds WIDTH_NOTE to ``noted``)."""
     values = {}
     for header, value in row.values.items():
         column = mapping.get(header)
-        if column is not None and not blank(value):
-            values[column.key] = value.strip() if isinstance(value, str) else value
+        if column is None or blank(value):
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if column.type in NORMALISED_TYPES:
+                normal = unicodedata.normalize("NFKC", value)
+                if normal != value and noted is not None:
+                    noted.append(WIDTH_NOTE)
+                value = normal
+        values[column.key] = value
     return values
 
 

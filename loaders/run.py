@@ -96,7 +96,12 @@ class _Load:
             if row.problem is not None:
                 self.refuse(row.label, row.problem)
                 continue
-            values = build.values_by_key(row, self.mapping)
+            if row.notes:
+                self.warn(list(row.notes))
+            noted: list[str] = []
+            values = build.values_by_key(row, self.mapping, noted)
+            if noted:
+                self.warn(noted)
             try:
                 geometry = build.row_geometry(row, values)
             except RegistryError as exc:
@@ -135,7 +140,8 @@ class _Load:
         for code, sites in grouped.items():
             try:
                 outcome = pub.set_sites(self.session, self.actor, code, [s for _, s in sites])
-                self.count(outcome.action)
+                for _ in sites:  # rows are counted as rows, whatever project they share
+                    self.count(outcome.action)
                 self.warn(outcome.warnings)
                 self.report.changed(outcome.action, code, f"{len(sites)} 处位置 · sites")
             except RegistryError as exc:

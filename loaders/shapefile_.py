@@ -80,6 +80,14 @@ def _damaged(path: Path, exc: BaseException) -> UnreadableFile:
     )
 
 
+# pyshp prints its remarks on a shape (rings wound the wrong way) to stderr, after our report
+shapefile.VERBOSE = False
+RINGS_REVERSED = (
+    "多边形只有逆时针方向的环（Shapefile 规定外环为顺时针），已按外环读取 · polygon rings wound "
+    "counter-clockwise only (a Shapefile's outer rings are clockwise), read as outer rings"
+)
+
+
 def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
     # A damaged archive or Shapefile raises anything at all (zip, zlib, struct, pyshp,
     # shapely): any of it means "this file cannot be read".
@@ -106,7 +114,9 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
                 for number, record in enumerate(reader.iterShapeRecords(), start=1):
                     geometry = record.shape.__geo_interface__ if record.shape.shapeType else None
                     geom = shape(geometry) if geometry else None
-                    yield Row(f"record {number}", record.record.as_dict(), geom)
+                    # pyshp's own remark on the shape, said in the report instead of on stderr
+                    notes = (RINGS_REVERSED,) if getattr(record.shape, "_errors", None) else ()
+                    yield Row(f"record {number}", record.record.as_dict(), geom, notes=notes)
             except Exception as exc:
                 raise _damaged(path, exc) from exc
 

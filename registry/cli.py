@@ -272,7 +272,17 @@ def catalog_show(fmt: str) -> None:
     help="Read a column under another name, e.g. XMDM=项目统一代码 (repeat).",
 )
 @click.option("--report", "report_format", type=click.Choice(["text", "json"]), default="text")
-def load_command(files, department, kind, crs, sheet, dry_run, renames, report_format) -> None:
+@click.option(
+    "--errors",
+    "errors_to",
+    type=click.Path(dir_okay=False),
+    help="错误标注表 · When a file is refused, write it back as this XLSX with the cells in "
+    "error marked red and explained, to fix and load again (several files: NAME gets the "
+    "file's name in front).",
+)
+def load_command(
+    files, department, kind, crs, sheet, dry_run, renames, report_format, errors_to
+) -> None:
     """Load department files (CSV, XLSX, GeoJSON, zipped Shapefile); each file is all or nothing."""
     from loaders import FileRefused, load_file
 
@@ -298,8 +308,25 @@ def load_command(files, department, kind, crs, sheet, dry_run, renames, report_f
                     )
             except FileRefused as exc:
                 report, refused = exc.report, refused + 1
+                if errors_to:
+                    _write_errors(report, name, errors_to, len(files) > 1)
         click.echo(report.json() if report_format == "json" else report.text())
     sys.exit(1 if refused else 0)
+
+
+def _write_errors(report, name: str, errors_to: str, several: bool) -> None:
+    from pathlib import Path
+
+    from loaders.errors_xlsx import write_errors
+
+    target = Path(errors_to)
+    if several:
+        target = target.with_name(f"{Path(name).stem}-{target.name}")
+    try:
+        write_errors(report, Path(name), target)
+    except RegistryError:
+        return  # the file itself could not be read: there is nothing to mark
+    report.notes.append(f"错误标注表 · marked copy: {target}")
 
 
 def _progress(name: str):

@@ -164,3 +164,81 @@ def test_old_records_warn_that_they_count_late_and_a_backfill_counts_by_its_day(
     assert judge(item, dt.date(2023, 3, 10), day, dt.date(2026, 1, 1)).status == "on_time"
     day = dt.datetime(2023, 9, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert judge(item, dt.date(2023, 3, 10), day, dt.date(2026, 1, 1)).status == "late"
+
+
+def test_sites_are_counted_by_row(registry_session, tmp_path):
+    from tests.registry.factories import PROJECT_CODE
+
+    rows = [["项目统一代码", "位置名称", "经度", "纬度"]] + [
+        [PROJECT_CODE, f"车站{n}", 115.90 + n / 100, 28.68] for n in range(3)
+    ]
+    report = load_file(registry_session, write_csv(tmp_path / "s.csv", rows), "FGW", kind="sites")
+    assert report.counts["updated"] == 3 and report.rows == 3
+    assert [c["what"] for c in report.changes] == ["3 处位置 · sites"]
+
+
+def test_a_shapefile_remark_goes_in_the_report_not_on_stderr(registry_session, tmp_path, capfd):
+    import shapefile
+
+    from tests.loaders.files import write_zipped_shapefile
+    from tests.registry.factories import PROJECT_CODE
+
+    x, y = 39_500_000, 3_175_000
+    counter_clockwise = [(x, y), (x + 50, y), (x + 50, y + 50), (x, y + 50), (x, y)]
+    path = write_zipped_shapefile(
+        tmp_path / "ccw.zip",
+        [("项目代码", "C", 30)],
+        [([PROJECT_CODE], counter_clockwise)],
+        shape_type=shapefile.POLYGON,
+    )
+    report = load_file(registry_session, path, "FGW", kind="sites")
+    assert report.counts["updated"] == 1
+    assert any("已按外环读取" in note for note in report.notes), report.notes
+    assert "Possible issue" not in capfd.readouterr().err
+
+
+def test_full_width_codes_and_numbers_are_read_and_said(registry_session, tmp_path):
+    from tests.registry.factories import PROJECT_CODE
+
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in PROJECT_CODE)
+    row = approval_row(code=wide)
+    report = load_file(
+        registry_session, write_csv(tmp_path / "w.csv", [APPROVAL_HEADERS, row]), "FGW"
+    )
+    assert report.counts["added"] == 1 and report.changes[0]["project"] == PROJECT_CODE
+    assert any("全角数字或符号已按半角读取" in note for note in report.notes), report.notes
+
+
+def test_a_refused_file_comes_back_marked_and_loads_once_fixed(registry_session, tmp_path):
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+
+    bad = write_csv(
+        tmp_path / "批复.csv",
+        [APPROVAL_HEADERS, approval_row(), approval_row("二号", item="初步设计审批")],
+        encoding="gbk",
+    )
+    marked = tmp_path / "批复-错误.xlsx"
+    env = {**__import__("os").environ}
+    result = subprocess.run(
+        [sys.executable, "-m", "registry.cli", "load", str(bad), "--as", "FGW",
+         "--errors", str(marked)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1 and marked.exists(), result.stdout + result.stderr
+    book = load_workbook(marked)
+    data = book["数据"]
+    item_column = APPROVAL_HEADERS.index("公开事项") + 1
+    cell = data.cell(3, item_column)
+    assert cell.value == "初步设计审批" and cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert "政府投资项目初步设计审批" in cell.comment.text
+    assert data.cell(2, item_column).fill.fgColor.rgb in ("00000000", None)
+    assert [c.value for c in book["问题"][2]][:2] == ["row 3", "公开事项"]
+    # the clerk fixes the marked cell and loads the workbook
+    cell.value = "政府投资项目初步设计审批"
+    del book["问题"]
+    book.save(marked)
+    report = load_file(registry_session, marked, "FGW")
+    assert report.counts["added"] == 2
