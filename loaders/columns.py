@@ -328,14 +328,14 @@ def map_headers(kind: Kind, headers: list[str]) -> tuple[dict[str, Column], list
             continue
         column = table.get(normalise(header))
         if column is None:
-            labels = [c.label for c in kind.columns()]
+            zh, en = hint(header, [c.label for c in kind.columns()])
             problems.append(
                 Problem(
                     str(header),
                     "unknown_column",
-                    f"不是{kind.label_zh}文件的列{hint(header, labels)}"
-                    f"（各列见 `registry template {kind.label}`） · is not a column of "
-                    f"{kind.label} files; see `registry template {kind.label}` for the columns",
+                    f"不是{kind.label_zh}文件的列{zh}（各列见 `registry template {kind.label}`） · "
+                    f"is not a column of {kind.label} files{en}; see "
+                    f"`registry template {kind.label}` for the columns",
                 )
             )
         elif column.key in seen:

@@ -145,11 +145,12 @@ def item_for(kind: Kind, values) -> str:
                                      else catalog.items())]  # fmt: skip
         where_zh = f"“{catalog.category_name_zh(kind.category)}”类" if kind.category else "目录"
         where = f"category {kind.category.value}" if kind.category else "the catalog"
+        zh, en = hint(text, names)
         raise InvalidInput.one(
             "item",
             "unknown_item",
-            f"“{text}”不是{where_zh}中的公开事项{hint(text, names)}"
-            f'（事项见 `registry catalog`） · "{text}" is not an item of {where}',
+            f"“{text}”不是{where_zh}中的公开事项{zh}（事项见 `registry catalog`） · "
+            f'"{text}" is not an item of {where}{en}',
         )
     return found
 

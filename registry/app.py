@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from registry.catalog import get_catalog
 from registry.db import Database
+from registry.language import Language
 from registry.settings import Settings, get_settings
 from registry.web import errors, health, observe
 
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:  # after uvicorn has let in-flight requests finish (graceful shutdown)
             await database.aclose()
 
-    middleware = [Middleware(errors.RefuseUnstorable)]
+    middleware = [Middleware(Language), Middleware(errors.RefuseUnstorable)]
     if settings.api.cors_origins:
         middleware.append(
             Middleware(

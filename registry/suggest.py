@@ -36,7 +36,7 @@ def closest(value: object, names: Iterable[str], cutoff: float = CUTOFF) -> str 
     return found[0] if found else None
 
 
-def hint(value: object, names: Iterable[str]) -> str:
-    """'；是否要写“X”？ · did you mean X?' for a message, or ''."""
+def hint(value: object, names: Iterable[str]) -> tuple[str, str]:
+    """('；是否要写“X”？', '; did you mean X?') for the two halves of a message, or ('', '')."""
     found = closest(value, names)
-    return f"；是否要写“{found}”？ · did you mean {found}?" if found else ""
+    return (f"；是否要写“{found}”？", f"; did you mean {found}?") if found else ("", "")

@@ -40,6 +40,7 @@ from starlette.responses import HTMLResponse, Response
 
 from registry import metrics
 from registry.errors import DATABASE_ERRORS, from_database
+from registry.language import shown
 from registry.publishing import keys
 from registry.publishing.keys import Credentials
 from registry.settings import ApiSettings
@@ -400,6 +401,10 @@ class GraphQLEndpoint:
     def _json(payload: Any, status: int, media: str, headers: dict | None = None) -> Response:
         for error in payload.get("errors") or () if isinstance(payload, dict) else ():
             metrics.count_error(str(error.get("extensions", {}).get("code", "GRAPHQL_ERROR")))
+            if "message" in error:  # Chinese first, or English alone when asked for
+                error["message"] = shown(error["message"])
+            for problem in error.get("extensions", {}).get("problems") or ():
+                problem["message"] = shown(problem.get("message"))
         body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS, default=str)
         return Response(
             body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers

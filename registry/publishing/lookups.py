@@ -35,12 +35,12 @@ def department_named(session: Session, text: str, path: str) -> Department:
     for department in departments:
         if wanted in (folded(department.code), folded(department.name)):
             return department
-    names = [n for d in departments for n in (d.code, d.name)]
+    zh, en = hint(text, [n for d in departments for n in (d.code, d.name)])
     raise NotFound.one(
         path,
         "unknown_department",
-        f"没有代码或名称为“{text}”的部门{hint(text, names)}（各部门代码见 "
-        f"`registry departments`） · no department has the code or name {text!r}",
+        f"没有代码或名称为“{text}”的部门{zh}（各部门代码见 `registry departments`） · "
+        f"no department has the code or name {text!r}{en}",
     )
 
 

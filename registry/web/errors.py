@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 
 from registry import metrics
 from registry.errors import Problem, RegistryError, from_database
+from registry.language import shown
 
 log = logging.getLogger("registry.web")
 
@@ -41,9 +42,11 @@ def error_body(
 ) -> dict[str, Any]:
     return {
         "code": code,
-        "description": description,
+        "description": shown(description),
         "status": status,
-        "problems": [{"path": p.path, "code": p.code, "message": p.message} for p in problems],
+        "problems": [
+            {"path": p.path, "code": p.code, "message": shown(p.message)} for p in problems
+        ],
     }
 
 
