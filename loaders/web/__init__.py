@@ -59,6 +59,18 @@ def _folder() -> Path:
     return folder
 
 
+def _sweep(folder: Path) -> None:
+    """Remove checks nobody confirmed in time (each check sweeps the ones before it)."""
+    for pending in folder.iterdir():
+        meta = pending / "upload.json"
+        try:
+            expired = json.loads(meta.read_text(encoding="utf-8"))["expires"] < time.time()
+        except (OSError, ValueError, KeyError):
+            expired = time.time() - pending.stat().st_mtime > TTL_S
+        if expired:
+            shutil.rmtree(pending, ignore_errors=True)
+
+
 def _page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
     return HTMLResponse(PAGES.get_template(name).render(kinds=KINDS, **values), status_code=status)
 
@@ -92,6 +104,7 @@ async def check(request: Request) -> Response:
                 "choose a CSV, XLSX, GeoJSON or zipped Shapefile",
                 400,
             )
+        _sweep(_folder())
         token = secrets.token_urlsafe(24)
         folder = _folder() / token
         folder.mkdir(mode=0o700)

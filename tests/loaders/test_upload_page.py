@@ -143,3 +143,19 @@ def test_keys_tokens_and_files_are_checked(registry_session, key, base, tmp_path
         again = http.post("/upload/confirm", data={"token": token})  # single use
         assert again.status_code == 410 and "已失效" in again.text
         assert http.post("/upload/confirm", data={"token": "../../etc"}).status_code == 410
+
+
+def test_checks_nobody_confirmed_are_swept(registry_session, key, base, tmp_path):
+    import json
+    import time
+
+    from loaders import web
+
+    stale = web._folder() / "stale-token"
+    stale.mkdir(exist_ok=True)
+    (stale / "upload.json").write_text(json.dumps({"expires": time.time() - 1}))
+    good = write_csv(tmp_path / "ok.csv", [APPROVAL_HEADERS, approval_row()])
+    with httpx.Client(base_url=base, timeout=60) as http:
+        files = {"file": ("ok.csv", good.read_bytes(), "text/csv")}
+        assert http.post("/upload/check", data={"key": key}, files=files).status_code == 200
+    assert not stale.exists()
