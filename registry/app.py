@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        database.replicas.start()  # health and lag of the read replicas, if any
         try:
             yield
         finally:  # after uvicorn has let in-flight requests finish (graceful shutdown)

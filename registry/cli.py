@@ -605,11 +605,20 @@ def schema_export(output: str | None) -> None:
     show_default=True,
     help="Log every request (a reverse proxy often does this already).",
 )
-def serve_command(hosts: tuple[str, ...], port: int, log_level: str, access_log: bool) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes on the same port (about one per core); each has its own pools.",
+)
+def serve_command(
+    hosts: tuple[str, ...], port: int, log_level: str, access_log: bool, workers: int
+) -> None:
     """Serve the API (GraphQL, OGC API, tiles, map, report, feeds) with uvicorn."""
     from registry.web.serve import serve
 
-    serve("registry.app:create_app", list(hosts), port, log_level, access_log)
+    serve("registry.app:create_app", list(hosts), port, log_level, access_log, workers)
 
 
 if __name__ == "__main__":

@@ -14,18 +14,21 @@ pool, and closing one releases its connections.
 
 from __future__ import annotations
 
+import os
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 
 from registry.logs import SlowQueries
+from registry.replicas import Replica, Replicas
 from registry.settings import Settings, get_settings
 
 
@@ -48,6 +51,13 @@ def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError(str(exc)) from exc
     if readable:
         raise DisconnectionError("the server closed the connection")
+
+
+def _application(url: str, name: str) -> str:
+    """The application_name connections show in pg_stat_activity: one the deployment gave
+    (PGAPPNAME, or application_name in the URL) wins over the engine's own."""
+    given = make_url(url).query.get("application_name")
+    return str(given or os.environ.get("PGAPPNAME") or name)
 
 
 class _Waiting:
@@ -79,36 +89,67 @@ class Database:
         self.settings = settings or get_settings()
         self.url = url or self.settings.database.database_url
         self._read: AsyncEngine | None = None
+        self._replicas: Replicas | None = None
         self._write: Engine | None = None
         self.slow = SlowQueries(self.settings.ops.slow_query_ms)
 
     @property
     def read(self) -> AsyncEngine:
+        """Where a public read goes: a fit replica, in turn, or the primary."""
+        if self._replicas is None:
+            self._replicas = self._make_replicas()
+        return self._replicas.pick() or self.primary_read
+
+    @property
+    def primary_read(self) -> AsyncEngine:
+        """Reads that must see the latest writes (a write's own answer, a department's
+        drafts, keys) and the primary's health: on the primary, whatever replicas exist."""
         if self._read is None:
-            registry = self.settings.registry
-            self._read = create_async_engine(
-                self.url,
-                poolclass=ReadPool,
-                # Reads need no transaction: each statement is one (READ COMMITTED would
-                # give every statement its own snapshot anyway). No BEGIN before a request's
-                # first statement, no ROLLBACK when its connection goes back to the pool:
-                # two round trips fewer per request. Read-only, so a write here fails.
-                isolation_level="AUTOCOMMIT",
-                pool_reset_on_return=None,
-                pool_size=registry.pool_size,
-                max_overflow=registry.pool_max_overflow,
-                pool_timeout=registry.pool_timeout_s,
-                connect_args={
-                    **_options(
-                        statement_timeout=registry.statement_timeout_ms,
-                        default_transaction_read_only="on",
-                    ),
-                    "connect_timeout": registry.connect_timeout_s,
-                },
-            )
-            event.listen(self._read.sync_engine.pool, "checkout", _refuse_closed)
-            self.slow.watch(self._read.sync_engine)
+            self._read = self._read_engine(self.url, "registry-read")
         return self._read
+
+    @property
+    def replicas(self) -> Replicas:
+        if self._replicas is None:
+            self._replicas = self._make_replicas()
+        return self._replicas
+
+    def _make_replicas(self) -> Replicas:
+        registry = self.settings.registry
+        urls = [u.strip() for u in registry.read_replica_urls.split(",") if u.strip()]
+        return Replicas(
+            [Replica(url, self._read_engine(url, "registry-replica")) for url in urls],
+            lambda: self.primary_read,
+            registry.replica_max_lag_s,
+            registry.replica_check_s,
+        )
+
+    def _read_engine(self, url: str, application: str) -> AsyncEngine:
+        registry = self.settings.registry
+        engine = create_async_engine(
+            url,
+            poolclass=ReadPool,
+            # Reads need no transaction: each statement is one (READ COMMITTED would
+            # give every statement its own snapshot anyway). No BEGIN before a request's
+            # first statement, no ROLLBACK when its connection goes back to the pool:
+            # two round trips fewer per request. Read-only, so a write here fails.
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
+            pool_size=registry.pool_size,
+            max_overflow=registry.pool_max_overflow,
+            pool_timeout=registry.pool_timeout_s,
+            connect_args={
+                **_options(
+                    statement_timeout=registry.statement_timeout_ms,
+                    default_transaction_read_only="on",
+                ),
+                "connect_timeout": registry.connect_timeout_s,
+                "application_name": _application(url, application),
+            },
+        )
+        event.listen(engine.sync_engine.pool, "checkout", _refuse_closed)
+        self.slow.watch(engine.sync_engine)
+        return engine
 
     @property
     def write(self) -> Engine:
@@ -126,6 +167,7 @@ class Database:
                     # in a few: off, as PostgreSQL's docs advise for such workloads
                     **_options(lock_timeout=registry.lock_timeout_ms, jit="off"),
                     "connect_timeout": registry.connect_timeout_s,
+                    "application_name": _application(self.url, "registry-write"),
                 },
             )
             self.slow.watch(self._write)
@@ -135,6 +177,8 @@ class Database:
         """The pools opened so far, by engine name (for ``/metrics``)."""
         if self._read is not None:
             yield "read", self._read.sync_engine.pool
+        for replica in self._replicas.replicas if self._replicas else ():
+            yield f"replica {replica.name}", replica.engine.sync_engine.pool
         if self._write is not None:
             yield "write", self._write.pool
 
@@ -146,6 +190,9 @@ class Database:
 
     async def aclose(self) -> None:
         """Release every pooled connection (the app's lifespan calls this on shutdown)."""
+        if self._replicas is not None:
+            await self._replicas.stop()
+            self._replicas = None
         if self._read is not None:
             await self._read.dispose()
             self._read = None
@@ -158,11 +205,10 @@ class Database:
 
     def close(self) -> None:
         """Release every pooled connection, from synchronous code (the CLI)."""
-        if self._read is not None:
+        if self._read is not None or self._replicas is not None:
             import asyncio
 
-            asyncio.run(self._read.dispose())
-            self._read = None
+            asyncio.run(self.aclose())
         self.close_write()
 
 

@@ -51,6 +51,21 @@ class RegistrySettings(BaseSettings):
     connect_timeout_s: int = Field(
         default=5, ge=1, description="How long to wait for PostgreSQL to accept a connection."
     )
+    read_replica_urls: str = Field(
+        default="",
+        description="Streaming replicas for public reads, comma-separated database URLs "
+        "(empty: every read on the primary). Writes, and the reads that must see them, stay "
+        "on the primary.",
+    )
+    replica_max_lag_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A replica further behind the primary than this (seconds of replay) is "
+        "skipped until it catches up.",
+    )
+    replica_check_s: float = Field(
+        default=1.0, gt=0, description="How often each replica's health and lag are checked."
+    )
     lock_timeout_ms: int = Field(
         default=10_000,
         ge=0,

@@ -302,8 +302,12 @@ class GraphQLEndpoint:
                 405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"}
             )
         database = request.app.state.db
-        engine = database.read
-        credentials = await self.credentials(request, engine)
+        # A write, and whatever a department reads with its key (its drafts, what it just
+        # wrote), must see the primary; anyone's public query may go to a replica.
+        writes = operation.operation == OperationType.MUTATION
+        keyed = bool(request.headers.get("authorization"))
+        engine = database.primary_read if writes or keyed else database.read
+        credentials = await self.credentials(request, database.primary_read)
         if credentials.actor is not None:
             request.state.department = credentials.actor.name  # for the log; never the key
         context = Context(

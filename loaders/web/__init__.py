@@ -88,7 +88,7 @@ async def check(request: Request) -> Response:
     async with request.form(max_files=1, max_fields=10) as data:
         key, upload = str(data.get("key") or "").strip(), data.get("file")
         kind, crs = str(data.get("kind") or "") or None, str(data.get("crs") or "").strip() or None
-        async with request.app.state.db.read.connect() as conn:
+        async with request.app.state.db.primary_read.connect() as conn:
             credentials = await keys.authenticate(conn, f"Bearer {key}", "upload")
         if credentials.actor is None:
             problem = "请输入部门密钥 · enter your department key" if not key else (

@@ -52,7 +52,7 @@ async def readiness(request: Request) -> tuple[dict[str, Any], bool]:
     head = request.app.state.migration_head
     checks: dict[str, Any] = {}
     try:
-        async with request.app.state.db.read.connect() as conn:
+        async with request.app.state.db.primary_read.connect() as conn:
             postgis, version = (await conn.execute(CHECK)).one()
             official, until = (await conn.execute(COVERAGE)).one()
     except Exception as exc:  # noqa: BLE001 - readiness reports the failure, never raises
@@ -71,7 +71,11 @@ async def readiness(request: Request) -> tuple[dict[str, Any], bool]:
         calendar["warning"] = warning
     checks["calendar"] = calendar
     ok = all(check["ok"] for check in checks.values())
-    return {"status": "ok" if ok else "unavailable", "postgis": postgis, "checks": checks}, ok
+    body = {"status": "ok" if ok else "unavailable", "postgis": postgis, "checks": checks}
+    replicas = request.app.state.db.replicas.replicas
+    if replicas:  # informative: reads fall back to the primary, so readiness does not wait
+        body["replicas"] = [replica.describe() for replica in replicas]
+    return body, ok
 
 
 async def health(request: Request) -> JSONResponse:

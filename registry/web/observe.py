@@ -144,7 +144,7 @@ class DatabaseFigures:
             return
         self.refreshed = time.monotonic()
         try:
-            async with self.database.read.connect() as conn:
+            async with self.database.primary_read.connect() as conn:
                 upto = await conn.scalar(text("SELECT coalesce(max(id), 0) FROM audit_log"))
                 window = {"last": self.last_id, "upto": upto}
                 writes = (await conn.execute(AUDIT_WRITES, window)).all()
@@ -237,6 +237,27 @@ class DatabaseFigures:
             waiting.add_metric([name], getattr(pool, "waiting", 0))
             limit.add_metric([name], pool.size() + pool._max_overflow)
         yield from (in_use, idle, waiting, limit)
+        yield from self._replicas()
+
+    def _replicas(self) -> Iterable[Metric]:
+        replicas = self.database.replicas.replicas
+        if not replicas:
+            return
+        fit = GaugeMetricFamily(
+            "registry_replica_fit",
+            "1 when a read replica answers, is a standby and is within the lag bound.",
+            labels=["replica"],
+        )
+        lag = GaugeMetricFamily(
+            "registry_replica_lag_seconds",
+            "How far a replica's replay is behind the primary (0: caught up).",
+            labels=["replica"],
+        )
+        for replica in replicas:
+            fit.add_metric([replica.name], 1 if replica.fit else 0)
+            if replica.lag_s is not None:
+                lag.add_metric([replica.name], replica.lag_s)
+        yield from (fit, lag)
 
 
 def department_label(actor: str) -> str:

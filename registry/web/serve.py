@@ -28,13 +28,24 @@ def bind(host: str, port: int) -> socket.socket | None:
 
 
 def serve(
-    app: str, hosts: list[str], port: int, log_level: str = "info", access_log: bool = True
+    app: str,
+    hosts: list[str],
+    port: int,
+    log_level: str = "info",
+    access_log: bool = True,
+    workers: int = 1,
 ) -> None:
     """Serve on every address that can be bound. Logs go through ``registry.logs`` (text or
     JSON); the app writes its own access lines (uvicorn's would carry the query string and
     the client's address). On SIGTERM uvicorn stops accepting, lets in-flight requests
     finish for up to REGISTRY_OPS_SHUTDOWN_TIMEOUT_S, then the app's lifespan closes the
-    database pools."""
+    database pools.
+
+    With ``workers`` > 1, uvicorn's supervisor starts that many processes on the same
+    sockets (the kernel spreads connections among them) and replaces any that dies; each
+    has its own pools of REGISTRY_POOL_SIZE (+ overflow) connections per engine. Nothing a
+    request relies on lives in one process alone: compiled statements are a per-process
+    cache of what the schema and the query decide, pending uploads are on disk."""
     from registry.logs import configure
     from registry.settings import get_settings
 
@@ -57,5 +68,11 @@ def serve(
         proxy_headers=False,
         access_log=False,
         timeout_graceful_shutdown=ops.shutdown_timeout_s or None,
+        workers=workers,
     )
-    uvicorn.Server(config).run(sockets=sockets)
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=sockets).run()
+    else:
+        uvicorn.Server(config).run(sockets=sockets)
