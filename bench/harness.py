@@ -33,7 +33,7 @@ def rss_mb(pid: int) -> int:
 
 
 @contextmanager
-def api_server(database_url: str, extra_env: dict | None = None):
+def api_server(database_url: str, extra_env: dict | None = None, workers: int = 1):
     """`registry serve` on the given database; yields the base URL."""
     port = free_port()
     quiet = {"REGISTRY_OPS_SLOW_QUERY_MS": "0"}  # the benchmark times; the log would too
@@ -51,6 +51,8 @@ def api_server(database_url: str, extra_env: dict | None = None):
             "--log-level",
             "warning",
             "--no-access-log",
+            "--workers",
+            str(workers),
         ],
         env=env,
     )

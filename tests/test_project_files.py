@@ -94,3 +94,24 @@ def test_one_distribution_with_the_registry_command():
         assert any(
             d.lower().startswith(dependency) and ">=" in d for d in project["dependencies"]
         ), dependency
+
+
+def test_the_compose_scale_profile_reads_from_a_replica_of_the_same_database():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    db, replica, scaled = services["db"], services["replica"], services["api-scaled"]
+    assert replica["profiles"] == scaled["profiles"] == ["scale"]
+    assert "db" not in compose.get("profiles", []) and "profiles" not in services["api"]
+    # the primary lets the replicator in; the replica streams from it as a hot standby
+    init = [v for v in db["volumes"] if "docker-entrypoint-initdb.d" in v]
+    script = ROOT / init[0].split(":")[0].removeprefix("./")
+    assert "REPLICATION" in script.read_text() and "replication" in script.read_text()
+    command = " ".join(replica["command"])
+    assert "pg_basebackup -h db -U replicator" in command and "-R" in command
+    assert replica["image"] == db["image"]
+    env = scaled["environment"]
+    assert env["DATABASE_URL"] == services["api"]["environment"]["DATABASE_URL"]
+    assert env["REGISTRY_READ_REPLICA_URLS"].split("@")[1].startswith("replica:5432/")
+    assert "--workers" in scaled["command"]
+    assert scaled["depends_on"]["replica"]["condition"] == "service_healthy"
+    assert set(compose["volumes"]) >= {"pgdata", "replicadata"}
