@@ -115,3 +115,10 @@ def test_the_compose_scale_profile_reads_from_a_replica_of_the_same_database():
     assert "--workers" in scaled["command"]
     assert scaled["depends_on"]["replica"]["condition"] == "service_healthy"
     assert set(compose["volumes"]) >= {"pgdata", "replicadata"}
+    # two API replicas behind nginx, which reaches them by the service's name
+    assert scaled["deploy"]["replicas"] == 2
+    balancer = services["balancer"]
+    assert balancer["profiles"] == ["scale"] and balancer["image"].startswith("nginx:")
+    conf = ROOT / balancer["volumes"][0].split(":")[0].removeprefix("./")
+    assert "server api-scaled:8000" in conf.read_text() and "proxy_pass" in conf.read_text()
+    assert balancer["depends_on"]["api-scaled"]["condition"] == "service_healthy"
