@@ -39,7 +39,9 @@ OUTPUT_CRS = {CRS84: "wgs84", "gcj02": "gcj02", "bd09": "bd09"}
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
+OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
 MAX_LIMIT, DEFAULT_LIMIT = 1000, 10
 MAX_OFFSET = 2**31 - 1
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
@@ -428,8 +430,96 @@ def landing(base: str) -> dict:
                 "type": "application/json",
                 "title": "collections",
             },
+            {
+                "href": f"{base}/ogc/api",
+                "rel": "service-desc",
+                "type": OPENAPI_MEDIA,
+                "title": "the API definition (OpenAPI 3.0)",
+            },
         ],
     }
+
+
+PARAMETERS: dict[str, dict] = {
+    "bbox": {"description": "minLon,minLat,maxLon,maxLat (WGS 84)", "style": "form",
+             "explode": False, "schema": {"type": "array", "minItems": 4, "maxItems": 4,
+                                          "items": {"type": "number"}}},
+    "limit": {"description": f"features per page (1..{MAX_LIMIT})",
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                         "default": DEFAULT_LIMIT}},
+    "offset": {"description": "features to skip", "schema": {"type": "integer", "minimum": 0,
+                                                             "maximum": MAX_OFFSET}},
+    "crs": {"description": "coordinates of the answer", "schema": {
+        "type": "string", "enum": list(OUTPUT_CRS), "default": CRS84}},
+    "f": {"description": "format (json only)", "schema": {"type": "string", "enum": ["json"]}},
+    "status": {"description": "project statuses, comma-separated",
+               "schema": {"type": "string"}},
+    "region": {"description": "administrative division code (6 digits; a prefix of a city "
+               "or province covers its districts)", "schema": {"type": "string"}},
+    "category": {"description": "disclosure categories present, comma-separated",
+                 "schema": {"type": "string"}},
+    "item": {"description": "catalog items, comma-separated", "schema": {"type": "string"}},
+}  # fmt: skip
+
+
+def openapi(base: str) -> dict:
+    """The OpenAPI 3.0 definition of the OGC API paths, from the same collections and
+    parameters the handlers use (the landing page's ``service-desc``)."""
+
+    def json_response(description: str, media: str = "application/json") -> dict:
+        return {"description": description, "content": {media: {"schema": {"type": "object"}}}}
+
+    def query(name: str) -> dict:
+        return {"name": name, "in": "query", "required": False, **PARAMETERS[name]}
+
+    paths: dict[str, dict] = {
+        "/ogc": {"get": {"summary": "landing page", "operationId": "getLandingPage",
+                         "responses": {"200": json_response("links to the API")}}},
+        "/ogc/conformance": {"get": {"summary": "conformance classes",
+                                     "operationId": "getConformance",
+                                     "responses": {"200": json_response("conformsTo")}}},
+        "/ogc/collections": {"get": {"summary": "the collections",
+                                     "operationId": "getCollections",
+                                     "responses": {"200": json_response("collections")}}},
+    }  # fmt: skip
+    for coll in COLLECTIONS.values():
+        names = sorted(COMMON_PARAMS | coll.filters, key=lambda n: (n not in COMMON_PARAMS, n))
+        prefix = f"/ogc/collections/{coll.id}"
+        paths[prefix] = {
+            "get": {
+                "summary": coll.title,
+                "operationId": f"describe-{coll.id}",
+                "responses": {
+                    "200": json_response("the collection"),
+                    "404": json_response("no such collection"),
+                },
+            }
+        }
+        paths[f"{prefix}/items"] = {
+            "get": {
+                "summary": f"{coll.title}: features",
+                "description": coll.description,
+                "operationId": f"getFeatures-{coll.id}",
+                "parameters": [query(name) for name in names],
+                "responses": {
+                    "200": json_response("a page of features", "application/geo+json"),
+                    "400": json_response("a parameter refused"),
+                },
+            }
+        }
+        paths[f"{prefix}/items/{{featureId}}"] = {"get": {
+            "summary": f"{coll.title}: one feature", "operationId": f"getFeature-{coll.id}",
+            "parameters": [{"name": "featureId", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}, query("crs")],
+            "responses": {"200": json_response("the feature", "application/geo+json"),
+                          "404": json_response("no such feature")}}}  # fmt: skip
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "重大建设项目全链条信息公开 · OGC API – Features", "version": "1.0",
+                 "description": "Projects and land parcels of the register (public data)."},
+        "servers": [{"url": base}],
+        "paths": paths,
+    }  # fmt: skip
 
 
 async def extent(conn: AsyncConnection, collection_id: str) -> list[float] | None:

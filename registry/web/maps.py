@@ -30,6 +30,10 @@ async def landing(request: Request) -> Response:
     return JSONResponse(features.landing(_base(request)))
 
 
+async def api_definition(request: Request) -> Response:
+    return JSONResponse(features.openapi(_base(request)), media_type=features.OPENAPI_MEDIA)
+
+
 async def conformance(request: Request) -> Response:
     return JSONResponse({"conformsTo": features.CONFORMANCE})
 
@@ -117,6 +121,7 @@ ROUTES = [
     Route("/ogc", landing),
     Route("/ogc/", landing),
     Route("/ogc/conformance", conformance),
+    Route("/ogc/api", api_definition),
     Route("/ogc/collections", collections),
     Route("/ogc/collections/{collection_id}", collection),
     Route("/ogc/collections/{collection_id}/items", items),

@@ -154,6 +154,29 @@ def test_owslib_lists_and_reads_the_collections(ogc):
     assert {c["id"] for c in api.collections()["collections"]} == {"projects", "land-parcels"}
     items = api.collection_items("projects", limit=5)
     assert len(items["features"]) == 5 and items["numberMatched"] >= 30
+    definition = api.api()  # the landing page's service-desc (/req/core/root-success)
+    assert definition["openapi"].startswith("3.0")
+
+
+def test_the_api_definition_describes_every_route_and_parameter_the_server_takes(ogc):
+    from registry.reading.features import COLLECTIONS, COMMON_PARAMS
+
+    landing = get(ogc).json()
+    (desc,) = [link for link in landing["links"] if link["rel"] == "service-desc"]
+    response = get(desc["href"])
+    assert response.headers["content-type"].startswith("application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    for coll in COLLECTIONS.values():
+        items = paths[f"/ogc/collections/{coll.id}/items"]["get"]
+        named = {p["name"] for p in items["parameters"]}
+        assert named == set(COMMON_PARAMS | coll.filters)
+        # every parameter it names is one the server accepts, with a value it accepts
+        assert get(f"{ogc}/collections/{coll.id}/items", limit="1").status_code == 200
+    server = response.json()["servers"][0]["url"]
+    for path in paths:
+        if "{" not in path:
+            assert get(server + path).status_code == 200, path
+    assert "oas30" in " ".join(get(f"{ogc}/conformance").json()["conformsTo"])
 
 
 @pytest.mark.skipif(not shutil.which("ogrinfo"), reason="make test installs gdal-bin")
