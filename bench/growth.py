@@ -20,6 +20,7 @@ from registry.settings import get_settings
 
 SEARCH = '{ projects(filter: {text: "道路"}, first: 20) { totalCount nodes { code name } } }'
 ONE = '{ project(code: "%s") { code name sites { kind } approvalResults { title } } }'
+ASOF = '{ project(code: "%s", asOf: "2025-01-01T00:00:00Z") { code approvalResults { title } } }'
 
 
 def _url(database: str) -> str:
@@ -41,6 +42,12 @@ def _cases(url: str) -> dict:
         "one project": ("graphql", ONE % code[0], 200),
         "OGC items": ("http", "/ogc/collections/projects/items?limit=100", 200),
         "tile z14": ("http", "/tiles/14/13469/6827.mvt", 200),
+        "scoreboard": (
+            "graphql",
+            "{ complianceScoreboard { department { code } published onTime } }",
+            4,
+        ),
+        "project as of 2025-01-01": ("graphql", ASOF % code[0], 100),
     }
 
 
