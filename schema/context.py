@@ -7,6 +7,7 @@ whatever its size.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,26 @@ def _at(value: Any, as_of: dt.datetime | None) -> Any:
     return value
 
 
+class AllDepartments:
+    """Departments are few (tens, hundreds in a province): the first resolver that asks for
+    any loads them all, once per request, and every later one is answered from that — also
+    those that ask a tick later than a batch would have gathered (a DataLoader then issues
+    a second statement, and the page's statement count would depend on timing)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._all: asyncio.Future[dict[int, dict]] | None = None
+
+    async def _load_all(self) -> dict[int, dict]:
+        async with self.engine.connect() as conn:
+            return {row["id"]: row for row in await queries.departments(conn)}
+
+    async def load(self, key: int) -> dict | None:
+        if self._all is None:
+            self._all = asyncio.ensure_future(self._load_all())
+        return (await self._all).get(key)
+
+
 class Loaders:
     """Per-request batch loaders: one statement per kind of object, whatever the page."""
 
@@ -54,7 +75,7 @@ class Loaders:
         self.engine = engine
         self.sites = loader(queries.sites_by_project, list)
         self.responsibilities = loader(queries.responsibilities_by_project, list)
-        self.departments = loader(queries.departments_by_ids)
+        self.departments = AllDepartments(engine)
         self.projects = loader(queries.projects_by_ids)
         self._moments: dict[dt.datetime | None, MomentLoaders] = {}
 

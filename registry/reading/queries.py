@@ -631,11 +631,6 @@ DEPARTMENT_COLUMNS = (
 )
 
 
-async def departments_by_ids(conn: AsyncConnection, ids: list[int]) -> dict[int, dict]:
-    rows = await conn.execute(select(*DEPARTMENT_COLUMNS).where(DEP.c.id.in_(ids)))
-    return {r.id: dict(r._mapping) for r in rows}
-
-
 async def departments(conn: AsyncConnection, code: str | None = None) -> list[dict]:
     query = select(*DEPARTMENT_COLUMNS).order_by(DEP.c.code)
     if code is not None:
