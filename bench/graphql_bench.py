@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy.engine import make_url
-
 from bench.generate import psycopg_url
-from bench.harness import api_server, compare, graphql_body, graphql_worker
-from registry.settings import get_settings
+from bench.harness import api_server, compare, database_url, graphql_body, graphql_worker
 
 CATEGORY_FIELDS = {
     "approval_service": ("approvalService", "processingTimeLimit", "processing_time_limit"),
@@ -146,11 +143,7 @@ CASES = [
 
 
 def run(database: str, concurrency: int, resolvers_only: bool = False) -> list[dict]:
-    url = (
-        make_url(get_settings().database.database_url)
-        .set(database=database)
-        .render_as_string(hide_password=False)
-    )
+    url = database_url(database)
     dsn = psycopg_url(url)
     env = {
         "REGISTRY_STATEMENT_TIMEOUT_MS": "60000",

@@ -11,12 +11,10 @@ import argparse
 import json
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 from bench.generate import psycopg_url
 from bench.graphql_bench import BBOX_QUERY, NEAR_QUERY, NESTED
-from bench.harness import api_server, graphql_worker, http_worker, rate
-from registry.settings import get_settings
+from bench.harness import api_server, database_url, graphql_worker, http_worker, rate
 
 SEARCH = '{ projects(filter: {text: "道路"}, first: 20) { totalCount nodes { code name } } }'
 ONE = '{ project(code: "%s") { code name sites { kind } approvalResults { title } } }'
@@ -24,11 +22,7 @@ ASOF = '{ project(code: "%s", asOf: "2025-01-01T00:00:00Z") { code approvalResul
 
 
 def _url(database: str) -> str:
-    return (
-        make_url(get_settings().database.database_url)
-        .set(database=database)
-        .render_as_string(hide_password=False)
-    )
+    return database_url(database)
 
 
 def _cases(url: str) -> dict:

@@ -22,6 +22,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def database_url(name: str) -> str:
+    """The URL of database ``name`` on the server DATABASE_URL points at."""
+    from sqlalchemy.engine import make_url
+
+    from registry.settings import get_settings
+
+    url = make_url(get_settings().database.database_url).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
 SERVERS: dict[str, int] = {}  # base URL -> process id of the servers running
 
 

@@ -12,12 +12,10 @@ import argparse
 import math
 
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
 
 from bench.generate import psycopg_url
-from bench.harness import api_server, compare, http_worker
+from bench.harness import api_server, compare, database_url, http_worker
 from registry.reading import features, tiles
-from registry.settings import get_settings
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
@@ -42,11 +40,7 @@ def items_sql(limit: int) -> str:
 
 
 def run(database: str, concurrency: int) -> list[dict]:
-    url = (
-        make_url(get_settings().database.database_url)
-        .set(database=database)
-        .render_as_string(hide_password=False)
-    )
+    url = database_url(database)
     dsn = psycopg_url(url)
     cases = [
         (

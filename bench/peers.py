@@ -32,12 +32,10 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy.engine import make_url
 
 from bench.generate import psycopg_url
 from bench.graphql_bench import CATEGORY_FIELDS, NESTED
-from bench.harness import api_server, free_port, graphql_worker, http_worker, rate
-from registry.settings import get_settings
+from bench.harness import api_server, database_url, free_port, graphql_worker, http_worker, rate
 
 VIEW = "peer_project_features"
 VIEW_SQL = f"""
@@ -144,11 +142,7 @@ def _median_rates(sides: dict, requests: int, concurrency: int, rounds: int) -> 
 
 
 def run(database: str, folder: Path, concurrency: int, rounds: int) -> list[dict]:
-    url = (
-        make_url(get_settings().database.database_url)
-        .set(database=database)
-        .render_as_string(hide_password=False)
-    )
+    url = database_url(database)
     dsn = psycopg_url(url)
     install(folder)
     with psycopg.connect(dsn, autocommit=True) as conn:

@@ -24,14 +24,12 @@ import httpx
 import psycopg
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
 
 from bench.generate import psycopg_url
-from bench.harness import SERVERS, api_server, rss_mb
+from bench.harness import SERVERS, api_server, database_url, rss_mb
 from registry.db import Database
 from registry.models import Project
 from registry.reading import queries
-from registry.settings import get_settings
 
 QUERIES = ("道路", "南昌", "改造", "学校", "桥")
 
@@ -106,11 +104,7 @@ def search(dsn: str) -> list[dict]:
 
 
 def run(database: str) -> list[dict]:
-    url = (
-        make_url(get_settings().database.database_url)
-        .set(database=database)
-        .render_as_string(hide_password=False)
-    )
+    url = database_url(database)
     results = [scoreboard(url), *search(psycopg_url(url)), export(url)]
     for result in results:
         print(json.dumps(result, ensure_ascii=False))

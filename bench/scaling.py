@@ -13,11 +13,8 @@ import argparse
 import json
 import statistics
 
-from sqlalchemy.engine import make_url
-
 from bench.graphql_bench import BBOX_QUERY, NESTED
-from bench.harness import api_server, graphql_worker, http_worker, rate
-from registry.settings import get_settings
+from bench.harness import api_server, database_url, graphql_worker, http_worker, rate
 
 WORKLOADS = {
     "nested": ("graphql", NESTED, 60),
@@ -34,11 +31,7 @@ def _work(base: str, kind: str, target: str, concurrency: int):
 
 
 def run(database: str, concurrency: int, rounds: int) -> list[dict]:
-    url = (
-        make_url(get_settings().database.database_url)
-        .set(database=database)
-        .render_as_string(hide_password=False)
-    )
+    url = database_url(database)
     env = {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000"}
     results = []
     with api_server(url, env, workers=1) as one, api_server(url, env, workers=2) as two:

@@ -45,6 +45,10 @@ class FileReport:
     dry_run: bool = False
     table: Any = field(default=None, repr=False, compare=False)  # the open source, to close
 
+    def refuse_file(self, problems) -> None:
+        """Problems of the file as a whole (no row): a reader's, a header's, a setting's."""
+        self.problems += [RowProblem("", p.path, p.message, p.code) for p in problems]
+
     def changed(self, action: str, project: str, what: str, ref: str = "") -> None:
         if action in ("added", "updated", "revised"):
             self.changes.append({"action": action, "project": project, "what": what, "ref": ref})

@@ -383,10 +383,10 @@ def _load(
         if file_crs != f"EPSG:{STORAGE_SRID}":
             report.notes.append(f"coordinates: {file_crs if len(file_crs) < 30 else 'from .prj'}")
     except RegistryError as exc:
-        report.problems += [RowProblem("", p.path, p.message, p.code) for p in exc.problems]
+        report.refuse_file(exc.problems)
         raise FileRefused(report) from exc
     if problems:
-        report.problems += [RowProblem("", p.path, p.message, p.code) for p in problems]
+        report.refuse_file(problems)
         raise FileRefused(report)
 
     savepoint = session.begin_nested()
@@ -395,7 +395,7 @@ def _load(
         getattr(load, chosen.name)()
     except RegistryError as exc:  # the file itself failed while being read (damaged)
         savepoint.rollback()
-        report.problems += [RowProblem("", p.path, p.message, p.code) for p in exc.problems]
+        report.refuse_file(exc.problems)
         raise FileRefused(report) from exc
     except BaseException:
         savepoint.rollback()

@@ -96,9 +96,7 @@ class Database:
     @property
     def read(self) -> AsyncEngine:
         """Where a public read goes: a fit replica, in turn, or the primary."""
-        if self._replicas is None:
-            self._replicas = self._make_replicas()
-        return self._replicas.pick() or self.primary_read
+        return self.replicas.pick() or self.primary_read
 
     @property
     def primary_read(self) -> AsyncEngine:

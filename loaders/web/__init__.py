@@ -174,9 +174,7 @@ async def _load(request: Request, path: Path, meta: dict, dry_run: bool) -> File
             return exc.report
         except RegistryError as exc:
             report = FileReport(path.name, dry_run=dry_run)
-            from loaders.report import RowProblem
-
-            report.problems = [RowProblem("", p.path, p.message, p.code) for p in exc.problems]
+            report.refuse_file(exc.problems)
             return report
 
     return await run_in_threadpool(run)
