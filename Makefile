@@ -11,7 +11,7 @@ export TEST_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:543
 CHAOS_PORT ?= 5439
 export CHAOS_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:$(CHAOS_PORT)/registry_chaos
 
-.PHONY: run test fuzz chaos database chaos-database venv assets browser lint clean
+.PHONY: run test fuzz chaos database chaos-database venv assets browser lint messages clean
 
 run: venv assets database                      ## serve the API with the demo data on IPv4 and IPv6
 	$(BIN)/registry db upgrade
@@ -65,6 +65,12 @@ lint: venv                              ## ruff (lint, import order, format) and
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+messages: venv                          ## extract every message from the code into the catalogue; then translate the new ones
+	$(BIN)/pybabel -q extract -F babel.cfg -k say -k said -k phrase -k N_ --no-default-keywords \
+	  --no-location --sort-output --project major-project-registry -o registry/locale/registry.pot registry loaders schema
+	$(BIN)/pybabel -q update -i registry/locale/registry.pot -d registry/locale -D registry -l zh_Hans \
+	  --ignore-obsolete --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache node_modules registry/web/static/vendor

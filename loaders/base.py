@@ -11,6 +11,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from registry.errors import RegistryError
+from registry.language import say
 
 
 class UnreadableFile(RegistryError):
@@ -82,9 +83,7 @@ class HeaderFinder:
         if not self.titles:
             return []
         rows = "、".join(str(n) for n in self.titles)
-        return [
-            f"已跳过表头上方的标题行（第 {rows} 行） · title rows above the header skipped ({rows})"
-        ]
+        return [say("title rows above the header skipped (rows {rows})", rows=rows)]
 
 
 Reader = Callable[..., Table]
@@ -108,8 +107,11 @@ def reader_for(path: Path) -> Reader:
         raise UnreadableFile.one(
             path.name,
             "unknown_format",
-            f"{path.suffix or 'no extension'} is not a format the loaders read "
-            f"({', '.join(sorted(READERS))})",
+            say(
+                "{suffix!r} is not a format the loaders read ({formats})",
+                suffix=path.suffix,
+                formats=", ".join(sorted(READERS)),
+            ),
         )
     module, name = target.split(":")
     return getattr(importlib.import_module(module), name)

@@ -12,6 +12,7 @@ from functools import cache
 
 from registry.catalog import Category, Item, get_catalog
 from registry.errors import InvalidInput, Problem
+from registry.language import Phrase, say
 from registry.suggest import hint
 
 FIXED_KINDS = ("projects", "sites", "responsibilities", "disclosures")
@@ -250,6 +251,10 @@ class Kind:
         return self.item.key if self.item else self.category.value if self.category else self.name
 
     @property
+    def phrase(self) -> Phrase:
+        return Phrase(self.label_zh, self.label)
+
+    @property
     def label_zh(self) -> str:
         if self.item:
             return self.item.name_zh
@@ -287,7 +292,11 @@ def parse_kind(text: str) -> Kind:
     raise InvalidInput.one(
         "kind",
         "unknown_kind",
-        f"{text!r} is not one of {', '.join(FIXED_KINDS)}, a category key or an item key",
+        say(
+            "{text!r} is not one of {kinds}, a category key or an item key",
+            text=text,
+            kinds=", ".join(FIXED_KINDS),
+        ),
     )
 
 
@@ -328,20 +337,25 @@ def map_headers(kind: Kind, headers: list[str]) -> tuple[dict[str, Column], list
             continue
         column = table.get(normalise(header))
         if column is None:
-            zh, en = hint(header, [c.label for c in kind.columns()])
             problems.append(
                 Problem(
                     str(header),
                     "unknown_column",
-                    f"不是{kind.label_zh}文件的列{zh}（各列见 `registry template {kind.label}`） · "
-                    f"is not a column of {kind.label} files{en}; see "
-                    f"`registry template {kind.label}` for the columns",
+                    say(
+                        "is not a column of {kind} files{hint}; see `registry template {label}` "
+                        "for the columns",
+                        kind=kind.phrase,
+                        label=kind.label,
+                        hint=hint(header, [c.label for c in kind.columns()]),
+                    ),
                 )
             )
         elif column.key in seen:
             problems.append(
                 Problem(
-                    str(header), "repeated_column", f"means the same as column {seen[column.key]!r}"
+                    str(header),
+                    "repeated_column",
+                    say("means the same as column {other!r}", other=seen[column.key]),
                 )
             )
         else:
@@ -365,20 +379,28 @@ def infer_kind(headers: list[str]) -> Kind:
     candidates = [kind for score, kind in scored if score == best]
     if len(candidates) == 1:
         return candidates[0]
-    names = ", ".join(k.name for k in candidates) or "none"
     raise InvalidInput.one(
         "kind",
         "ambiguous_kind" if candidates else "unknown_kind",
-        f"cannot tell the kind of file from its headers (candidates: {names}); name it with --kind",
+        say(
+            "cannot tell the kind of file from its headers (candidates: {names}); name it "
+            "with --kind",
+            names=", ".join(k.name for k in candidates) or "-",
+        ),
     )
 
 
-def choice(value: str, options: dict[str, str], what: str) -> str:
+def choice(value: str, options: dict[str, str], what: Phrase) -> str:
     """A key from a key or its Chinese name."""
     text = normalise(value)
     for key, name in options.items():
         if text in (normalise(key), normalise(name)):
             return key
     raise ValueError(
-        f'"{value}" is not a {what} ({", ".join(f"{n}/{k}" for k, n in options.items())})'
+        say(
+            "{value!r} is not a {what} ({allowed})",
+            value=value,
+            what=what,
+            allowed=", ".join(f"{n}/{k}" for k, n in options.items()),
+        )
     )

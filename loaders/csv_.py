@@ -9,6 +9,7 @@ from pathlib import Path
 
 from loaders.base import HeaderFinder, Row, Table, UnreadableFile
 from registry.errors import InvalidInput
+from registry.language import say
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
 CHUNK = 1 << 20
@@ -33,18 +34,23 @@ def detect_encoding(path: Path) -> str:
     raise UnreadableFile.one(
         path.name,
         "unknown_encoding",
-        "is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8)",
+        say(
+            "is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 (Excel: 另存为 → CSV "
+            "UTF-8)"
+        ),
     )
 
 
 def _malformed(path: Path, line: int, exc: csv.Error) -> UnreadableFile:
     too_long = "field larger than field limit" in str(exc)
     reason = (
-        f"第 {line} 行有超过 {csv.field_size_limit():,} 个字符的单元格，请检查引号是否成对 · line "
-        f"{line} has a cell longer than {csv.field_size_limit():,} characters (often an "
-        f"unclosed quote)"
+        say(
+            "line {line} has a cell longer than {limit:,} characters (often an unclosed quote)",
+            line=line,
+            limit=csv.field_size_limit(),
+        )
         if too_long
-        else f"第 {line} 行不是有效的 CSV · line {line} is not valid CSV ({exc})"
+        else say("line {line} is not valid CSV ({why})", line=line, why=exc)
     )
     return UnreadableFile.one(path.name, "malformed_csv", reason)  # type: ignore[return-value]
 
@@ -66,7 +72,7 @@ def read_csv(path: Path, sheet: str | None = None) -> Table:
     headers = finder.header
     if not headers:
         handle.close()
-        raise UnreadableFile.one(path.name, "empty_file", "has no header row")
+        raise UnreadableFile.one(path.name, "empty_file", say("has no header row"))
 
     def numbered():
         for number, values in enumerate(reader, start=finder.header_row + 1):
@@ -75,9 +81,9 @@ def read_csv(path: Path, sheet: str | None = None) -> Table:
             extra = [v for v in values[len(headers) :] if v.strip()]
             problem = InvalidInput.one(
                 "", "extra_cells",
-                f"有 {len(headers) + len(extra)} 个单元格，比表头多 {len(extra)} 个（多出：{extra[0][:30]}）："
-                f"请删除多余内容或补上表头 · has {len(extra)} more cells than the header "
-                f"({len(headers)} columns); remove them or add a header for them",
+                say("has {extra} more cells than the header ({columns} columns; the first more: "
+                    "{first!r}); remove them or add a header for them", extra=len(extra),
+                    columns=len(headers), first=extra[0][:30]),
             ) if extra else None  # fmt: skip
             yield Row(f"row {number}", dict(zip(headers, values, strict=False)), problem=problem)
 
@@ -89,5 +95,5 @@ def read_csv(path: Path, sheet: str | None = None) -> Table:
                 raise _malformed(path, reader.line_num, exc) from exc
 
     name = "UTF-8" if encoding == "utf-8-sig" else "GBK/GB18030"
-    notes = [f"encoding: {name}", *finder.notes()]
+    notes = [say("encoding: {name}", name=name), *finder.notes()]
     return Table(path.name, headers, rows(), notes=notes, close=handle.close)

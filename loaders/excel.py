@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from loaders.base import HeaderFinder, Row, Table, UnreadableFile, blank
+from registry.language import say
 
 # A damaged workbook raises anything at all, on opening or while it is read row by row
 # (zip, zlib, XML, openpyxl's own errors): any of it means "this file cannot be read".
@@ -19,9 +20,11 @@ def _damaged(path: Path, exc: BaseException) -> UnreadableFile:
     return UnreadableFile.one(  # type: ignore[return-value]
         path.name,
         "unreadable_xlsx",
-        f"工作簿已损坏或被截断，请用 Excel 打开、另存为 .xlsx 后再导入 · is not a readable XLSX "
-        f"workbook (damaged or truncated: {type(exc).__name__}); open it in Excel, save it "
-        f"again and reload",
+        say(
+            "is not a readable XLSX workbook (damaged or truncated: {why}); open it in Excel, "
+            "save it again and reload",
+            why=type(exc).__name__,
+        ),
     )
 
 
@@ -42,12 +45,16 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
         raise UnreadableFile.one(
             path.name,
             "unknown_sheet",
-            f"has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})",
+            say(
+                "has no sheet {sheet!r} (sheets: {sheets})",
+                sheet=sheet,
+                sheets=", ".join(book.sheetnames),
+            ),
         )
     finder = HeaderFinder()
     try:
         if not sheet and not book.worksheets:
-            raise UnreadableFile.one(path.name, "no_sheet", "工作簿中没有工作表 · has no sheet")
+            raise UnreadableFile.one(path.name, "no_sheet", say("has no sheet"))
         worksheet = book[sheet] if sheet else book.worksheets[0]
         rows_iter = worksheet.iter_rows(values_only=True)
         for number, values in enumerate(rows_iter, start=1):
@@ -65,7 +72,9 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     if headers is None:
         book.close()
         raise UnreadableFile.one(
-            path.name, "empty_file", f"sheet {worksheet.title!r} has no header row"
+            path.name,
+            "empty_file",
+            say("sheet {sheet!r} has no header row", sheet=worksheet.title),
         )
 
     def rows():
@@ -82,5 +91,5 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
         finally:
             book.close()
 
-    notes = [f"sheet: {worksheet.title}", *finder.notes()]
+    notes = [say("sheet: {sheet}", sheet=worksheet.title), *finder.notes()]
     return Table(path.name, headers, rows(), notes=notes, close=book.close)

@@ -10,6 +10,7 @@ import orjson
 from loaders.base import Row, Table, UnreadableFile
 from registry.errors import InvalidInput
 from registry.geometry import parse_geojson
+from registry.language import say
 
 LEGACY_CRS = re.compile(r"EPSG:+(\d+)$")
 
@@ -20,7 +21,7 @@ def read_geojson(path: Path, sheet: str | None = None) -> Table:
     except orjson.JSONDecodeError as exc:
         raise UnreadableFile.one(
             path.name, "invalid_json",
-            f"不是有效的 JSON，请用 GIS 软件重新导出 · is not valid JSON ({exc})",
+            say("is not valid JSON ({why}); export it again from the GIS", why=exc),
         ) from exc  # fmt: skip
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = {"type": "FeatureCollection", "features": [data]}  # one feature is a collection
@@ -28,8 +29,7 @@ def read_geojson(path: Path, sheet: str | None = None) -> Table:
         raise UnreadableFile.one(
             path.name,
             "not_feature_collection",
-            "不是 GeoJSON 要素集合（FeatureCollection）或要素（Feature）· is not a GeoJSON "
-            "FeatureCollection or Feature",
+            say("is not a GeoJSON FeatureCollection or Feature"),
         )
     features = data.get("features")
     if not isinstance(features, list):
@@ -53,8 +53,7 @@ def read_geojson(path: Path, sheet: str | None = None) -> Table:
             properties = feature.get("properties") if isinstance(feature, dict) else None
             if not isinstance(properties, dict):
                 yield Row(label, {}, problem=InvalidInput.one(
-                    "", "not_a_feature", "不是带属性（properties）的要素 · is not a feature "
-                    "with properties"))  # fmt: skip
+                    "", "not_a_feature", say("is not a feature with properties")))  # fmt: skip
                 continue
             values = {str(k): v for k, v in properties.items()}
             geometry = feature.get("geometry")

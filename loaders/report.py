@@ -6,9 +6,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.language import N_, Phrase, said, say
+
 ACTIONS = ("added", "updated", "revised", "unchanged", "refused")
-ACTIONS_ZH = {"added": "新增", "updated": "更新", "revised": "修订", "unchanged": "未变",
-              "refused": "拒绝"}  # fmt: skip
+# what each action is called in a summary ("3 added"), and alone ("added: ...")
+COUNTED = {"added": N_("{n} added"), "updated": N_("{n} updated"), "revised": N_("{n} revised"),
+           "unchanged": N_("{n} unchanged"), "refused": N_("{n} refused")}  # fmt: skip
+ACTION = {"added": N_("added"), "updated": N_("updated"), "revised": N_("revised")}
+
+
+def counted(counts: dict[str, int]) -> Phrase:
+    """'新增 2、未变 3' / '2 added, 3 unchanged'."""
+    said_counts = [said(COUNTED[action], n=n) for action, n in counts.items()]
+    return Phrase("、".join(c.zh for c in said_counts), ", ".join(c.en for c in said_counts))
 
 
 @dataclass
@@ -57,17 +67,22 @@ class FileReport:
         """What the load wrote (or would write, in a dry run): the first ``shown``."""
         if not self.ok or not self.changes:
             return []
-        head = "将写入 · would write" if self.dry_run else "已写入 · written"
-        lines = [f"{head}:"]
+        lines = [(say("would write") if self.dry_run else say("written")) + ":"]
         for change in self.changes[:shown]:
-            ref = f"（编号 {change['ref']}）" if change["ref"] else ""
-            action = change["action"]
+            ref = said(" (ref {ref})", ref=change["ref"]) if change["ref"] else Phrase("", "")
             lines.append(
-                f"  {ACTIONS_ZH[action]} {action}: {change['project']} {change['what']}{ref}"
+                "  "
+                + say(
+                    "{action}: {project} {what}{ref}",
+                    action=said(ACTION[change["action"]]),
+                    project=change["project"],
+                    what=change["what"],
+                    ref=ref,
+                )
             )
         if len(self.changes) > shown:
             more = len(self.changes) - shown
-            lines.append(f"  … 另 {more} 条 · {more} more (`--report json` lists every one)")
+            lines.append("  " + say("… {n} more (`--report json` lists every one)", n=more))
         return lines
 
     @property
@@ -76,26 +91,28 @@ class FileReport:
 
     def text(self) -> str:
         """The summary line, Chinese first, then one line per problem (grouped)."""
-        kind = self.kind or "?"
         if self.ok:
-            zh = "、".join(f"{ACTIONS_ZH[a]} {self.counts[a]}" for a in ACTIONS if a != "refused")
-            en = ", ".join(f"{self.counts[a]} {a}" for a in ACTIONS)
-            state = (
-                "已检查，未写入（试运行） · checked, nothing written (dry run)"
-                if self.dry_run
-                else "已写入 · written"
-            )
-            summary = f"{zh} · {en}"
+            summary = counted({a: self.counts[a] for a in ACTIONS if a != "refused"})
+            state = said("checked, nothing written (dry run)") if self.dry_run else said("written")
         else:
             # a refused file writes nothing: its counts are of rows, not of what "would" be
             refused = self.counts["refused"]
-            fine = max(self.rows - refused, 0)
-            summary = f"{refused} 行有误，{fine} 行无误 · {refused} refused, {fine} rows fine"
-            state = "整个文件被拒绝，未写入任何内容 · REFUSED, nothing written"
-        notes = f" [{'; '.join(self.notes)}]" if self.notes else ""
+            summary = said(
+                "{refused} refused, {fine} rows fine",
+                refused=refused,
+                fine=max(self.rows - refused, 0),
+            )
+            state = said("REFUSED, nothing written")
         lines = [
-            f"{self.path}：共 {self.rows} 行（{kind}） · {self.rows} rows as {kind} — "
-            f"{summary} — {state}{notes}"
+            say(
+                "{path}: {rows} rows as {kind} — {summary} — {state}",
+                path=self.path,
+                rows=self.rows,
+                kind=self.kind or "?",
+                summary=summary,
+                state=state,
+            )
+            + (f" [{'; '.join(self.notes)}]" if self.notes else "")
         ]
         lines += [f"  {warning}" for warning in self.warnings]
         lines += [f"  {line}" for line in self.listed()]
@@ -144,28 +161,40 @@ class FileReport:
         return json.dumps(self.as_dict(), ensure_ascii=False)
 
 
+# a reader's row labels ("row 17", "feature 3", "record 5") as said: one, a run, a list
+UNITS = {
+    "row": (N_("row {n}"), N_("rows {first}–{last} ({count} in all)"),
+            N_("rows {first} … ({count} in all)")),
+    "feature": (N_("feature {n}"), N_("features {first}–{last} ({count} in all)"),
+                N_("features {first} … ({count} in all)")),
+    "record": (N_("record {n}"), N_("records {first}–{last} ({count} in all)"),
+               N_("records {first} … ({count} in all)")),
+}  # fmt: skip
+
+
 def _span(rows: list[str], shown: int) -> str:
     """'第 2–29001 行（共 29000 行） · rows 2–29001 (29000 in all)' for consecutive rows,
     '第 2、5、9 … 行（共 40 行） · rows 2, 5, 9 … (40 in all)' otherwise."""
     unit, _, _ = rows[0].partition(" ")
     numbers = [int(r.rpartition(" ")[2]) for r in rows if r.rpartition(" ")[2].isdigit()]
-    zh = UNITS_ZH.get(unit, unit)
+    _, run, listed = UNITS.get(unit, UNITS["row"])
     if len(numbers) == len(rows) and numbers == list(range(numbers[0], numbers[0] + len(rows))):
-        return (
-            f"第 {numbers[0]}–{numbers[-1]} {zh}（共 {len(rows)} {zh}） · "
-            f"{unit}s {numbers[0]}–{numbers[-1]} ({len(rows)} in all)"
-        )
+        return say(run, first=numbers[0], last=numbers[-1], count=len(rows))
     first = [r.rpartition(" ")[2] for r in rows[:shown]]
-    return (
-        f"第 {'、'.join(first)} … {zh}（共 {len(rows)} {zh}） · "
-        f"{unit}s {', '.join(first)} … ({len(rows)} in all)"
+    return str(
+        Phrase(
+            said(listed, first="、".join(first), count=len(rows)).zh,
+            said(listed, first=", ".join(first), count=len(rows)).en,
+        )
     )
 
 
-UNITS_ZH = {"row": "行", "feature": "个要素", "record": "条记录"}
+def row_phrase(label: str) -> Phrase:
+    """'row 17' as said: 第 17 行 / row 17."""
+    unit, _, number = label.partition(" ")
+    return said(UNITS[unit][0], n=number) if unit in UNITS and number else Phrase(label, label)
 
 
 def _row_zh(label: str) -> str:
     """'row 17' -> '第 17 行 · row 17'."""
-    unit, _, number = label.partition(" ")
-    return f"第 {number} {UNITS_ZH[unit]} · {label}" if unit in UNITS_ZH and number else label
+    return str(row_phrase(label))

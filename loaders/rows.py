@@ -4,6 +4,7 @@ runner turns keys back into the file's own headers."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from loaders.columns import Column, Kind, choice, normalise
 from registry import publishing as pub
 from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput, Problem
+from registry.language import phrase, said, say
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 from registry.publishing.content import date_problem, parse_date
 from registry.suggest import hint
@@ -24,14 +26,18 @@ from registry.suggest import hint
 # Columns whose full-width characters (a Chinese input method's digits, letters, hyphens)
 # mean their half-width forms: NFKC makes ２０２３－０３－１０ 2023-03-10. Free text is kept.
 NORMALISED_TYPES = frozenset({"code", "number", "amount", "date", "phone"})
-WIDTH_NOTE = "全角数字或符号已按半角读取 · full-width digits or punctuation read as half-width"
+WIDTH_NOTE = say("full-width digits or punctuation read as half-width")
+DATE_NOTE = say("dates written otherwise (2024/3/5, 2024年3月5日, 2024.3.5) read as YYYY-MM-DD")
+SERIAL_NOTE = say("Excel date numbers (such as 45356) read as dates")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def values_by_key(
     row: Row, mapping: dict[str, Column], noted: list[str] | None = None
 ) -> dict[str, Any]:
     """The row's values by column key, trimmed; codes, numbers and dates NFKC-normalised
-    (each cell so changed adds WIDTH_NOTE to ``noted``)."""
+    (each cell so changed adds WIDTH_NOTE to ``noted``, each date written otherwise than
+    YYYY-MM-DD a DATE_NOTE or SERIAL_NOTE)."""
     values = {}
     for header, value in row.values.items():
         column = mapping.get(header)
@@ -44,8 +50,17 @@ def values_by_key(
                 if normal != value and noted is not None:
                     noted.append(WIDTH_NOTE)
                 value = normal
+        if column.type == "date" and noted is not None:
+            _note_date(value, noted)
         values[column.key] = value
     return values
+
+
+def _note_date(value: Any, noted: list[str]) -> None:
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value) and parse_date(value):
+        noted.append(SERIAL_NOTE if value.isdigit() and len(value) == 5 else DATE_NOTE)
+    elif isinstance(value, int | float) and not isinstance(value, bool) and parse_date(value):
+        noted.append(SERIAL_NOTE)
 
 
 def row_geometry(row: Row, values: dict[str, Any]):
@@ -56,13 +71,15 @@ def row_geometry(row: Row, values: dict[str, Any]):
         try:
             return shapely_wkt.loads(str(values["wkt"]))
         except (GEOSException, ValueError) as exc:
-            raise InvalidInput.one("wkt", "invalid_wkt", f"is not valid WKT ({exc})") from exc
+            raise InvalidInput.one(
+                "wkt", "invalid_wkt", say("is not valid WKT ({why})", why=exc)
+            ) from exc
     if "lon" in values or "lat" in values:
         try:
             return Point(float(values["lon"]), float(values["lat"]))
         except (KeyError, ValueError) as exc:
             raise InvalidInput.one(
-                "lon", "invalid_point", "a point needs both 经度 and 纬度 as numbers"
+                "lon", "invalid_point", say("a point needs both 经度 and 纬度 as numbers")
             ) from exc
     return None
 
@@ -98,10 +115,12 @@ def project_input(values, geometry, crs, synthetic: bool) -> pub.ProjectInput:
     if "region_code" in given:
         given["region_code"] = str(given["region_code"])
     if "project_type" in values:
-        given["project_type"] = _choice(values, "project_type", PROJECT_TYPES, "project type",
-                                        problems, "")  # fmt: skip
+        given["project_type"] = _choice(values, "project_type", PROJECT_TYPES,
+                                        phrase("project type"), problems, "")  # fmt: skip
     if "status" in values:
-        given["status"] = _choice(values, "status", PROJECT_STATUSES, "project status", problems)
+        given["status"] = _choice(
+            values, "status", PROJECT_STATUSES, phrase("project status"), problems
+        )
     for name in ("approved_on", "started_on", "completed_on"):
         if name in values:
             given[name] = _date(values, name, problems)
@@ -136,21 +155,27 @@ def item_for(kind: Kind, values) -> str:
         raise InvalidInput.one(
             "item",
             "required",
-            "公开事项为空：每行都要写事项名称 · the item is empty: every row names its item",
+            say("the item is empty: every row names its item"),
         )
     found = _items_by_name(kind.category).get(normalise(text))
     if found is None:
         catalog = get_catalog()
         names = [i.name_zh for i in (catalog.category(kind.category).items if kind.category
                                      else catalog.items())]  # fmt: skip
-        where_zh = f"“{catalog.category_name_zh(kind.category)}”类" if kind.category else "目录"
-        where = f"category {kind.category.value}" if kind.category else "the catalog"
-        zh, en = hint(text, names)
+        where = (
+            said("category {category}", category=catalog.category(kind.category).phrase)
+            if kind.category
+            else phrase("the catalog")
+        )
         raise InvalidInput.one(
             "item",
             "unknown_item",
-            f"“{text}”不是{where_zh}中的公开事项{zh}（事项见 `registry catalog`） · "
-            f'"{text}" is not an item of {where}{en}',
+            say(
+                "{text!r} is not an item of {where}{hint} (`registry catalog` lists them)",
+                text=text,
+                where=where,
+                hint=hint(text, names),
+            ),
         )
     return found
 
@@ -165,7 +190,10 @@ def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.
                 Problem(
                     k,
                     "not_for_item",
-                    f"is not an element of {item.name_zh}; leave it empty on this row",
+                    say(
+                        "is not an element of {item}; leave it empty on this row",
+                        item=item.phrase,
+                    ),
                 )
                 for k in stray
             ]
@@ -218,6 +246,9 @@ def category_of(values) -> Category:
     raise InvalidInput.one(
         "category",
         "unknown_category",
-        f'"{values.get("category")}" is not a category '
-        f"({', '.join(c.name_zh for c in catalog.categories)})",
+        say(
+            "{value!r} is not a category ({allowed})",
+            value=values.get("category"),
+            allowed="、".join(c.name_zh for c in catalog.categories),
+        ),
     )

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from loaders import rows as build
 from loaders.base import Table, reader_for
 from loaders.columns import Column, Kind, infer_kind, map_headers, parse_kind
-from loaders.report import FileReport, RowProblem
+from loaders.report import FileReport, RowProblem, row_phrase
 from registry import publishing as pub
 from registry.catalog import get_catalog
 from registry.clock import china_date
 from registry.compliance.timeliness import judge
 from registry.errors import NotFound, Problem, RegistryError
 from registry.geometry import STORAGE_SRID, normalise_crs
+from registry.language import phrase, say
 from registry.publishing import Actor, RowsRefused
 from registry.publishing.audit import record_load
 from registry.publishing.content import parse_date
@@ -131,7 +132,7 @@ class _Load:
         grouped: dict[str, list[tuple[str, pub.SiteInput]]] = {}
         for row, values, geometry in self.rows():
             if geometry is None:
-                self.refuse(row.label, _missing("wkt", "a site needs a geometry"))
+                self.refuse(row.label, _missing("wkt", say("a site needs a geometry")))
                 continue
             site = pub.SiteInput(
                 geometry, values.get("site_name"), values.get("site_kind"), self.crs
@@ -143,7 +144,7 @@ class _Load:
                 for _ in sites:  # rows are counted as rows, whatever project they share
                     self.count(outcome.action)
                 self.warn(outcome.warnings)
-                self.report.changed(outcome.action, code, f"{len(sites)} 处位置 · sites")
+                self.report.changed(outcome.action, code, say("{n} sites", n=len(sites)))
             except RegistryError as exc:
                 for problem in exc.problems:
                     index = (
@@ -207,7 +208,7 @@ class _Load:
                 self.session,
                 self.actor,
                 inputs,
-                reason=f"re-loaded from {self.table.source}",
+                reason=say("re-loaded from {file}", file=self.table.source),
                 target=f"file:{self.table.source}",
             )
         except RowsRefused as exc:
@@ -247,18 +248,19 @@ def counts_late(data: pub.DisclosureInput) -> bool:
 
 
 def late_note(count: int) -> str:
-    return (
-        f"注意：{count} 条事项的信息形成日期距今已超过公开时限，现在发布将计为逾期（计入考核）；"
-        f"补录历史记录见 docs/loading.md 第 6 节 · {count} items count as published late "
-        f"(deadline passed); to backfill with the original publication date see "
-        f"docs/loading.md §6"
+    return say(
+        "{count} items count as published late (deadline passed); to backfill with the "
+        "original publication date see docs/loading.md §6",
+        count=count,
     )
 
 
 def _duplicate(path: str, first: str) -> RegistryError:
     from registry.errors import InvalidInput
 
-    return InvalidInput.one(path, "duplicate_row", f"repeats {first} of this file")
+    return InvalidInput.one(
+        path, "duplicate_row", say("repeats {row} of this file", row=row_phrase(first))
+    )
 
 
 def _missing(path: str, message: str) -> RegistryError:
@@ -276,8 +278,10 @@ def _file_crs(table: Table, crs: str | None) -> str:
         raise NotFound.one(
             "--crs",
             "crs_unknown",
-            "has no coordinate system (.prj); say which "
-            "with --crs (e.g. 4527 for CGCS2000 3-degree zone 39)",
+            say(
+                "has no coordinate system (.prj); say which with --crs (e.g. 4527 for "
+                "CGCS2000 3-degree zone 39)"
+            ),
         )
     return f"EPSG:{STORAGE_SRID}"
 
@@ -292,7 +296,11 @@ def _renamed(table: Table, rename: dict[str, str]) -> Table:
         raise NotFound.one(
             "--map",
             "unknown_header",
-            f"{', '.join(unknown)} not among the file's columns ({', '.join(table.headers)})",
+            say(
+                "{unknown} not among the file's columns ({headers})",
+                unknown=", ".join(unknown),
+                headers=", ".join(table.headers),
+            ),
         )
 
     original = table.rows
@@ -375,13 +383,18 @@ def _load(
         mapping, problems = map_headers(chosen, table.headers)
         mapped = {c.key for c in mapping.values()}
         problems += [
-            Problem(c.label, "missing_column", "is a required column and is missing")
+            Problem(c.label, "missing_column", say("is a required column and is missing"))
             for c in chosen.columns()
             if c.required and c.key not in mapped
         ]
         file_crs = _file_crs(table, crs)
         if file_crs != f"EPSG:{STORAGE_SRID}":
-            report.notes.append(f"coordinates: {file_crs if len(file_crs) < 30 else 'from .prj'}")
+            report.notes.append(
+                say(
+                    "coordinates: {crs}",
+                    crs=file_crs if len(file_crs) < 30 else phrase("from .prj"),
+                )
+            )
     except RegistryError as exc:
         report.refuse_file(exc.problems)
         raise FileRefused(report) from exc
@@ -404,9 +417,9 @@ def _load(
     if load.late:
         report.warnings.append(late_note(load.late))
     if report.rows == 0:
-        report.problems.append(RowProblem(
-            "", "", "文件只有表头，没有数据行：请在表头下逐行填写后再导入 · the file has a header but "
-            "no data rows: fill in rows under the header and load it again", "no_rows"))  # fmt: skip
+        report.problems.append(RowProblem("", "", say(
+            "the file has a header but no data rows: fill in rows under the header and load "
+            "it again"), "no_rows"))  # fmt: skip
     if report.problems or dry_run:
         savepoint.rollback()
         if report.problems:
@@ -424,5 +437,5 @@ def _audit_refused(session: Session, department: str, path: Path, report: FileRe
         Problem(", ".join(part for part in (p.row, p.column) if part), p.code, p.message)
         for p in report.problems[:50]
     ]
-    refusal = RegistryError(problems or [Problem("", "refused", "the file was refused")])
+    refusal = RegistryError(problems or [Problem("", "refused", say("the file was refused"))])
     record_load(session, department, path.name, report.kind, report.counts, refusal)

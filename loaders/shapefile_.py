@@ -16,6 +16,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
 from loaders.base import Row, Table, UnreadableFile
+from registry.language import say
 
 CODE_PAGES = {
     "936": "gbk",
@@ -33,7 +34,9 @@ def _members(archive: zipfile.ZipFile, name: str) -> dict[str, bytes]:
     shps = [m for m in archive.namelist() if m.lower().endswith(".shp")]
     if len(shps) != 1:
         raise UnreadableFile.one(
-            name, "shapefile_count", f"must hold exactly one .shp (found {len(shps) or 'none'})"
+            name,
+            "shapefile_count",
+            say("must hold exactly one .shp (found {count})", count=len(shps)),
         )
     stem = str(PurePosixPath(shps[0]).with_suffix("")).lower()
     parts = {}
@@ -43,7 +46,11 @@ def _members(archive: zipfile.ZipFile, name: str) -> dict[str, bytes]:
             parts[path.suffix.lower()] = archive.read(member)
     missing = [s for s in (".shp", ".shx", ".dbf") if s not in parts]
     if missing:
-        raise UnreadableFile.one(name, "shapefile_incomplete", f"lacks {', '.join(missing)}")
+        raise UnreadableFile.one(
+            name,
+            "shapefile_incomplete",
+            say("lacks {parts} (a Shapefile needs .shp, .shx and .dbf)", parts=", ".join(missing)),
+        )
     return parts
 
 
@@ -54,7 +61,7 @@ def _crs(prj: bytes | None, name: str) -> str | None:
         crs = CRS.from_wkt(prj.decode("utf-8", errors="replace"))
     except CRSError as exc:
         raise UnreadableFile.one(
-            name, "unreadable_prj", f"has a .prj PROJ cannot read ({exc})"
+            name, "unreadable_prj", say("has a .prj PROJ cannot read ({why})", why=exc)
         ) from exc
     epsg = crs.to_epsg(min_confidence=70)
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
@@ -72,19 +79,21 @@ def _encoding(parts: dict[str, bytes]) -> str:
 
 
 def _damaged(path: Path, exc: BaseException) -> UnreadableFile:
+    why = f"{type(exc).__name__}: {str(exc)[:80]}"
     return UnreadableFile.one(  # type: ignore[return-value]
         path.name,
         "unreadable_shapefile",
-        f"压缩包或其中的 Shapefile 已损坏，请重新导出后再导入 · the ZIP or the Shapefile in it "
-        f"is damaged ({type(exc).__name__}: {str(exc)[:80]}); export it again and reload",
+        say(
+            "the ZIP or the Shapefile in it is damaged ({why}); export it again and reload", why=why
+        ),
     )
 
 
 # pyshp prints its remarks on a shape (rings wound the wrong way) to stderr, after our report
 shapefile.VERBOSE = False
-RINGS_REVERSED = (
-    "多边形只有逆时针方向的环（Shapefile 规定外环为顺时针），已按外环读取 · polygon rings wound "
-    "counter-clockwise only (a Shapefile's outer rings are clockwise), read as outer rings"
+RINGS_REVERSED = say(
+    "polygon rings wound counter-clockwise only (a Shapefile's outer rings are clockwise), "
+    "read as outer rings"
 )
 
 
@@ -126,6 +135,6 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
         rows(),
         crs=crs,
         has_geometry=True,
-        notes=[f"attributes: {encoding}"],
+        notes=[say("attributes: {encoding}", encoding=encoding)],
         close=reader.close,
     )

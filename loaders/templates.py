@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from loaders.columns import MEANINGS_ZH, Column, Kind
 from registry.catalog import Item, get_catalog
+from registry.language import Phrase, say
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 
 TYPES = {
@@ -54,7 +55,7 @@ def required_text(kind: Kind, column: Column) -> str:
     ]
     if not needing:
         return "否 no"
-    return f"以下事项必填：{'、'.join(needing)} · required for: {', '.join(needing)}"
+    return say("required for: {items}", items=Phrase("、".join(needing), ", ".join(needing)))
 
 
 def _options(kind: Kind) -> dict[str, list[str]]:
@@ -139,7 +140,7 @@ def _data_sheet(book: Workbook, kind: Kind, columns: list[Column]) -> None:
             allow_blank=not column.required,
             showErrorMessage=True,
             errorTitle="不在列表中",
-            error=f"请从下拉列表中选择{column.label} · choose from the list",
+            error=say("choose {column} from the list", column=column.label),
         )
         target = get_column_letter(index)
         validation.add(f"{target}2:{target}{ROWS + 1}")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from registry.errors import RegistryError
+from registry.language import phrase, say
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -65,13 +66,13 @@ def run() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.Abort:
-        click.echo("已中止 · aborted", err=True)
+        click.echo(say("aborted"), err=True)
         sys.exit(1)
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"错误 error: {describe(exc)}", err=True)
-        click.echo("（加 --debug 可看详细信息 · add --debug for the traceback）", err=True)
+        click.echo(say("error: {detail}", detail=describe(exc)), err=True)
+        click.echo(say("(add --debug for the traceback)"), err=True)
         sys.exit(1)
 
 
@@ -86,13 +87,16 @@ def describe(error: Exception) -> str:
         return error.message
     if isinstance(error, OperationalError) or type(error).__name__ == "OperationalError":
         url = make_url(get_settings().database.database_url)
-        return (
-            f"无法连接数据库 cannot reach the database {url.database} at {url.host}:{url.port}: "
-            f"is PostgreSQL running, and is DATABASE_URL right?"
+        return say(
+            "cannot reach the database {database} at {host}:{port}: is PostgreSQL running, "
+            "and is DATABASE_URL right?",
+            database=url.database,
+            host=url.host,
+            port=url.port,
         )
     if isinstance(error, DBAPIError):
         first = str(error.orig).splitlines()[0] if error.orig else str(error)
-        return f"数据库拒绝了此操作 the database refused the operation: {first}"
+        return say("the database refused the operation: {detail}", detail=first)
     if isinstance(error, OSError):
         return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
     text = str(error).splitlines()[0] if str(error) else ""
@@ -111,7 +115,7 @@ def db_upgrade(revision: str) -> None:
     from registry.migrations import upgrade
 
     upgrade(revision=revision)
-    click.echo(f"database at revision {revision}")
+    click.echo(say("database at revision {revision}", revision=revision))
     _calendar_warning()
 
 
@@ -122,7 +126,7 @@ def db_downgrade(revision: str) -> None:
     from registry.migrations import downgrade
 
     downgrade(revision=revision)
-    click.echo(f"database at revision {revision}")
+    click.echo(say("database at revision {revision}", revision=revision))
 
 
 @db.command("current")
@@ -145,7 +149,7 @@ def calendar_update() -> None:
     from registry.migrations import refresh_calendar
 
     days = refresh_calendar()
-    click.echo(f"calendar: {days} days written")
+    click.echo(say("calendar: {days} days written", days=days))
     _calendar_warning()
 
 
@@ -157,8 +161,12 @@ def calendar_status() -> None:
     with opened_write() as engine, engine.connect() as conn:
         found = coverage(conn)
     click.echo(
-        f"official working-day data until {found.official_until or 'nothing'}; "
-        f"the table runs to {found.table_until or 'nothing'} (later years: provisional)"
+        say(
+            "official working-day data until {official}; the table runs to {table} (later "
+            "years: provisional)",
+            official=found.official_until or "-",
+            table=found.table_until or "-",
+        )
     )
     _calendar_warning()
 
@@ -170,7 +178,7 @@ def _calendar_warning() -> None:
     with opened_write() as engine, engine.connect() as conn:
         line = coverage(conn).warning()
     if line:
-        click.echo(f"warning: {line}", err=True)
+        click.echo(say("warning: {detail}", detail=line), err=True)
 
 
 @contextlib.contextmanager
@@ -190,10 +198,11 @@ def demo() -> None:
 def demo_load() -> None:
     """Load the demo data through the publishing functions (loading twice changes nothing)."""
     from loaders.demo import load_demo
+    from loaders.report import counted
 
     with write_session() as session:
         counts = load_demo(session)
-    click.echo("demo data: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    click.echo(say("demo data: {counts}", counts=counted(counts)))
 
 
 @main.group()
@@ -211,11 +220,15 @@ def catalog_check(path: str | None) -> None:
         loaded = load_catalog(path or SHIPPED_CATALOG)
     except RegistryError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(say("error: {detail}", detail=problem), err=True)
         sys.exit(1)
     click.echo(
-        f"catalog ok: {len(loaded.categories)} categories, {len(loaded.items())} items, "
-        f"{len(loaded.elements)} elements"
+        say(
+            "catalog ok: {categories} categories, {items} items, {elements} elements",
+            categories=len(loaded.categories),
+            items=len(loaded.items()),
+            elements=len(loaded.elements),
+        )
     )
 
 
@@ -289,7 +302,7 @@ def load_command(
     try:
         rename = dict(item.split("=", 1) for item in renames)
     except ValueError as exc:
-        raise click.BadParameter("use HEADER=COLUMN", param_hint="--map") from exc
+        raise click.BadParameter(say("use HEADER=COLUMN"), param_hint="--map") from exc
     refused = 0
     for name in files:
         with _progress(name) as progress:
@@ -326,7 +339,7 @@ def _write_errors(report, name: str, errors_to: str, several: bool) -> None:
         write_errors(report, Path(name), target)
     except RegistryError:
         return  # the file itself could not be read: there is nothing to mark
-    report.notes.append(f"错误标注表 · marked copy: {target}")
+    report.notes.append(say("marked copy: {path}", path=target))
 
 
 def _progress(name: str):
@@ -360,7 +373,7 @@ def departments_command() -> None:
         )
         return list(rows)
 
-    click.echo("代码 code\t名称 name\t区划 region")
+    click.echo(say("code\tname\tregion"))
     for row in read(listed):
         click.echo(f"{row.code}\t{row.name}\t{row.region}")
 
@@ -385,7 +398,7 @@ def template_command(kind: str, fmt: str, output: str | None) -> None:
     except RegistryError as exc:
         raise click.BadParameter(exc.message, param_hint="KIND") from exc
     path = write_template(chosen, fmt, Path(output or f"{kind}.{fmt}"))
-    click.echo(f"template written: {path}")
+    click.echo(say("template written: {path}", path=path))
 
 
 @main.group()
@@ -409,7 +422,12 @@ def keys_create(department_code: str, admin: bool, label: str | None) -> None:
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(
-        f"key {key_id} for {department_code}{' (admin)' if admin else ''}; it is shown only once:"
+        say(
+            "key {id} for {department}{admin}; it is shown only once:",
+            id=key_id,
+            department=department_code,
+            admin=phrase(" (admin)") if admin else "",
+        )
     )
     click.echo(token)
 
@@ -441,7 +459,11 @@ def keys_revoke(key_id: str) -> None:
             changed = revoke_key(session, key_id)
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"key {key_id} {'revoked' if changed else 'was already revoked'}")
+    click.echo(
+        say("key {id} revoked", id=key_id)
+        if changed
+        else say("key {id} was already revoked", id=key_id)
+    )
 
 
 @main.group()
@@ -477,14 +499,14 @@ def report_compliance(fmt: str, output: str | None, start, end) -> None:
         from openpyxl import Workbook
 
         if not output:
-            raise click.UsageError("--format xlsx needs -o PATH")
+            raise click.UsageError(say("--format xlsx needs -o PATH"))
         book = Workbook()
         book.active.title = "考核"
         book.active.append(columns)
         for row in rows:
             book.active.append([row[c] for c in columns])
         book.save(output)
-        click.echo(f"report written: {output} ({len(rows)} rows)")
+        click.echo(report_written(output, len(rows)))
         return
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns)
@@ -493,9 +515,13 @@ def report_compliance(fmt: str, output: str | None, start, end) -> None:
     if output:
         with open(output, "w", encoding="utf-8-sig", newline="") as handle:
             handle.write(buffer.getvalue())
-        click.echo(f"report written: {output} ({len(rows)} rows)")
+        click.echo(report_written(output, len(rows)))
     else:
         click.echo(buffer.getvalue(), nl=False)
+
+
+def report_written(path: str, rows: int) -> str:
+    return say("report written: {path} ({rows} rows)", path=path, rows=rows)
 
 
 @main.group()
@@ -549,11 +575,17 @@ def export_oc4ids(project: str | None, output: str | None, base_url: str, as_of)
     if problems:
         _forget(partial)
         for problem in problems[:50]:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(say("error: {detail}", detail=problem), err=True)
         sys.exit(1)
     if target and partial:
         partial.replace(target)
-        click.echo(f"OC4IDS package written: {output} ({checker.index} projects, valid)")
+        click.echo(
+            say(
+                "OC4IDS package written: {path} ({count} projects, valid)",
+                path=output,
+                count=checker.index,
+            )
+        )
 
 
 def _stdout_bytes():

@@ -12,6 +12,8 @@ import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from registry.language import say
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -81,6 +83,18 @@ class NotFound(RegistryError):
     code = "NOT_FOUND"
 
 
+def unknown_project(code: str | None, path: str = "project_code") -> NotFound:
+    """The refusal of a project code no project has."""
+    return NotFound.one(  # type: ignore[return-value]
+        path,
+        "unknown_project",
+        say(
+            "no project has the code {code!r}: register the project first, or check the code",
+            code=code,
+        ),
+    )
+
+
 class Conflict(RegistryError):
     """Another write to the same record happened at the same moment, or holds its lock."""
 
@@ -111,26 +125,27 @@ def from_database(error: BaseException, timeout_ms: int | None = None) -> Regist
         return Unavailable.one(
             "",
             "busy",
-            "服务繁忙，所有数据库连接都在使用中，请稍后再试 · every database connection is busy; "
-            "try again in a few seconds",
+            say("every database connection is busy; try again in a few seconds"),
         )
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, pg.QueryCanceled):
         from registry.metrics import STATEMENT_TIMEOUTS
 
         STATEMENT_TIMEOUTS.inc()
-        limit = f" ({timeout_ms} ms, REGISTRY_STATEMENT_TIMEOUT_MS)" if timeout_ms else ""
         return StatementTimeout.one(
             "",
             "statement_timeout",
-            f"查询超过了数据库语句时限{limit}，请缩小范围 · the query took longer than the "
-            f"database statement timeout{limit}; narrow it down",
+            say(
+                "the query took longer than the database statement timeout ({limit} ms, "
+                "REGISTRY_STATEMENT_TIMEOUT_MS); narrow it down",
+                limit=timeout_ms or "?",
+            ),
         )
     if isinstance(original, pg.LockNotAvailable | pg.DeadlockDetected | pg.UniqueViolation):
         return Conflict.one(
             "",
             "concurrent_write",
-            "another write to the same record happened at the same time; try again",
+            say("another write to the same record happened at the same time; try again"),
         )
     if isinstance(original, pg.OperationalError | pg.InterfaceError) or (
         isinstance(error, DBAPIError) and error.connection_invalidated
@@ -138,8 +153,7 @@ def from_database(error: BaseException, timeout_ms: int | None = None) -> Regist
         return Unavailable.one(
             "",
             "database_unavailable",
-            "数据库暂时无法访问，请稍后再试 · the database cannot be reached at the moment; "
-            "try again in a few seconds",
+            say("the database cannot be reached at the moment; try again in a few seconds"),
         )
     return None
 

@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from registry.errors import InvalidInput, Problem
+from registry.language import say
 
 STORAGE_SRID = 4326
 SITE_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
@@ -35,9 +36,9 @@ def parse_geojson(value: Any, path: str = "geometry") -> BaseGeometry:
     try:
         obj = json.loads(value) if isinstance(value, str) else value
         if not isinstance(obj, dict) or "type" not in obj:
-            raise ValueError("expected a GeoJSON geometry object with a 'type'")
+            raise ValueError(say("expected a GeoJSON geometry object with a 'type'"))
         if obj["type"] in ("Feature", "FeatureCollection"):
-            raise ValueError(f"expected a geometry, not a {obj['type']}")
+            raise ValueError(say("expected a geometry, not a {type}", type=obj["type"]))
         return shape(obj)
     except (
         ValueError,
@@ -47,7 +48,9 @@ def parse_geojson(value: Any, path: str = "geometry") -> BaseGeometry:
         IndexError,
         shapely.errors.ShapelyError,
     ) as exc:
-        raise InvalidInput.one(path, "invalid_geojson", f"is not valid GeoJSON ({exc})") from exc
+        raise InvalidInput.one(
+            path, "invalid_geojson", say("is not valid GeoJSON ({why})", why=exc)
+        ) from exc
 
 
 def geometry_problems(geom: BaseGeometry, path: str = "geometry") -> list[Problem]:
@@ -57,13 +60,23 @@ def geometry_problems(geom: BaseGeometry, path: str = "geometry") -> list[Proble
             Problem(
                 path,
                 "geometry_type",
-                f"{geom.geom_type} is not allowed (use one of {', '.join(SITE_TYPES)})",
+                say(
+                    "{type} is not allowed (use one of {allowed})",
+                    type=geom.geom_type,
+                    allowed=", ".join(SITE_TYPES),
+                ),
             )
         ]
     if geom.is_empty:
-        return [Problem(path, "geometry_empty", "is empty")]
+        return [Problem(path, "geometry_empty", say("is empty"))]
     if not geom.is_valid:
-        return [Problem(path, "geometry_invalid", f"is not valid: {explain_validity(geom)}")]
+        return [
+            Problem(
+                path,
+                "geometry_invalid",
+                say("is not valid: {why}", why=explain_validity(geom)),
+            )
+        ]
     return china_problems(geom, path)
 
 
@@ -77,20 +90,23 @@ def china_problems(geom: BaseGeometry, path: str) -> list[Problem]:
             Problem(
                 path,
                 "axes_swapped",
-                "经纬度似乎填反了：经度（中国境内约 73–135）应在前、纬度（约 18–54）在后；表格中请检查"
-                "“经度”“纬度”两列是否对调 · latitude and longitude appear swapped: longitude "
-                "comes first (73–135 in China), latitude second (18–54); in a table, check "
-                "that the 经度 and 纬度 columns are not exchanged",
+                say(
+                    "latitude and longitude appear swapped: longitude comes first (73–135 in "
+                    "China), latitude second (18–54); in a table, check that the 经度 and 纬度 "
+                    "columns are not exchanged"
+                ),
             )
         ]
+    bounds = ",".join(f"{v:.4f}" for v in (min_x, min_y, max_x, max_y))
     return [
         Problem(
             path,
             "outside_china",
-            f"位置在中国境外（范围 {min_x:.4f},{min_y:.4f},{max_x:.4f},{max_y:.4f}）：请检查坐标系"
-            f"（--crs）和坐标数值 · lies outside China (bounds {min_x:.4f},{min_y:.4f},"
-            f"{max_x:.4f},{max_y:.4f} in WGS 84 longitude/latitude); check the coordinate "
-            f"system (--crs) and the numbers",
+            say(
+                "lies outside China (bounds {bounds} in WGS 84 longitude/latitude); check the "
+                "coordinate system (--crs) and the numbers",
+                bounds=bounds,
+            ),
         )
     ]
 
@@ -134,15 +150,12 @@ def normalise_crs(crs: str | int) -> str:
         CRS.from_epsg(int(code))
     except (ValueError, CRSError) as exc:
         raise InvalidInput.one(
-            "crs", "unknown_crs", f"{crs!r} is not an EPSG code, 'gcj02' or 'bd09'"
+            "crs", "unknown_crs", say("{crs!r} is not an EPSG code, 'gcj02' or 'bd09'", crs=crs)
         ) from exc
     return f"EPSG:{int(code)}"
 
 
-HEIGHTS_DROPPED = (
-    "高程（Z 坐标）已忽略，登记只保存平面位置 · heights (Z) were dropped: the register keeps "
-    "positions in two dimensions"
-)
+HEIGHTS_DROPPED = say("heights (Z) were dropped: the register keeps positions in two dimensions")
 
 
 def to_storage(geom: BaseGeometry, crs: str | int) -> BaseGeometry:

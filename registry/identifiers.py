@@ -11,6 +11,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from registry.clock import today
+from registry.language import Phrase, phrase, say
 
 PROJECT_CODE = re.compile(r"^(\d{4})-(\d{6})-(\d{2})-(\d{2})-(\d{6})$", re.ASCII)
 REGION_CODE = re.compile(r"^[1-8]\d{5}$", re.ASCII)
@@ -39,31 +40,39 @@ def project_code_problem(code: str) -> str | None:
     """
     match = PROJECT_CODE.match(code)
     if not match:
-        return (
-            "不是有效的项目统一代码（应为 NNNN-NNNNNN-NN-NN-NNNNNN，共 24 位） · is not a valid "
-            "project code (expected NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)"
+        return say(
+            "{code!r} is not a valid project code (expected NNNN-NNNNNN-NN-NN-NNNNNN, "
+            "24 characters)",
+            code=code,
         )
     time_code, region = match.group(1), match.group(2)
     year, yy, mm = int(time_code), int(time_code[:2]), int(time_code[2:])
     legacy = 1990 <= year <= 2020
     current = 1 <= mm <= 12 and (yy, mm) >= (20, 11)
     if not (legacy or current):
-        return (
-            f"不是有效的项目统一代码（时间段 {time_code} 既不是 1990–2020 年份，也不是 2011（2020 年"
-            f" 11 月）以后的年月） · is not a valid project code (time segment {time_code} is "
-            f"neither a year 1990–2020 nor a YYMM from 2011, i.e. November 2020, on)"
+        return say(
+            "{code!r} is not a valid project code (time segment {time} is neither a year "
+            "1990–2020 nor a YYMM from 2011, i.e. November 2020, on)",
+            code=code,
+            time=time_code,
         )
-    if problem := region_code_problem(region):
-        return (
-            f"不是有效的项目统一代码（区划段 {region} 有误） · is not a valid project code "
-            f"(region segment {region} {problem})"
+    if not _region_ok(region):
+        return say(
+            "{code!r} is not a valid project code (region segment {region} is not a 6-digit "
+            "administrative division code, GB/T 2260)",
+            code=code,
+            region=region,
         )
     return None
 
 
+def _region_ok(code: str) -> bool:
+    return bool(REGION_CODE.match(code)) and code[:2] in PROVINCE_PREFIXES
+
+
 def region_code_problem(code: str) -> str | None:
-    if not REGION_CODE.match(code) or code[:2] not in PROVINCE_PREFIXES:
-        return "is not a 6-digit administrative division code (GB/T 2260)"
+    if not _region_ok(code):
+        return say("{code!r} is not a 6-digit administrative division code (GB/T 2260)", code=code)
     return None
 
 
@@ -72,7 +81,11 @@ def uscc_problem(code: str) -> str | None:
     try:
         uscc.validate(code)
     except StdnumError as exc:
-        return f"is not a valid unified social credit code ({str(exc).lower().rstrip('.')})"
+        return say(
+            "{code!r} is not a valid unified social credit code ({why})",
+            code=code,
+            why=str(exc).lower().rstrip("."),
+        )
     return None
 
 
@@ -112,7 +125,7 @@ def is_resident_id(candidate: str) -> bool:
     return dt.date(1900, 1, 1) <= born <= today()
 
 
-def personal_identifiers(text: str, resident_ids: bool = True) -> Iterator[str]:
+def personal_identifiers(text: str, resident_ids: bool = True) -> Iterator[Phrase]:
     """Names of the personal identifiers found in ``text`` (resident ID, mobile number).
     One pass of one expression: this runs on every text field of every row loaded."""
     found_id = found_mobile = False
@@ -127,9 +140,9 @@ def personal_identifiers(text: str, resident_ids: bool = True) -> Iterator[str]:
         ):
             found_id = True
     if found_id:
-        yield "a resident ID number (居民身份证号码)"
+        yield phrase("a resident ID number")
     if found_mobile:
-        yield "a mobile phone number (手机号码)"
+        yield phrase("a mobile phone number")
 
 
 def region_prefix(code: str) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
+from registry.language import Phrase, said
+
 CUTOFF = 60.0
 
 
@@ -36,7 +38,7 @@ def closest(value: object, names: Iterable[str], cutoff: float = CUTOFF) -> str 
     return found[0] if found else None
 
 
-def hint(value: object, names: Iterable[str]) -> tuple[str, str]:
-    """('；是否要写“X”？', '; did you mean X?') for the two halves of a message, or ('', '')."""
+def hint(value: object, names: Iterable[str]) -> Phrase:
+    """ "; did you mean X?" as a part of a message, or nothing."""
     found = closest(value, names)
-    return (f"；是否要写“{found}”？", f"; did you mean {found}?") if found else ("", "")
+    return said("; did you mean {name}?", name=found) if found else Phrase("", "")

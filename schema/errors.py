@@ -14,10 +14,12 @@ from registry.errors import (
     Unavailable,
     from_database,
 )
+from registry.language import N_, SEPARATOR, Phrase, said, say
 
 log = logging.getLogger("registry.graphql")
 
 CODES = {"INVALID_INPUT": "BAD_USER_INPUT"}
+NOT_GRAPHQL = N_("the query does not follow the GraphQL rules or this schema: {detail}")
 TIMEOUT = StatementTimeout.code
 UNAVAILABLE = Unavailable.code
 
@@ -45,11 +47,15 @@ def format_error(error: GraphQLError, timeout_ms: int | None = None) -> dict[str
         ]
     elif original is not None and not isinstance(original, GraphQLError):
         log.exception("resolver failed at %s", error.path, exc_info=original)
-        formatted["message"] = "Internal server error"
+        formatted["message"] = say("Internal server error")
         extensions["code"] = "INTERNAL_SERVER_ERROR"
     else:
         extensions.setdefault(
             "code", "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_REQUEST"
         )
+        if SEPARATOR not in formatted["message"]:  # graphql-core's own words, in English
+            detail = formatted["message"]
+            # the Chinese says what kind of error it is; the English stays the spec's words
+            formatted["message"] = str(Phrase(said(NOT_GRAPHQL, detail=detail).zh, detail))
     formatted["extensions"] = extensions
     return dict(formatted)

@@ -40,7 +40,7 @@ from starlette.responses import HTMLResponse, Response
 
 from registry import metrics
 from registry.errors import DATABASE_ERRORS, from_database
-from registry.language import shown
+from registry.language import say, shown
 from registry.publishing import keys
 from registry.publishing.keys import Credentials
 from registry.settings import ApiSettings
@@ -110,12 +110,32 @@ def unstorable_literals(document) -> list[GraphQLError]:
     class Finder(Visitor):
         def enter_string_value(self, node, *_args) -> None:
             if UNSTORABLE.search(node.value):
-                found.append(GraphQLError(
-                    "字符串含有空字符（NUL）或不成对的代理字符，请删除 · a string contains a NUL "
-                    "character or an unpaired surrogate; remove it", node))  # fmt: skip
+                found.append(GraphQLError(say(
+                    "a string contains a NUL character or an unpaired surrogate; remove it"
+                ), node))  # fmt: skip
 
     visit(document, Finder())
     return found
+
+
+def too_large(limit: int) -> str:
+    return say("the body is over {limit} bytes", limit=limit)
+
+
+def _shown_error(error: dict) -> dict:
+    """An error as this request should see it: Chinese first, or English alone when asked
+    for (counted by its code)."""
+    extensions = error.get("extensions") or {}
+    metrics.count_error(str(extensions.get("code", "GRAPHQL_ERROR")))
+    shown_error = {**error}
+    if "message" in error:
+        shown_error["message"] = shown(error["message"])
+    if extensions.get("problems"):
+        shown_error["extensions"] = {
+            **extensions,
+            "problems": [{**p, "message": shown(p.get("message"))} for p in extensions["problems"]],
+        }
+    return shown_error
 
 
 class RequestProblem(Exception):
@@ -138,7 +158,12 @@ def negotiate(accept: str | None) -> str:
     if not ranked:
         raise RequestProblem(
             406,
-            f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON_MEDIA}",
+            say(
+                "cannot answer with {accept}; accept {one} or {other}",
+                accept=accept,
+                one=GRAPHQL_RESPONSE,
+                other=JSON_MEDIA,
+            ),
             "NOT_ACCEPTABLE",
         )
     media = max(ranked)[2]
@@ -229,9 +254,11 @@ class GraphQLEndpoint:
         if where := unstorable(params):
             raise RequestProblem(
                 400,
-                f"{where} 含有空字符（NUL）或不成对的代理字符，无法保存或检索，请删除 · contains a "
-                f"NUL character or an unpaired surrogate, which the registry can neither store "
-                f"nor search; remove it",
+                say(
+                    "{where} contains a NUL character or an unpaired surrogate, which the "
+                    "registry can neither store nor search; remove it",
+                    where=where,
+                ),
                 "BAD_REQUEST",
             )
         return params
@@ -245,29 +272,31 @@ class GraphQLEndpoint:
             return params
         if request.method != "POST":
             raise RequestProblem(
-                405, "use GET or POST", "METHOD_NOT_ALLOWED", {"Allow": "GET, POST"}
+                405, say("use GET or POST"), "METHOD_NOT_ALLOWED", {"Allow": "GET, POST"}
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type != JSON_MEDIA:
             raise RequestProblem(
-                415, f"POST needs Content-Type: {JSON_MEDIA}", "UNSUPPORTED_MEDIA_TYPE"
+                415,
+                say("POST needs Content-Type: {media}", media=JSON_MEDIA),
+                "UNSUPPORTED_MEDIA_TYPE",
             )
         body = await self._body(request)
         params = self._loads(body, "body")
         if not isinstance(params, dict):
-            raise RequestProblem(400, "the body must be a JSON object", "BAD_REQUEST")
+            raise RequestProblem(400, say("the body must be a JSON object"), "BAD_REQUEST")
         return params
 
     async def _body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise RequestProblem(413, f"the body is over {limit} bytes", "PAYLOAD_TOO_LARGE")
+            raise RequestProblem(413, too_large(limit), "PAYLOAD_TOO_LARGE")
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > limit:
-                raise RequestProblem(413, f"the body is over {limit} bytes", "PAYLOAD_TOO_LARGE")
+                raise RequestProblem(413, too_large(limit), "PAYLOAD_TOO_LARGE")
         return bytes(body)
 
     @staticmethod
@@ -275,31 +304,35 @@ class GraphQLEndpoint:
         try:
             return orjson.loads(text)  # strict UTF-8, and a nesting limit (no RecursionError)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise RequestProblem(400, f"{name} is not valid JSON ({exc})", "BAD_REQUEST") from exc
+            raise RequestProblem(
+                400, say("{name} is not valid JSON ({why})", name=name, why=exc), "BAD_REQUEST"
+            ) from exc
 
     async def _run(self, request: Request, params: dict[str, Any], media: str) -> Response:
         query, variables = params.get("query"), params.get("variables")
         operation_name = params.get("operationName")
         if not isinstance(query, str) or not query.strip():
-            raise RequestProblem(400, "the request has no `query` string", "BAD_REQUEST")
+            raise RequestProblem(400, say("the request has no `query` string"), "BAD_REQUEST")
         if variables is not None and not isinstance(variables, dict):
-            raise RequestProblem(400, "`variables` must be a JSON object", "BAD_REQUEST")
+            raise RequestProblem(400, say("`variables` must be a JSON object"), "BAD_REQUEST")
         if operation_name is not None and not isinstance(operation_name, str):
-            raise RequestProblem(400, "`operationName` must be a string", "BAD_REQUEST")
+            raise RequestProblem(400, say("`operationName` must be a string"), "BAD_REQUEST")
         request_error_status = 400 if media == GRAPHQL_RESPONSE else 200
         document, errors = self.checked_document(query)
         if errors:
             return self._json({"errors": errors}, request_error_status, media)
         operation = get_operation_ast(document, operation_name)
         if operation is None:
-            raise RequestProblem(400, "name the operation to run (operationName)", "BAD_REQUEST")
+            raise RequestProblem(
+                400, say("name the operation to run (operationName)"), "BAD_REQUEST"
+            )
         request.state.graphql_operation = metrics.operation_label(
             operation.name.value if operation.name else None
         )
         request.state.graphql_type = operation.operation.value
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             raise RequestProblem(
-                405, "mutations need POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"}
+                405, say("mutations need POST"), "METHOD_NOT_ALLOWED", {"Allow": "POST"}
             )
         database = request.app.state.db
         # A write, and whatever a department reads with its key (its drafts, what it just
@@ -393,8 +426,12 @@ class GraphQLEndpoint:
         )
         if cost > self.settings.max_cost:
             return error_body(
-                f"the query's estimated cost {cost} is over the limit of "
-                f"{self.settings.max_cost}; ask for fewer objects or smaller pages",
+                say(
+                    "the query's estimated cost {cost} is over the limit of {limit}; ask for "
+                    "fewer objects or smaller pages",
+                    cost=cost,
+                    limit=self.settings.max_cost,
+                ),
                 "QUERY_TOO_COSTLY",
                 cost=cost,
                 limit=self.settings.max_cost,
@@ -403,12 +440,9 @@ class GraphQLEndpoint:
 
     @staticmethod
     def _json(payload: Any, status: int, media: str, headers: dict | None = None) -> Response:
-        for error in payload.get("errors") or () if isinstance(payload, dict) else ():
-            metrics.count_error(str(error.get("extensions", {}).get("code", "GRAPHQL_ERROR")))
-            if "message" in error:  # Chinese first, or English alone when asked for
-                error["message"] = shown(error["message"])
-            for problem in error.get("extensions", {}).get("problems") or ():
-                problem["message"] = shown(problem.get("message"))
+        if isinstance(payload, dict) and payload.get("errors"):
+            # new dicts: the errors may be a cached document's, shared by every request
+            payload = {**payload, "errors": [_shown_error(e) for e in payload["errors"]]}
         body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS, default=str)
         return Response(
             body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers

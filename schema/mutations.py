@@ -16,11 +16,19 @@ import graphene
 from registry import publishing as pub
 from registry.catalog import get_catalog
 from registry.errors import RegistryError, Unauthenticated
+from registry.language import N_, say, shown
 from registry.publishing.audit import record_refusal
 from registry.reading import queries
 from schema.catalog_types import graphql_field_name
 from schema.scalars import JSON, CategoryKey, GeoJSON, ProjectStatus, ProjectType
 from schema.types import Department, Disclosure, Project
+
+KEY_PROBLEMS = {
+    "missing": N_("this needs a department key: Authorization: Bearer mpr_…"),
+    "malformed": N_("the Authorization header is not a key of this registry"),
+    "unknown": N_("this key is not known"),
+    "revoked": N_("this key has been revoked"),
+}
 
 
 class UserError(graphene.ObjectType):
@@ -47,7 +55,7 @@ def user_errors(error: RegistryError, argument: str) -> list[UserError]:
             parts[0] = _camel(parts[0])
         path = [part for part in (argument, *parts) if part]
         code = error.code if problem.code in ("", None) else problem.code
-        errors.append(UserError(path=path, code=code, message=problem.message))
+        errors.append(UserError(path=path, code=code, message=shown(problem.message)))
     return errors
 
 
@@ -63,12 +71,7 @@ async def run_write(info, action: str, target: str, argument: str, write):
                 error = Unauthenticated.one(
                     "",
                     "unauthenticated",
-                    {
-                        "missing": "this needs a department key: Authorization: Bearer mpr_…",
-                        "malformed": "the Authorization header is not a key of this registry",
-                        "unknown": "this key is not known",
-                        "revoked": "this key has been revoked",
-                    }[credentials.problem],
+                    say(KEY_PROBLEMS[credentials.problem or "missing"]),
                 )
                 record_refusal(session, credentials.name, action, target, error, path=path)
                 raise error
@@ -409,7 +412,7 @@ def _checked_id(id, write):
 
     def checked(session, actor):
         if not str(id).isdigit():
-            raise InvalidInput.one("id", "invalid_id", f"{id!r} is not a disclosure id")
+            raise InvalidInput.one("id", "invalid_id", say("{id!r} is not a disclosure id", id=id))
         return write(session, actor)
 
     return checked

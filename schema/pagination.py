@@ -9,6 +9,7 @@ from typing import Any
 import graphene
 
 from registry.errors import InvalidInput
+from registry.language import say
 
 PREFIX = "offset:"
 
@@ -26,7 +27,9 @@ def decode_cursor(cursor: str | None) -> int:
             return value
     except (ValueError, UnicodeDecodeError):
         pass
-    raise InvalidInput.one("after", "invalid_cursor", f"{cursor!r} is not a cursor from this API")
+    raise InvalidInput.one(
+        "after", "invalid_cursor", say("{cursor!r} is not a cursor from this API", cursor=cursor)
+    )
 
 
 def page_window(first: int | None, after: str | None, settings) -> tuple[int, int]:
@@ -36,7 +39,11 @@ def page_window(first: int | None, after: str | None, settings) -> tuple[int, in
         raise InvalidInput.one(
             "first",
             "page_size",
-            f"{size} is outside 0..{settings.max_page_size} (the page-size cap)",
+            say(
+                "{size} is outside 0..{cap} (the page-size cap)",
+                size=size,
+                cap=settings.max_page_size,
+            ),
         )
     return size, decode_cursor(after) + 1 if after is not None else 0
 

@@ -6,6 +6,7 @@ import graphene
 
 from registry.catalog import Category
 from registry.errors import Forbidden, Unauthenticated
+from registry.language import say
 from registry.publishing import audit
 from registry.reading import queries
 from schema.catalog_types import CatalogCategory, catalog_categories
@@ -199,9 +200,9 @@ class Viewer(graphene.ObjectType):
 def _actor(info, admin: bool = False):
     actor = info.context.credentials.actor
     if actor is None:
-        raise Unauthenticated.one("", "unauthenticated", "this needs a department key")
+        raise Unauthenticated.one("", "unauthenticated", say("this needs a department key"))
     if admin and not actor.is_admin:
-        raise Forbidden.one("", "admin_only", "only an administrator's key may read this")
+        raise Forbidden.one("", "admin_only", say("only an administrator's key may read this"))
     return actor
 
 

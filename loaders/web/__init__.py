@@ -34,17 +34,18 @@ from starlette.routing import Route
 from loaders.report import FileReport
 from loaders.run import FileRefused, load_file
 from registry.errors import RegistryError
+from registry.language import N_, say
 from registry.publishing import keys
 
 TTL_S = 15 * 60
 MAX_BYTES = 200 * 1024 * 1024
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".geojson", ".json", ".zip")
 KINDS = {
-    "": "自动识别 · from the headers",
-    "disclosures": "公开事项 · disclosures",
-    "projects": "项目 · projects",
-    "sites": "项目位置 · sites",
-    "responsibilities": "公开责任 · responsibilities",
+    "": N_("from the headers"),
+    "disclosures": N_("disclosures"),
+    "projects": N_("projects"),
+    "sites": N_("sites"),
+    "responsibilities": N_("responsibilities"),
 }
 PAGES = Environment(
     loader=PackageLoader("loaders.web", "."), autoescape=select_autoescape(["html"])
@@ -72,7 +73,10 @@ def _sweep(folder: Path) -> None:
 
 
 def _page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-    return HTMLResponse(PAGES.get_template(name).render(kinds=KINDS, **values), status_code=status)
+    return HTMLResponse(
+        PAGES.get_template(name).render(kinds={k: say(v) for k, v in KINDS.items()}, **values),
+        status_code=status,
+    )
 
 
 def _form(message: str = "", status: int = 200) -> HTMLResponse:
@@ -91,17 +95,22 @@ async def check(request: Request) -> Response:
         async with request.app.state.db.primary_read.connect() as conn:
             credentials = await keys.authenticate(conn, f"Bearer {key}", "upload")
         if credentials.actor is None:
-            problem = "请输入部门密钥 · enter your department key" if not key else (
-                "密钥无效或已吊销，请向管理员索取 · the key is unknown or revoked; ask an administrator"
-            )  # fmt: skip
+            problem = (
+                say("enter your department key")
+                if not key
+                else say("the key is unknown or revoked; ask an administrator")
+            )
             return _form(problem, 401)
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _form("请选择要导入的文件 · choose a file to load", 400)
+            return _form(say("choose a file to load"), 400)
         name = Path(upload.filename).name
         if not name.lower().endswith(SUFFIXES):
             return _form(
-                f"不支持“{name}”这种文件：请上传 CSV、XLSX、GeoJSON 或压缩的 Shapefile（.zip） · "
-                "choose a CSV, XLSX, GeoJSON or zipped Shapefile",
+                say(
+                    "{name!r} is not a file the loaders read: choose a CSV, XLSX, GeoJSON or "
+                    "zipped Shapefile (.zip)",
+                    name=name,
+                ),
                 400,
             )
         _sweep(_folder())
@@ -111,9 +120,7 @@ async def check(request: Request) -> Response:
         path = folder / name
         if not await _save(upload, path):
             shutil.rmtree(folder, ignore_errors=True)
-            return _form(
-                f"文件超过 {MAX_BYTES >> 20} MB · the file is larger than {MAX_BYTES >> 20} MB", 413
-            )
+            return _form(say("the file is larger than {mb} MB", mb=MAX_BYTES >> 20), 413)
     actor = credentials.actor
     department = "admin" if actor.is_admin else str(actor.department)
     meta = {"department": department, "kind": kind, "crs": crs, "name": name,
@@ -133,17 +140,12 @@ async def confirm(request: Request) -> Response:
     folder = _folder() / token if token.replace("-", "").replace("_", "").isalnum() else None
     meta_path = folder / "upload.json" if folder else None
     if meta_path is None or not meta_path.exists():
-        return _form(
-            "这次检查已失效，请重新上传 · this check has expired; upload the file again", 410
-        )
+        return _form(say("this check has expired; upload the file again"), 410)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     assert folder is not None
     try:
         if meta["expires"] < time.time():
-            return _form(
-                "这次检查已超过 15 分钟，请重新上传 · the check is over 15 minutes old; upload again",
-                410,
-            )
+            return _form(say("the check is over 15 minutes old; upload the file again"), 410)
         report = await _load(request, folder / meta["name"], meta, dry_run=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # single use, whatever happened

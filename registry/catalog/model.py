@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from registry.catalog.categories import Category
 from registry.errors import CatalogError, Problem
+from registry.language import Phrase, say
 
 SHIPPED_CATALOG = Path(__file__).parents[1] / "data" / "catalog.yaml"
 
@@ -28,14 +29,24 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Role(_Frozen):
+class _Named(_Frozen):
+    name_zh: str
+    name_en: str
+
+    @property
+    def phrase(self) -> Phrase:
+        """The name in both languages, for a message."""
+        return Phrase(self.name_zh, self.name_en)
+
+
+class Role(_Named):
     key: str
     name_zh: str
     name_en: str
     fallback: str | None = None
 
 
-class Element(_Frozen):
+class Element(_Named):
     """One content element (公开内容要素): the single definition used everywhere."""
 
     key: str
@@ -74,7 +85,7 @@ class ItemElement(_Frozen):
     required: bool
 
 
-class Item(_Frozen):
+class Item(_Named):
     key: str
     category: Category
     name_zh: str
@@ -98,7 +109,7 @@ class Item(_Frozen):
         return next((e for e in self.elements if e.element.key == key), None)
 
 
-class CategoryEntry(_Frozen):
+class CategoryEntry(_Named):
     category: Category
     name_zh: str
     name_en: str
@@ -182,8 +193,12 @@ def _build(raw: dict) -> Catalog:
             Problem(
                 "categories",
                 "categories_fixed",
-                f"the catalog must define exactly the eight categories "
-                f"{[c.value for c in Category]}, found {keys}",
+                say(
+                    "the catalog must define exactly the eight categories {expected}, found "
+                    "{found}",
+                    expected=[c.value for c in Category],
+                    found=keys,
+                ),
             )
         )
         raise CatalogError(problems)
@@ -201,14 +216,16 @@ def _build(raw: dict) -> Catalog:
                     Problem(
                         f"{path}.key",
                         "duplicate_item",
-                        f"item key {raw_item.get('key')!r} is used twice",
+                        say("item key {key!r} is used twice", key=raw_item.get("key")),
                     )
                 )
             item_keys.add(raw_item.get("key"))
         if not items:
             problems.append(
                 Problem(
-                    f"categories[{c_index}]", "empty_category", f"category {category} has no items"
+                    f"categories[{c_index}]",
+                    "empty_category",
+                    say("category {category} has no items", category=category.value),
                 )
             )
         categories.append(
@@ -225,18 +242,22 @@ def _build(raw: dict) -> Catalog:
     for section, table in (("expected_by_status", expected), ("expected_approvals", approvals)):
         for key, listed in table.items():
             problems += [
-                Problem(f"{section}.{key}", "unknown_item", f"{entry!r} is not a catalog item")
+                Problem(
+                    f"{section}.{key}",
+                    "unknown_item",
+                    say("{item!r} is not a catalog item (see `registry catalog show`)", item=entry),
+                )
                 for entry in listed
                 if entry not in item_keys
             ]
     registrar_roles = tuple(raw.get("registrar_roles") or ())
     problems += [
-        Problem("registrar_roles", "unknown_role", f"role {role!r} is not defined under 'roles'")
+        Problem("registrar_roles", "unknown_role", role_undefined(role))
         for role in registrar_roles
         if role not in roles
     ]
     problems += [
-        Problem(f"roles.{key}.fallback", "unknown_role", f"role {r.fallback!r} is not defined")
+        Problem(f"roles.{key}.fallback", "unknown_role", role_undefined(r.fallback))
         for key, r in roles.items()
         if r is not None and r.fallback is not None and r.fallback not in roles
     ]
@@ -254,6 +275,10 @@ def _build(raw: dict) -> Catalog:
     )
 
 
+def role_undefined(role: object) -> str:
+    return say("role {role!r} is not defined under 'roles'", role=role)
+
+
 def _build_item(
     raw: dict,
     category: Category,
@@ -267,14 +292,14 @@ def _build_item(
     optional = set(raw.pop("optional", None) or [])
     before = len(problems)
     if not element_keys:
-        problems.append(Problem(f"{path}.elements", "no_elements", "an item needs elements"))
+        problems.append(Problem(f"{path}.elements", "no_elements", say("an item needs elements")))
     for key in element_keys:
         if key not in elements:
             problems.append(
                 Problem(
                     f"{path}.elements",
                     "unknown_element",
-                    f"element {key!r} is not defined under 'elements'",
+                    say("element {key!r} is not defined under 'elements'", key=key),
                 )
             )
     for key in optional - set(element_keys):
@@ -282,7 +307,7 @@ def _build_item(
             Problem(
                 f"{path}.optional",
                 "unknown_element",
-                f"optional element {key!r} is not among the item's elements",
+                say("optional element {key!r} is not among the item's elements", key=key),
             )
         )
     if raw.get("publisher_role") not in roles:
@@ -290,7 +315,7 @@ def _build_item(
             Problem(
                 f"{path}.publisher_role",
                 "unknown_role",
-                f"role {raw.get('publisher_role')!r} is not defined under 'roles'",
+                role_undefined(raw.get("publisher_role")),
             )
         )
     if len(problems) > before or any(elements[k] is None for k in element_keys):

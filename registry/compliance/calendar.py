@@ -29,6 +29,7 @@ from sqlalchemy import Connection, text
 
 from registry.clock import EARLIEST_YEAR, today
 from registry.errors import CatalogError, Problem
+from registry.language import say
 
 SHIPPED_NOTICES = Path(__file__).parents[1] / "data" / "calendar" / "notices.yaml"
 FIRST_YEAR = EARLIEST_YEAR
@@ -63,7 +64,11 @@ def _dates(values: Any, where: str, problems: list[Problem]) -> set[dt.date]:
             start = dt.date.fromisoformat(first.strip())
             end = dt.date.fromisoformat(last.strip()) if last else start
         except ValueError:
-            problems.append(Problem(where, "not_a_date", f"{text_value!r} is not a date or A/B"))
+            problems.append(
+                Problem(
+                    where, "not_a_date", say("{value!r} is not a date or A/B", value=text_value)
+                )
+            )
             continue
         found |= {start + dt.timedelta(days=n) for n in range((end - start).days + 1)}
     return found
@@ -77,22 +82,24 @@ def load_notices(path: Path) -> dict[int, Notice]:
     except (OSError, yaml.YAMLError) as exc:
         raise CalendarFileError.one(str(path), "unreadable", str(exc)) from exc
     if not isinstance(raw, dict):
-        raise CalendarFileError.one(str(path), "not_a_mapping", "must map years to notices")
+        raise CalendarFileError.one(str(path), "not_a_mapping", say("must map years to notices"))
     notices = {}
     for year, entry in raw.items():
         where = f"{path.name}: {year}"
         if not isinstance(year, int) or not isinstance(entry, dict):
             problems.append(
-                Problem(where, "bad_year", "each year maps to notice/holidays/workdays")
+                Problem(where, "bad_year", say("each year maps to notice/holidays/workdays"))
             )
             continue
         days_off = _dates(entry.get("holidays"), f"{where}.holidays", problems)
         days_on = _dates(entry.get("workdays"), f"{where}.workdays", problems)
         for day in days_off | days_on:
             if day.year != year:
-                problems.append(Problem(where, "wrong_year", f"{day} is not in {year}"))
+                problems.append(
+                    Problem(where, "wrong_year", say("{day} is not in {year}", day=day, year=year))
+                )
         if days_off & days_on:
-            problems.append(Problem(where, "both", "a day is listed as holiday and workday"))
+            problems.append(Problem(where, "both", say("a day is listed as holiday and workday")))
         notices[year] = Notice(
             year, str(entry.get("notice") or ""), frozenset(days_off), frozenset(days_on)
         )
@@ -211,15 +218,15 @@ class Coverage:
         """A line for operators when official data ends within ``WARN_WITHIN_DAYS``."""
         on = on or today()
         if self.table_until is None:
-            return "the working-day calendar is empty: run `registry calendar update`"
+            return say("the working-day calendar is empty: run `registry calendar update`")
         if self.official_until is None or self.official_until < on + dt.timedelta(
             days=WARN_WITHIN_DAYS
         ):
-            until = self.official_until or "nothing"
-            return (
-                f"official working-day data ends {until}: deadlines after it are provisional "
-                f"(weekends and statutory holidays only). Add the State Council's holiday "
-                f"notice to REGISTRY_CALENDAR_PATH and run `registry calendar update`."
+            return say(
+                "official working-day data ends {until}: deadlines after it are provisional "
+                "(weekends and statutory holidays only). Add the State Council's holiday "
+                "notice to REGISTRY_CALENDAR_PATH and run `registry calendar update`.",
+                until=self.official_until or "-",
             )
         return None
 

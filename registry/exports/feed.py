@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registry.catalog import Category, get_catalog
 from registry.errors import InvalidInput
 from registry.identifiers import region_prefix
+from registry.language import say
 from registry.models import Department, Project
 from registry.reading import visibility
 from registry.reading.queries import WITHDRAWN_TITLE
@@ -75,7 +76,11 @@ async def entries(
         raise InvalidInput.one(
             "category",
             "unknown_category",
-            f"{category!r} is not one of {', '.join(c.value for c in Category)}",
+            say(
+                "{value!r} is not one of {allowed}",
+                value=category,
+                allowed=", ".join(c.value for c in Category),
+            ),
         )
     x = visibility.PUBLIC_REVISIONS.alias("x")
     filters = {"category": category, "region": region, "department": department}

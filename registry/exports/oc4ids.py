@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import get_catalog
 from registry.clock import CST
-from registry.errors import NotFound
+from registry.errors import unknown_project
 
 SCHEMAS = Path(__file__).parents[1] / "data" / "oc4ids"
 # A placeholder prefix of the required form until the OC4IDS Helpdesk assigns one.
@@ -349,9 +349,7 @@ async def projects(
         rows = await _rows(conn, listed, after=after, code=project_code, as_of=as_of, limit=chunk)
         if not rows:
             if project_code and not after:
-                raise NotFound.one(
-                    "project", "unknown_project", f"no project has the code {project_code!r}"
-                )
+                raise unknown_project(project_code, "project")
             return
         ids = [p["id"] for p in rows]
         sites: dict[int, list[dict]] = defaultdict(list)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from registry.catalog import Item, get_catalog
 from registry.errors import Forbidden, InvalidInput, NotResponsible
 from registry.identifiers import region_prefix
+from registry.language import Phrase, phrase, say
 from registry.models import Department
 
 
@@ -46,21 +47,24 @@ def registrar_roles() -> frozenset[str]:
     return frozenset(get_catalog().registrar_roles)
 
 
-def check_registrar(actor: Actor, department: Department | None, what: str) -> None:
+def check_registrar(actor: Actor, department: Department | None, what: Phrase) -> None:
     """Refuse unless the actor is privileged or its department holds a registrar role."""
     if actor.is_privileged:
         return
     if department is not None and registrar_roles() & set(department.roles or []):
         return
     catalog = get_catalog()
-    names = " or ".join(
-        f"{catalog.roles[r].name_zh} ({catalog.roles[r].name_en})" for r in catalog.registrar_roles
+    roles = [catalog.roles[r].phrase for r in catalog.registrar_roles]
+    names = Phrase("或".join(r.zh for r in roles), " or ".join(r.en for r in roles))
+    raise Forbidden.one(
+        "",
+        "not_registrar",
+        say("only an administrator or a {names} {what}", names=names, what=what),
     )
-    raise Forbidden.one("", "not_registrar", f"only an administrator or a {names} {what}")
 
 
 def check_region(
-    actor: Actor, department: Department | None, region_codes: Iterable[str | None], what: str
+    actor: Actor, department: Department | None, region_codes: Iterable[str | None], what: Phrase
 ) -> None:
     """Registrars act only within their region: the department's division code must cover
     every region code the write touches (the project's now, and the one it would get)."""
@@ -68,17 +72,29 @@ def check_region(
         return
     if not department.region_code:
         raise Forbidden.one(
-            "", "no_region", f"department {department.code} has no region; an administrator "
-            f"must set its division code before it {what}",
-        )  # fmt: skip
+            "",
+            "no_region",
+            say(
+                "department {code} has no region; an administrator must set its division "
+                "code before it {what}",
+                code=department.code,
+                what=what,
+            ),
+        )
     prefix = region_prefix(department.region_code)
     for code in region_codes:
         if code and not code.startswith(prefix):
             raise Forbidden.one(
                 "region_code",
                 "outside_region",
-                f"department {department.code} ({department.name}) acts for division "
-                f"{department.region_code}; project region {code} is outside it",
+                say(
+                    "department {code} ({name}) acts for division {division}; project region "
+                    "{region} is outside it",
+                    code=department.code,
+                    name=department.name,
+                    division=department.region_code,
+                    region=code,
+                ),
             )
 
 
@@ -89,8 +105,11 @@ def check_owner(actor: Actor, owner: Department | None) -> None:
         raise Forbidden.one(
             "owner_department",
             "self_ownership",
-            f"department {owner.code} cannot make itself the owner of a project it "
-            f"registers; an administrator may",
+            say(
+                "department {code} cannot make itself the owner of a project it registers; "
+                "an administrator may",
+                code=owner.code,
+            ),
         )
 
 
@@ -101,11 +120,15 @@ def publisher_code(actor: Actor, requested: str | None) -> str:
         raise Forbidden.one(
             "publisher",
             "publish_as_other",
-            f"department {actor.department} cannot publish as {requested}",
+            say(
+                "department {code} cannot publish as {other}",
+                code=actor.department,
+                other=requested,
+            ),
         )
     code = requested or actor.department
     if code is None:
-        raise InvalidInput.one("publisher", "required", "name the publishing department")
+        raise InvalidInput.one("publisher", "required", say("name the publishing department"))
     return code
 
 
@@ -114,7 +137,7 @@ def check_backdating(actor: Actor, published_at: dt.datetime | None) -> None:
         raise Forbidden.one(
             "published_at",
             "admin_only",
-            "only an administrator may record an earlier publication time",
+            say("only an administrator may record an earlier publication time"),
         )
 
 
@@ -125,16 +148,21 @@ def check_responsible(
     holders = list(holders)
     if publisher in holders:
         return
-    names = ", ".join(f"{d.code} ({d.name})" for d in holders) or "no department yet"
+    names = ", ".join(f"{d.code} ({d.name})" for d in holders)
+    category = get_catalog().category(item.category).phrase
     raise NotResponsible.one(
         "publisher",
         "not_responsible",
-        f"{publisher.code}（{publisher.name}）不是项目 {project_code} "
-        f"“{get_catalog().category_name_zh(item.category)}/{item.name_zh}”的公开责任部门"
-        f"（谁公开，谁负责），负责部门：{names} · "
-        f"{publisher.code} ({publisher.name}) is not the responsible body for "
-        f"{get_catalog().category_name_zh(item.category)}/{item.name_zh} of project "
-        f"{project_code}; responsible: {names}",
+        say(
+            "{code} ({name}) is not the responsible body for {category}/{item} of project "
+            "{project}; responsible: {names}",
+            code=publisher.code,
+            name=publisher.name,
+            category=category,
+            item=item.phrase,
+            project=project_code,
+            names=names or phrase("no department yet"),
+        ),
     )
 
 
@@ -145,6 +173,6 @@ def on_behalf_of(actor: Actor, publisher: str) -> dict[str, str]:
     return {}
 
 
-def check_admin(actor: Actor, what: str) -> None:
+def check_admin(actor: Actor, what: Phrase) -> None:
     if not actor.is_privileged:
-        raise Forbidden.one("", "admin_only", f"only an administrator {what}")
+        raise Forbidden.one("", "admin_only", say("only an administrator {what}", what=what))

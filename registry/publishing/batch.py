@@ -20,8 +20,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from registry.catalog import Item, get_catalog
-from registry.errors import InvalidInput, NotFound, RegistryError
+from registry.errors import InvalidInput, NotFound, RegistryError, unknown_project
 from registry.identifiers import project_code_problem
+from registry.language import say
 from registry.models import Department
 from registry.publishing.authority import (
     Actor,
@@ -161,8 +162,12 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
             errors[index] = InvalidInput.one(
                 "ref",
                 "duplicate_row",
-                f"repeats row {seen[key]} (same project, item and "
-                f"reference {planned.ref!r}); give each a distinct reference",
+                say(
+                    "repeats row {row} (same project, item and reference {ref!r}); give each "
+                    "a distinct reference",
+                    row=seen[key],
+                    ref=planned.ref,
+                ),
             )
             continue
         seen[key] = index
@@ -181,8 +186,10 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
             errors[planned.index] = InvalidInput.one(
                 "draft",
                 "draft_of_published",
-                "this item is already published: publish the change (a correction, with "
-                "its reason) instead of a draft, which would take the item off the register",
+                say(
+                    "this item is already published: publish the change (a correction, with "
+                    "its reason) instead of a draft, which would take the item off the register"
+                ),
             )
         else:
             planned.action, planned.previous = "revised", previous
@@ -199,25 +206,20 @@ def _check_row(
         raise InvalidInput.one(
             "item",
             "unknown_item",
-            f"{data.item!r} is not a catalog item (see `registry catalog show`)",
+            say("{item!r} is not a catalog item (see `registry catalog show`)", item=data.item),
         )
     project = projects.get(data.project_code)
     if project is None and (problem := project_code_problem(data.project_code or "")):
-        raise InvalidInput.one(
-            "project_code", "invalid_project_code", f'"{data.project_code}" {problem}'
-        )
+        raise InvalidInput.one("project_code", "invalid_project_code", problem)
     if project is None:
-        raise NotFound.one(
-            "project_code",
-            "unknown_project",
-            f"没有项目统一代码为“{data.project_code}”的项目：请先登记项目或核对代码 · "
-            f"no project has the code {data.project_code!r}",
-        )
+        raise unknown_project(data.project_code)
     code = publisher_code(actor, data.publisher)
     publisher = departments.get(code)
     if publisher is None:
         raise NotFound.one(
-            "publisher", "unknown_department", f"no department has the code {code!r}"
+            "publisher",
+            "unknown_department",
+            say("no department has the code {code!r}", code=code),
         )
     entries = responsible.get((project.id, item.category.value), [])
     holders = [departments_by_id[dep] for dep, keys in entries if keys is None or item.key in keys]

@@ -25,6 +25,7 @@ from registry.clock import EARLIEST_YEAR, today
 from registry.errors import InvalidInput, Problem
 from registry.geometry import HEIGHTS_DROPPED, geometry_problems, parse_geojson, to_storage
 from registry.identifiers import personal_identifiers
+from registry.language import Phrase, phrase, say
 
 PHONE = re.compile(r"^[0-9()+\- ]{3,30}(转\d{1,6})?$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d",
@@ -72,14 +73,14 @@ def date_problem(value: Any) -> str:
     day = LOOKS_LIKE_A_DAY.match(text)
     if day:
         year, month, number = (int(part) for part in day.groups())
-        return (
-            f"“{value}”这一天不存在（{year} 年 {month} 月没有 {number} 日） · "
-            f"{value!r} is not a day of the calendar ({year}-{month:02d} has no day {number})"
+        return say(
+            "{value!r} is not a day of the calendar ({year}-{month:02d} has no day {day})",
+            value=value,
+            year=year,
+            month=month,
+            day=number,
         )
-    return (
-        f"“{value}”不是日期；请写成 2024-03-05 这样的“年-月-日” · "
-        f"{value!r} is not a date (write it as YYYY-MM-DD, e.g. 2024-03-05)"
-    )
+    return say("{value!r} is not a date (write it as YYYY-MM-DD, e.g. 2024-03-05)", value=value)
 
 
 def parse_amount(value: Any) -> Decimal | None:
@@ -114,7 +115,7 @@ def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Pr
     """The value normalised for storage (dates ISO, amounts numbers), or the problems."""
     if isinstance(value, dict | list | tuple | set):
         return None, [
-            Problem(path, "not_a_scalar", "must be a single value, not a list or an object")
+            Problem(path, "not_a_scalar", say("must be a single value, not a list or an object"))
         ]
     if element.type == "date":
         date = parse_date(value)
@@ -125,22 +126,30 @@ def element_value(element: Element, value: Any, path: str) -> tuple[Any, list[Pr
                 Problem(
                     path,
                     "date_in_future",
-                    f"{date.isoformat()} 是将来的日期（{element.name_zh}记录的是已作出的决定） · "
-                    f"{date.isoformat()} lies in the future ({element.name_zh} "
-                    f"records a decision already made)",
+                    say(
+                        "{date} lies in the future ({element} records a decision already made)",
+                        date=date.isoformat(),
+                        element=element.phrase,
+                    ),
                 )
             ]
         return date.isoformat(), []
     if element.type == "amount":
         amount = parse_amount(value)
         if amount is None:
-            return None, [Problem(path, "not_a_number", f"{value!r} is not a number")]
+            return None, [
+                Problem(path, "not_a_number", say("{value!r} is not a number", value=value))
+            ]
         if amount < 0 and not element.signed:
-            return None, [Problem(path, "negative_amount", f"{value!r} must not be negative")]
+            return None, [
+                Problem(path, "negative_amount", say("{value!r} must not be negative", value=value))
+            ]
         return float(amount), []
     text = str(value).strip()
     if element.type == "phone" and not PHONE.match(text):
-        return None, [Problem(path, "not_a_phone", f"{text!r} is not a telephone number")]
+        return None, [
+            Problem(path, "not_a_phone", say("{value!r} is not a telephone number", value=text))
+        ]
     return text, []
 
 
@@ -157,8 +166,12 @@ def elements_problems(
                 Problem(
                     f"elements.{key}",
                     "unknown_element",
-                    f"is not an element of {item.key} ({item.name_zh}); "
-                    f"expected one of: {', '.join(sorted(known))}",
+                    say(
+                        "{key!r} is not an element of {item}; expected one of: {known}",
+                        key=key,
+                        item=item.phrase,
+                        known=", ".join(sorted(known)),
+                    ),
                 )
             )
     for ie in item.elements:
@@ -170,8 +183,11 @@ def elements_problems(
                     Problem(
                         path,
                         "required",
-                        f"{item.name_zh}必须填写{ie.element.name_zh} · "
-                        f"{ie.element.name_zh} is required for {item.name_zh}",
+                        say(
+                            "{element} is required for {item}",
+                            element=ie.element.phrase,
+                            item=item.phrase,
+                        ),
                     )
                 )
             continue
@@ -205,8 +221,10 @@ def text_problems(
                 Problem(
                     path,
                     "control_character",
-                    "contains a control character (such as NUL) or an unpaired surrogate; "
-                    "remove it (it often comes from copying out of another program)",
+                    say(
+                        "contains a control character (such as NUL) or an unpaired surrogate; "
+                        "remove it (it often comes from copying out of another program)"
+                    ),
                 )
             )
             continue
@@ -215,22 +233,23 @@ def text_problems(
                 Problem(
                     path,
                     "personal_identifier",
-                    f"含有{found.rpartition('(')[2].rstrip(')')}：个人信息不得公开，"
-                    f"请删除或改写为概括性表述 · "
-                    f"contains {found}; personal information must not be "
-                    f"published (remove it or publish a summary)",
+                    say(
+                        "contains {found}; personal information must not be published "
+                        "(remove it or publish a summary)",
+                        found=found,
+                    ),
                 )
             )
     return problems
 
 
-def not_in_future(value: dt.date | None, path: str, what: str) -> list[Problem]:
+def not_in_future(value: dt.date | None, path: str, why: Phrase) -> list[Problem]:
     if value is not None and value > today():
         return [
             Problem(
                 path,
                 "date_in_future",
-                f"{value.isoformat()} 是将来的日期 · {value.isoformat()} lies in the future ({what})",
+                say("{date} lies in the future ({why})", date=value.isoformat(), why=why),
             )
         ]
     return []
@@ -286,16 +305,20 @@ def disclosure_content(
             Problem(
                 "formed_on",
                 "required",
-                "the date the information was formed or changed is required",
+                say("the date the information was formed or changed is required"),
             )
         )
-    problems += not_in_future(formed_on, "formed_on", "information not yet formed")
+    problems += not_in_future(formed_on, "formed_on", phrase("information not yet formed"))
     if formed_on is not None and formed_on.year < EARLIEST_YEAR:
         problems.append(
             Problem(
                 "formed_on",
                 "date_too_early",
-                f"{formed_on} is before {EARLIEST_YEAR}, earlier than any record of this register",
+                say(
+                    "{date} is before {year}, earlier than any record of this register",
+                    date=formed_on,
+                    year=EARLIEST_YEAR,
+                ),
             )
         )
     if item.category == Category.COMPLETION and approved_on:
@@ -306,14 +329,20 @@ def disclosure_content(
                     Problem(
                         f"elements.{key}",
                         "completion_before_approval",
-                        f"{value} is before the project's approval {approved_on}",
+                        say(
+                            "{date} is before the project's approval {approved}",
+                            date=value,
+                            approved=approved_on,
+                        ),
                     )
                 )
     documents = [dict(d) for d in data.documents or []]
     for index, doc in enumerate(documents):
         if is_blank(doc.get("title")) or is_blank(doc.get("url")):
             problems.append(
-                Problem(f"documents[{index}]", "required", "a document needs a title and a url")
+                Problem(
+                    f"documents[{index}]", "required", say("a document needs a title and a url")
+                )
             )
     title = (data.title or f"{project_name} {item.name_zh}").strip()
     problems += text_problems(

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from registry.catalog import get_catalog
 from registry.errors import Problem
 from registry.identifiers import region_code_problem, uscc_problem
+from registry.language import phrase, say
 from registry.models import DEPARTMENT_KINDS, Department
 from registry.publishing.audit import audited
 from registry.publishing.authority import Actor, check_admin
@@ -18,18 +19,24 @@ from registry.publishing.inputs import DepartmentInput, Outcome
 def department_problems(data: DepartmentInput) -> list[Problem]:
     problems = []
     if is_blank(data.code):
-        problems.append(Problem("code", "required", "a department code is required"))
+        problems.append(Problem("code", "required", say("a department code is required")))
     if is_blank(data.name):
-        problems.append(Problem("name", "required", "a department name is required"))
+        problems.append(Problem("name", "required", say("a department name is required")))
     if data.kind not in DEPARTMENT_KINDS:
         problems.append(
             Problem(
-                "kind", "unknown_kind", f"{data.kind!r} is not one of {', '.join(DEPARTMENT_KINDS)}"
+                "kind",
+                "unknown_kind",
+                say(
+                    "{value!r} is not one of {allowed}",
+                    value=data.kind,
+                    allowed=", ".join(DEPARTMENT_KINDS),
+                ),
             )
         )
     if data.uscc:
         if problem := uscc_problem(data.uscc):
-            problems.append(Problem("uscc", "invalid_uscc", f"{data.uscc!r} {problem}"))
+            problems.append(Problem("uscc", "invalid_uscc", problem))
         elif data.kind in (
             "government_department",
             "district_government",
@@ -38,12 +45,15 @@ def department_problems(data: DepartmentInput) -> list[Problem]:
                 Problem(
                     "uscc",
                     "invalid_uscc",
-                    f"{data.uscc!r} does not start with 11, as a government "
-                    f"body's unified social credit code does (GB 32100-2015)",
+                    say(
+                        "{code!r} does not start with 11, as a government body's unified "
+                        "social credit code does (GB 32100-2015)",
+                        code=data.uscc,
+                    ),
                 )
             )
     if data.region_code and (problem := region_code_problem(data.region_code)):
-        problems.append(Problem("region_code", "invalid_region", f"{data.region_code!r} {problem}"))
+        problems.append(Problem("region_code", "invalid_region", problem))
     problems += text_problems([("code", data.code), ("name", data.name), ("name_en", data.name_en)])
     known_roles = get_catalog().roles
     for role in data.roles:
@@ -52,7 +62,11 @@ def department_problems(data: DepartmentInput) -> list[Problem]:
                 Problem(
                     "roles",
                     "unknown_role",
-                    f"{role!r} is not a catalog role ({', '.join(known_roles)})",
+                    say(
+                        "{role!r} is not a catalog role ({roles})",
+                        role=role,
+                        roles=", ".join(known_roles),
+                    ),
                 )
             )
     return problems
@@ -60,7 +74,7 @@ def department_problems(data: DepartmentInput) -> list[Problem]:
 
 @audited("upsert_department", target=lambda data: f"department:{data.code}")
 def upsert_department(session: Session, actor: Actor, data: DepartmentInput) -> Outcome:
-    check_admin(actor, "manages departments")
+    check_admin(actor, phrase("manages departments"))
     raise_if(department_problems(data))
     values = {
         "name": data.name,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.catalog import Item, get_catalog
 from registry.errors import InvalidInput, NotFound, RegistryError, from_database
 from registry.geometry import STORAGE_SRID
+from registry.language import say
 from registry.models import Disclosure
 from registry.publishing import batch, responsibility
 from registry.publishing.audit import audited, record_refusal
@@ -95,7 +96,9 @@ def _catalog_item(key: str) -> Item:
     item = get_catalog().item(key)
     if item is None:
         raise InvalidInput.one(
-            "item", "unknown_item", f"{key!r} is not a catalog item (see `registry catalog`)"
+            "item",
+            "unknown_item",
+            say("{item!r} is not a catalog item (see `registry catalog show`)", item=key),
         )
     return item
 
@@ -103,21 +106,27 @@ def _catalog_item(key: str) -> Item:
 def _current_by_id(session: Session, disclosure_id: int) -> Disclosure:
     row = session.get(Disclosure, disclosure_id, with_for_update=True)
     if row is None:
-        raise NotFound.one("id", "unknown_disclosure", f"no disclosure has the id {disclosure_id}")
+        raise NotFound.one(
+            "id", "unknown_disclosure", say("no disclosure has the id {id}", id=disclosure_id)
+        )
     current = text("SELECT EXISTS (SELECT 1 FROM current_disclosures WHERE id = :id)")
     if not session.scalar(current, {"id": disclosure_id}):
         raise InvalidInput.one(
             "id",
             "not_current",
-            f"disclosure {disclosure_id} is {row.status}; act on the current "
-            f"revision of its lineage {row.lineage_id}",
+            say(
+                "disclosure {id} is {status}; act on the current revision of its lineage {lineage}",
+                id=disclosure_id,
+                status=row.status,
+                lineage=row.lineage_id,
+            ),
         )
     return row
 
 
 def _require_reason(reason: str | None) -> str:
     if reason is None or is_blank(reason):
-        raise InvalidInput.one("reason", "required", "a reason is required")
+        raise InvalidInput.one("reason", "required", say("a reason is required"))
     raise_if(text_problems([("reason", reason)]))
     return reason.strip()
 

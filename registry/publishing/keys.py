@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from registry.errors import NotFound
+from registry.language import say
 from registry.models import ApiKey, Department
 from registry.publishing.authority import Actor
 
@@ -52,7 +53,9 @@ def create_key(
     department = session.scalar(select(Department).where(Department.code == department_code))
     if department is None:
         raise NotFound.one(
-            "department", "unknown_department", f"no department has the code {department_code!r}"
+            "department",
+            "unknown_department",
+            say("no department has the code {code!r}", code=department_code),
         )
     key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
     session.add(
@@ -70,7 +73,7 @@ def create_key(
 def revoke_key(session: Session, key_id: str) -> bool:
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound.one("key_id", "unknown_key", f"no key has the id {key_id!r}")
+        raise NotFound.one("key_id", "unknown_key", say("no key has the id {id!r}", id=key_id))
     if key.revoked_at is not None:
         return False
     key.revoked_at = dt.datetime.now(dt.UTC)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.errors import NotFound
+from registry.errors import NotFound, unknown_project
+from registry.language import say
 from registry.models import Department, Project
 from registry.suggest import folded, hint
 
@@ -23,7 +24,9 @@ def department_by_code(session: Session, code: str, path: str) -> Department:
         else None
     )
     if department is None:
-        raise NotFound.one(path, "unknown_department", f"no department has the code {code!r}")
+        raise NotFound.one(
+            path, "unknown_department", say("no department has the code {code!r}", code=code)
+        )
     return department
 
 
@@ -35,12 +38,14 @@ def department_named(session: Session, text: str, path: str) -> Department:
     for department in departments:
         if wanted in (folded(department.code), folded(department.name)):
             return department
-    zh, en = hint(text, [n for d in departments for n in (d.code, d.name)])
     raise NotFound.one(
         path,
         "unknown_department",
-        f"没有代码或名称为“{text}”的部门{zh}（各部门代码见 `registry departments`） · "
-        f"no department has the code or name {text!r}{en}",
+        say(
+            "no department has the code or name {text!r}{hint} (`registry departments` lists them)",
+            text=text,
+            hint=hint(text, [n for d in departments for n in (d.code, d.name)]),
+        ),
     )
 
 
@@ -49,10 +54,5 @@ def project_by_code(session: Session, code: str, path: str = "project_code") -> 
         session.scalar(select(Project).where(Project.code == code)) if storable(code) else None
     )
     if project is None:
-        raise NotFound.one(
-            path,
-            "unknown_project",
-            f"没有项目统一代码为“{code}”的项目：请先登记项目或核对代码 · "
-            f"no project has the code {code!r}",
-        )
+        raise unknown_project(code, path)
     return project

@@ -22,6 +22,7 @@ from registry.geometry import (
     to_storage,
 )
 from registry.identifiers import project_code_problem, region_code_problem
+from registry.language import phrase, say
 from registry.models import (
     PROJECT_STATUSES,
     PROJECT_TYPES,
@@ -58,18 +59,18 @@ def project_changes(
     project as it would be."""
     problems: list[Problem] = []
     if existing is None and (problem := project_code_problem(data.code or "")):
-        problems.append(Problem("code", "invalid_project_code", f'"{data.code}" {problem}'))
+        problems.append(Problem("code", "invalid_project_code", problem))
     values: dict[str, Any] = {}
     for name in FIELDS:
         if data.given(name):
             values[name] = getattr(data, name)
         elif existing is None and name in REQUIRED_FOR_NEW:
-            problems.append(Problem(name, "required", f"a new project needs {name}"))
+            problems.append(Problem(name, "required", say("a new project needs {name}", name=name)))
         elif existing is None and name in DEFAULTS:
             values[name] = DEFAULTS[name]
     if "name" in values:
         if is_blank(values["name"]):
-            problems.append(Problem("name", "required", "a project name is required"))
+            problems.append(Problem("name", "required", say("a project name is required")))
         else:
             values["name"] = values["name"].strip()
     if "project_type" in values and values["project_type"] not in PROJECT_TYPES:
@@ -77,7 +78,11 @@ def project_changes(
             Problem(
                 "project_type",
                 "unknown_type",
-                f"{values['project_type']!r} is not one of {', '.join(PROJECT_TYPES)}",
+                say(
+                    "{value!r} is not one of {allowed}",
+                    value=values["project_type"],
+                    allowed=", ".join(PROJECT_TYPES),
+                ),
             )
         )
     if "status" in values and values["status"] not in PROJECT_STATUSES:
@@ -85,13 +90,15 @@ def project_changes(
             Problem(
                 "status",
                 "unknown_status",
-                f"{values['status']!r} is not one of {', '.join(PROJECT_STATUSES)}",
+                say(
+                    "{value!r} is not one of {allowed}",
+                    value=values["status"],
+                    allowed=", ".join(PROJECT_STATUSES),
+                ),
             )
         )
     if "region_code" in values and (problem := region_code_problem(values["region_code"] or "")):
-        problems.append(
-            Problem("region_code", "invalid_region", f"{values['region_code']!r} {problem}")
-        )
+        problems.append(Problem("region_code", "invalid_region", problem))
     if "investment" in values and not is_blank(values["investment"]):
         amount = parse_amount(values["investment"])
         if amount is None or amount < 0:
@@ -99,7 +106,9 @@ def project_changes(
                 Problem(
                     "investment",
                     "not_a_number",
-                    f"{values['investment']!r} is not a non-negative amount (万元)",
+                    say(
+                        "{value!r} is not a non-negative amount (万元)", value=values["investment"]
+                    ),
                 )
             )
         values["investment"] = amount
@@ -108,7 +117,7 @@ def project_changes(
     for name in ("approved_on", "started_on", "completed_on"):
         if name in values:
             values[name] = date_field(values[name], name, problems)
-            problems += not_in_future(values[name], name, "it records what has happened")
+            problems += not_in_future(values[name], name, phrase("it records what has happened"))
     problems += text_problems(
         [(k, values.get(k)) for k in ("name", "description", "owner", "industry")]
     )
@@ -122,7 +131,11 @@ def project_changes(
             Problem(
                 "completed_on",
                 "completion_before_approval",
-                f"completion {completed} is before approval {approved}",
+                say(
+                    "completion {completed} is before approval {approved}",
+                    completed=completed,
+                    approved=approved,
+                ),
             )
         )
     if approved and started and started < approved:
@@ -130,12 +143,16 @@ def project_changes(
             Problem(
                 "started_on",
                 "start_before_approval",
-                f"start {started} is before approval {approved}",
+                say(
+                    "start {started} is before approval {approved}",
+                    started=started,
+                    approved=approved,
+                ),
             )
         )
     if final("status") == "completed" and completed is None:
         problems.append(
-            Problem("completed_on", "required", "a completed project needs completed_on")
+            Problem("completed_on", "required", say("a completed project needs completed_on"))
         )
     return values, problems  # fmt: skip
 
@@ -179,11 +196,11 @@ def upsert_project(session: Session, actor: Actor, data: ProjectInput) -> Outcom
     their values). Registrars act within their region; the audit log keeps each changed
     field's value before and after, and replaced sites are kept in ``site_history``."""
     acting = _department_of(session, actor)
-    check_registrar(actor, acting, "registers projects")
+    check_registrar(actor, acting, phrase("registers projects"))
     project = session.scalar(select(Project).where(Project.code == data.code))
     values, problems = project_changes(data, project)
     check_region(actor, acting, [project.region_code if project else None,
-                                 values.get("region_code")], "registers projects")  # fmt: skip
+                                 values.get("region_code")], phrase("registers projects"))  # fmt: skip
     geometries, site_problems = site_geometries(data.sites or [])
     raise_if(problems + site_problems)
     dropped = _heights(data.sites or [])
@@ -244,11 +261,11 @@ def set_sites(session: Session, actor: Actor, project_code: str, sites: list[Sit
     """Replace the sites of a project (unchanged when they are the same); the replaced ones
     are kept in ``site_history``."""
     acting = _department_of(session, actor)
-    check_registrar(actor, acting, "changes project sites")
+    check_registrar(actor, acting, phrase("changes project sites"))
     geometries, problems = site_geometries(sites)
     raise_if(problems)
     project = project_by_code(session, project_code)
-    check_region(actor, acting, [project.region_code], "changes project sites")
+    check_region(actor, acting, [project.region_code], phrase("changes project sites"))
     replaced = _replace_sites(session, actor, project, sites, geometries)
     if replaced is None:
         return Outcome("unchanged", project, warnings=_heights(sites))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from registry.catalog import Catalog, Category, get_catalog
 from registry.errors import InvalidInput
 from registry.identifiers import region_prefix
+from registry.language import phrase, say
 from registry.models import Department, Project, Responsibility
 from registry.publishing.audit import audited
 from registry.publishing.authority import Actor, check_admin
@@ -175,12 +176,14 @@ def assign_responsibility(
     department_code: str,
     items: list[str] | None = None,
 ) -> Outcome:
-    check_admin(actor, "assigns responsibility")
+    check_admin(actor, phrase("assigns responsibility"))
     try:
         cat = Category(category)
     except ValueError as exc:
         raise InvalidInput.one(
-            "category", "unknown_category", f"{category!r} is not one of {', '.join(Category)}"
+            "category",
+            "unknown_category",
+            say("{value!r} is not one of {allowed}", value=category, allowed=", ".join(Category)),
         ) from exc
     catalog = get_catalog()
     known = {i.key for i in catalog.category(cat).items}
@@ -188,7 +191,12 @@ def assign_responsibility(
         raise InvalidInput.one(
             "items",
             "unknown_item",
-            f"{', '.join(bad)} not in category {cat} ({', '.join(sorted(known))})",
+            say(
+                "{items} not in category {category} ({known})",
+                items=", ".join(bad),
+                category=catalog.category(cat).phrase,
+                known=", ".join(sorted(known)),
+            ),
         )
     project = project_by_code(session, project_code)
     department = department_by_code(session, department_code, "department")

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registry.errors import InvalidInput, NotFound, Problem
 from registry.geometry import from_storage
 from registry.identifiers import region_prefix
+from registry.language import say
 from registry.reading import queries, visibility
 from registry.reading.queries import DEP, P, R, S
 
@@ -78,7 +79,11 @@ def collection(collection_id: str) -> Collection:
         raise NotFound.one(
             "collectionId",
             "unknown_collection",
-            f"{collection_id!r} is not a collection ({', '.join(COLLECTIONS)})",
+            say(
+                "{id!r} is not a collection ({known})",
+                id=collection_id,
+                known=", ".join(COLLECTIONS),
+            ),
         )
     return COLLECTIONS[collection_id]
 
@@ -95,14 +100,21 @@ class ItemsQuery:
     item: list[str] | None = None
 
 
+def between(low: int, high: int) -> str:
+    return say("must be a whole number from {low} to {high}", low=low, high=high)
+
+
 def parse_items_query(coll: Collection, params: dict[str, str]) -> ItemsQuery:
     """Query parameters to an ItemsQuery; unknown parameters are refused (OGC /req/core/query-param-unknown)."""
     problems = [
         Problem(
             name,
             "unknown_parameter",
-            f"is not a parameter of {coll.id} items "
-            f"({', '.join(sorted(COMMON_PARAMS | coll.filters))})",
+            say(
+                "is not a parameter of {collection} items ({known})",
+                collection=coll.id,
+                known=", ".join(sorted(COMMON_PARAMS | coll.filters)),
+            ),
         )
         for name in params
         if name not in COMMON_PARAMS | coll.filters
@@ -115,14 +127,16 @@ def parse_items_query(coll: Collection, params: dict[str, str]) -> ItemsQuery:
         query.limit = int(params.get("limit", DEFAULT_LIMIT))
         query.offset = int(params.get("offset", 0))
     except ValueError:
-        problems.append(Problem("bbox/limit/offset", "not_a_number", "must be numbers"))
+        problems.append(Problem("bbox/limit/offset", "not_a_number", say("must be numbers")))
     if not 1 <= query.limit <= MAX_LIMIT:
-        problems.append(Problem("limit", "out_of_range", f"must be 1..{MAX_LIMIT}"))
+        problems.append(Problem("limit", "out_of_range", between(1, MAX_LIMIT)))
     if not 0 <= query.offset <= MAX_OFFSET:
-        problems.append(Problem("offset", "out_of_range", f"must be 0..{MAX_OFFSET}"))
+        problems.append(Problem("offset", "out_of_range", between(0, MAX_OFFSET)))
     crs = params.get("crs", CRS84)
     if crs not in OUTPUT_CRS:
-        problems.append(Problem("crs", "unsupported_crs", f"use {CRS84}, gcj02 or bd09"))
+        problems.append(
+            Problem("crs", "unsupported_crs", say("use {crs84}, gcj02 or bd09", crs84=CRS84))
+        )
     else:
         query.crs = OUTPUT_CRS[crs]
     for name in ("status", "category", "item"):
@@ -333,7 +347,11 @@ async def items(
     if one is not None:
         text_value = await conn.scalar(page.one(one))
         if text_value is None:
-            raise NotFound.one("featureId", "unknown_feature", f"{one!r} is not in {collection_id}")
+            raise NotFound.one(
+                "featureId",
+                "unknown_feature",
+                say("{id!r} is not in {collection}", id=one, collection=collection_id),
+            )
         return _recrs(text_value, q.crs, single=True)
     features, matched = (
         await conn.execute(select(page.features(q.limit, q.offset), page.total().scalar_subquery()))

@@ -40,6 +40,7 @@ from registry.compliance import scores, timeliness
 from registry.errors import InvalidInput, Problem
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson
 from registry.identifiers import region_prefix
+from registry.language import say
 from registry.models import (
     PROJECT_STATUSES,
     PROJECT_TYPES,
@@ -97,13 +98,17 @@ class ProjectQuery:
     as_of: dt.datetime | None = None  # what was public then (projects registered by then)
 
 
+def outside(value: object, limit: int) -> str:
+    return say("{value} is outside [-{limit}, {limit}]", value=value, limit=limit)
+
+
 def bbox_problems(bbox: list[float], path: str = "bbox") -> list[Problem]:
     if len(bbox) != 4 or not all(math.isfinite(v) for v in bbox):
         return [
             Problem(
                 path,
                 "invalid_bbox",
-                "must be four finite numbers: [minLon, minLat, maxLon, maxLat]",
+                say("must be four finite numbers: [minLon, minLat, maxLon, maxLat]"),
             )
         ]
     min_lon, min_lat, max_lon, max_lat = bbox
@@ -115,19 +120,21 @@ def bbox_problems(bbox: list[float], path: str = "bbox") -> list[Problem]:
         ("maxLat", max_lat, 90),
     ):
         if abs(value) > limit:
-            problems.append(
-                Problem(path, "out_of_range", f"{name} {value} is outside [-{limit}, {limit}]")
-            )
+            problems.append(Problem(path, "out_of_range", outside(f"{name} {value}", limit)))
     if min_lon > max_lon:
         problems.append(
             Problem(
-                path, "min_greater_than_max", f"minLon {min_lon} is greater than maxLon {max_lon}"
+                path,
+                "min_greater_than_max",
+                say("minLon {low} is greater than maxLon {high}", low=min_lon, high=max_lon),
             )
         )
     if min_lat > max_lat:
         problems.append(
             Problem(
-                path, "min_greater_than_max", f"minLat {min_lat} is greater than maxLat {max_lat}"
+                path,
+                "min_greater_than_max",
+                say("minLat {low} is greater than maxLat {high}", low=min_lat, high=max_lat),
             )
         )
     return problems
@@ -136,22 +143,20 @@ def bbox_problems(bbox: list[float], path: str = "bbox") -> list[Problem]:
 def near_problems(near: Near, path: str = "near") -> list[Problem]:
     problems = []
     if not (math.isfinite(near.lon) and abs(near.lon) <= 180):
-        problems.append(
-            Problem(f"{path}.lon", "out_of_range", f"{near.lon} is outside [-180, 180]")
-        )
+        problems.append(Problem(f"{path}.lon", "out_of_range", outside(near.lon, 180)))
     if not (math.isfinite(near.lat) and abs(near.lat) <= 90):
-        problems.append(Problem(f"{path}.lat", "out_of_range", f"{near.lat} is outside [-90, 90]"))
+        problems.append(Problem(f"{path}.lat", "out_of_range", outside(near.lat, 90)))
     if not (math.isfinite(near.meters) and near.meters >= 0):
         problems.append(
             Problem(
                 f"{path}.meters",
                 "negative_distance",
-                f"{near.meters} must be a distance of 0 metres or more",
+                say("{meters} must be a distance of 0 metres or more", meters=near.meters),
             )
         )
     elif near.meters > 1_000_000:
         problems.append(
-            Problem(f"{path}.meters", "out_of_range", "must be at most 1,000,000 metres")
+            Problem(f"{path}.meters", "out_of_range", say("must be at most 1,000,000 metres"))
         )
     return problems
 
@@ -173,11 +178,15 @@ def validate_project_query(q: ProjectQuery) -> ProjectQuery:
         except InvalidInput as exc:
             problems += exc.problems
     if q.order == "DISTANCE" and q.near is None:
-        problems.append(Problem("orderBy", "needs_near", "DISTANCE ordering needs `near`"))
+        problems.append(Problem("orderBy", "needs_near", say("DISTANCE ordering needs `near`")))
     for name in ("statuses", "types"):
         allowed = PROJECT_STATUSES if name == "statuses" else PROJECT_TYPES
         problems += [
-            Problem(name, "unknown_value", f"{v!r} is not one of {', '.join(allowed)}")
+            Problem(
+                name,
+                "unknown_value",
+                say("{value!r} is not one of {allowed}", value=v, allowed=", ".join(allowed)),
+            )
             for v in getattr(q, name)
             if v not in allowed
         ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import InvalidInput, NotFound
+from registry.language import say
 
 MAX_ZOOM, POINTS_BELOW = 22, 10
 LAYER = "projects"
@@ -44,9 +45,11 @@ FROM features WHERE geom IS NOT NULL
 
 def check_tile(z: int, x: int, y: int) -> None:
     if not 0 <= z <= MAX_ZOOM:
-        raise InvalidInput.one("z", "out_of_range", f"zoom must be 0..{MAX_ZOOM}")
+        raise InvalidInput.one("z", "out_of_range", say("zoom must be 0..{max}", max=MAX_ZOOM))
     if not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise NotFound.one("x/y", "no_such_tile", f"there is no tile {z}/{x}/{y}")
+        raise NotFound.one(
+            "x/y", "no_such_tile", say("there is no tile {z}/{x}/{y}", z=z, x=x, y=y)
+        )
 
 
 async def tile(conn: AsyncConnection, z: int, x: int, y: int) -> bytes:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 
 from registry import metrics
 from registry.errors import Problem, RegistryError, from_database
-from registry.language import shown
+from registry.language import say, shown
 
 log = logging.getLogger("registry.web")
 
@@ -84,7 +84,7 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     detail = exc.detail if isinstance(exc.detail, str) else code
     if exc.status_code == 404:
-        detail = f"{request.url.path} is not a page or resource of this registry"
+        detail = say("{path} is not a page or resource of this registry", path=request.url.path)
     return error_response(
         exc.status_code, code, detail, headers=dict(exc.headers) if exc.headers else None
     )
@@ -102,7 +102,7 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s", request.url.path, exc_info=exc)
-    return error_response(500, "INTERNAL_SERVER_ERROR", "internal server error")
+    return error_response(500, "INTERNAL_SERVER_ERROR", say("Internal server error"))
 
 
 class RefuseUnstorable:
@@ -120,7 +120,7 @@ class RefuseUnstorable:
                 response = error_response(
                     400,
                     "BAD_REQUEST",
-                    "请求中含有空字符（NUL），请删除 · the request holds a NUL character; remove it",
+                    say("the request holds a NUL character; remove it"),
                 )
                 await response(scope, receive, send)
                 return

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from registry import metrics
 from registry.compliance import calendar as calendar_sql
 from registry.db import Database
+from registry.language import say
 from registry.logs import REQUEST_ID
 from registry.web.errors import error_response
 
@@ -296,14 +297,14 @@ class MetricsEndpoint:
 
     async def answer(self, request: Request) -> Response:
         if not self.enabled:
-            return error_response(404, "NOT_FOUND", "metrics are turned off")
+            return error_response(404, "NOT_FOUND", say("metrics are turned off"))
         if self.token:
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
                 return error_response(
                     401,
                     "UNAUTHORIZED",
-                    "需要指标令牌 · /metrics needs `Authorization: Bearer <REGISTRY_OPS_METRICS_TOKEN>`",
+                    say("/metrics needs `Authorization: Bearer <REGISTRY_OPS_METRICS_TOKEN>`"),
                     headers={"WWW-Authenticate": "Bearer"},
                 )
         await self.figures.refresh()

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from registry.errors import InvalidInput
 from registry.exports import feed, oc4ids
+from registry.language import say
 from registry.reading import queries
 from registry.web import report as report_page
 
@@ -26,7 +27,9 @@ def _date(request: Request, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput.one(name, "not_a_date", f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise InvalidInput.one(
+            name, "not_a_date", say("{value!r} is not a date (YYYY-MM-DD)", value=value)
+        ) from exc
 
 
 def _moment(request: Request) -> dt.datetime | None:
@@ -37,7 +40,9 @@ def _moment(request: Request) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InvalidInput.one(
-            "asOf", "not_a_moment", f"{value!r} is not a moment (2026-01-31T00:00:00Z)"
+            "asOf",
+            "not_a_moment",
+            say("{value!r} is not a moment (2026-01-31T00:00:00Z)", value=value),
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 

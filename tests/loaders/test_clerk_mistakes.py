@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from loaders import FileRefused, load_file
 from loaders.report import FileReport, RowProblem
+from loaders.rows import DATE_NOTE, SERIAL_NOTE, WIDTH_NOTE
 from registry.errors import NotFound
 from registry.publishing.content import parse_date
 from registry.publishing.lookups import department_named
@@ -58,6 +59,11 @@ def test_dates_as_clerks_write_them_are_read(registry_session, tmp_path):
         rows.append([*row, f"R{n}"])
     report = load_file(registry_session, write_csv(tmp_path / "days.csv", rows), "FGW")
     assert report.counts["added"] == len(written)
+    # each normalisation is said, with how many cells it touched (two date columns a row)
+    counted = [note.partition(" × ") for note in report.notes if " × " in note]
+    notes = {note: int(times) for times, _, note in counted}
+    assert notes[WIDTH_NOTE] == 2 and notes[SERIAL_NOTE] == 2
+    assert notes[DATE_NOTE] == 2 * 3  # the slash, 年月日 and dot rows
 
 
 def test_a_day_that_does_not_exist_is_named_as_such(registry_session, tmp_path):
@@ -174,7 +180,7 @@ def test_sites_are_counted_by_row(registry_session, tmp_path):
     ]
     report = load_file(registry_session, write_csv(tmp_path / "s.csv", rows), "FGW", kind="sites")
     assert report.counts["updated"] == 3 and report.rows == 3
-    assert [c["what"] for c in report.changes] == ["3 处位置 · sites"]
+    assert [c["what"] for c in report.changes] == ["3 处位置 · 3 sites"]
 
 
 def test_a_shapefile_remark_goes_in_the_report_not_on_stderr(registry_session, tmp_path, capfd):

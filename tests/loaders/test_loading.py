@@ -42,7 +42,9 @@ def test_gbk_csv_loads_then_reloading_changes_nothing_and_a_change_revises(
     path = write_csv(tmp_path / "批复.csv", [APPROVAL_HEADERS, approval_row()], "gbk")
     report = load_file(registry_session, path, "FGW")
     registry_session.commit()
-    assert report.counts["added"] == 1 and "encoding: GBK/GB18030" in report.notes
+    assert (
+        report.counts["added"] == 1 and "编码：GBK/GB18030 · encoding: GBK/GB18030" in report.notes
+    )
     engine = registry_session.get_bind()
     (elements,) = rows(engine, "SELECT elements FROM disclosures")[0]
     assert elements["approval_doc_no"] == "洪发改投资〔2023〕88号"
@@ -60,7 +62,7 @@ def test_gbk_csv_loads_then_reloading_changes_nothing_and_a_change_revises(
     ]
     assert (
         rows(engine, "SELECT correction_reason FROM disclosures WHERE revision = 2")[0][0]
-        == "re-loaded from 批复.csv"
+        == "从 批复.csv 重新导入 · re-loaded from 批复.csv"
     )
 
 
@@ -207,7 +209,7 @@ def test_shapefile_field_names_map_through_the_catalog(registry_session, tmp_pat
         rename={"PZWJ": "批准用地批复文件", "SDSJ": "批准文件收到时间"},
     )
     registry_session.commit()
-    assert report.counts["added"] == 1 and "attributes: gbk" in report.notes
+    assert report.counts["added"] == 1 and "属性编码：gbk · attributes: gbk" in report.notes
     (corner,) = rows(
         registry_session.get_bind(),
         "SELECT ST_AsText(ST_PointN(ST_ExteriorRing(geom), 1)) FROM disclosures",

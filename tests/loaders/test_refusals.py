@@ -26,7 +26,8 @@ def test_an_encoding_that_is_neither(registry_session, tmp_path):
     path = tmp_path / "utf16.csv"
     path.write_bytes("项目统一代码,公开事项\n".encode("utf-16"))
     assert refused(registry_session, path) == [
-        "utf16.csv: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8)"
+        "utf16.csv: 既不是 UTF-8 也不是 GBK/GB18030 编码的文本；请在 Excel 中“另存为 → CSV UTF-8”后再导入"
+        " · is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8)"
     ]
 
 
@@ -57,7 +58,9 @@ def test_duplicate_rows_inside_a_file(registry_session, tmp_path):
     path = write_csv(
         tmp_path / "dup.csv", [APPROVAL_HEADERS, approval_row(), approval_row("其他文号")]
     )
-    assert refused(registry_session, path) == ["第 3 行 · row 3, 编号: repeats row 2 of this file"]
+    assert refused(registry_session, path) == [
+        "第 3 行 · row 3, 编号: 与本文件第 2 行重复 · repeats row 2 of this file"
+    ]
 
 
 def test_a_personal_id_number_in_a_text_field(registry_session, tmp_path):
@@ -89,13 +92,14 @@ def test_all_or_nothing_one_bad_row_refuses_the_file(registry_session, tmp_path)
     )
     problems = refused(registry_session, path)
     assert problems == [
-        '第 3 行 · row 3, 项目统一代码: "2021-36010-04-01-1" 不是有效的项目统一代码（应为 '
-        "NNNN-NNNNNN-NN-NN-NNNNNN，共 24 位） · is not a valid project code (expected "
-        "NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)",
+        "第 3 行 · row 3, 项目统一代码: “2021-36010-04-01-1”不是有效的项目统一代码（应为 "
+        "NNNN-NNNNNN-NN-NN-NNNNNN，共 24 位） · '2021-36010-04-01-1' is not a valid project "
+        "code (expected NNNN-NNNNNN-NN-NN-NNNNNN, 24 characters)",
         "第 4 行 · row 4, 批复时间: 2099-01-01 是将来的日期（批复时间记录的是已作出的决定） · "
-        "2099-01-01 lies in the future (批复时间 records a decision already made)",
+        "2099-01-01 lies in the future (Approval date records a decision already made)",
         "第 4 行 · row 4, 批复文号: 政府投资项目初步设计审批必须填写批复文号 · "
-        "批复文号 is required for 政府投资项目初步设计审批",
+        "Approval document number is required for Government-investment preliminary design "
+        "approval",
     ]
 
 
@@ -123,7 +127,8 @@ def test_unknown_columns_and_ambiguous_kinds(registry_session, tmp_path):
     ]
     nothing = write_csv(tmp_path / "a.csv", [["颜色", "大小"], ["红", "大"]])
     (problem,) = refused(registry_session, nothing)
-    assert "candidates: none" in problem and "--kind" in problem
+    assert "无法从表头判断文件类型" in problem and "candidates: -" in problem
+    assert "--kind" in problem
 
 
 def test_the_command_exits_non_zero_and_reports(registry_session, tmp_path, database_url):
@@ -165,7 +170,8 @@ def test_a_nul_in_a_cell_is_one_clear_line(registry_session, tmp_path, database_
     row[6] = "南昌市\x00发改委"
     path = write_csv(tmp_path / "nul.csv", [APPROVAL_HEADERS, row])
     (problem,) = refused(registry_session, path)
-    assert problem.startswith("第 2 行 · row 2, 批复单位: contains a control character")
+    assert problem.startswith("第 2 行 · row 2, 批复单位: 含有控制字符")
+    assert "contains a control character" in problem
     result = run_load(path, database_url)
     assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
     assert "control character" in result.stdout
@@ -174,7 +180,8 @@ def test_a_nul_in_a_cell_is_one_clear_line(registry_session, tmp_path, database_
 def test_a_row_with_more_cells_than_the_header(registry_session, tmp_path):
     path = write_csv(tmp_path / "extra.csv", [APPROVAL_HEADERS, [*approval_row(), "多出来的"]])
     (problem,) = refused(registry_session, path)
-    assert problem.startswith("第 2 行 · row 2: 有 ") and "多出：多出来的" in problem
+    assert problem.startswith("第 2 行 · row 2: 比表头（7 列）多 1 个单元格")
+    assert "多出：“多出来的”" in problem
 
 
 def test_a_file_with_only_its_header(registry_session, tmp_path):
@@ -202,7 +209,8 @@ def test_a_failure_outside_the_rules_is_one_line_and_debug_shows_more(tmp_path):
                            capture_output=True, text=True, env=env)  # fmt: skip
     assert plain.returncode == 1 and "Traceback" not in plain.stderr
     assert (
-        plain.stderr.startswith("错误 error: 无法连接数据库")
+        plain.stderr.startswith("错误：无法连接数据库")
+        and "error: cannot reach the database" in plain.stderr
         and len(plain.stderr.splitlines()) == 2
     )
     debug = subprocess.run([sys.executable, "-m", "registry.cli", "--debug", "keys", "list"],

@@ -159,3 +159,18 @@ def test_checks_nobody_confirmed_are_swept(registry_session, key, base, tmp_path
         files = {"file": ("ok.csv", good.read_bytes(), "text/csv")}
         assert http.post("/upload/check", data={"key": key}, files=files).status_code == 200
     assert not stale.exists()
+
+
+def test_a_large_file_shows_its_upload_progress(registry_session, key, base, tmp_path):
+    """A 4 MB file goes up with a progress bar (the page's script sends it with upload
+    events) and its report replaces the page at /upload/check, as without JavaScript."""
+    rows = [[PROJECT_CODE, "政府投资项目初步设计审批", "备注" * 20] for _ in range(40_000)]
+    big = write_csv(tmp_path / "大文件.csv", [["项目统一代码", "公开事项", "说明文字"], *rows])
+    assert big.stat().st_size > 4_000_000
+    with chromium(1100, 900) as browser:
+        browser.get(f"{base}/upload")
+        assert browser.find_element(By.ID, "upload-progress").get_attribute("hidden")
+        text = _upload(browser, base, key, big)
+        sent = browser.execute_script("return window.registryUploadProgress")
+    assert sent and max(sent) == 100 and sent == sorted(sent), sent
+    assert "说明文字" in text and "整个文件被拒绝" in text  # refused for its unknown column

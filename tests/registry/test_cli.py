@@ -29,7 +29,8 @@ def test_db_upgrade_and_demo_load_against_the_configured_database(clean_engine, 
     assert first.returncode == 0, first.stderr
     assert "added" in first.stdout
     second = run("demo", "load", env=env)
-    assert second.stdout.strip().startswith("demo data:") and "added" not in second.stdout
+    assert second.stdout.strip().startswith("演示数据：未变 ") and "demo data: " in second.stdout
+    assert "added" not in second.stdout
     assert count(clean_engine, "projects") >= 30
 
 

@@ -87,7 +87,7 @@ def test_required_elements_must_be_present(seeded_session, system):
         ("elements.approval_doc_no", "required"),
         ("elements.approving_authority", "required"),
     }
-    assert "批复文号 is required" in error.message
+    assert "必须填写批复文号 · Approval document number is required" in error.message
 
 
 def test_elements_must_have_the_right_type(seeded_session, system):
@@ -218,7 +218,7 @@ def test_project_rules(session, system):
         ("investment", "not_a_number"),
         ("description", "personal_identifier"),
     }
-    assert '"2021-36010-04-01-1" 不是有效的项目统一代码' in error.message
+    assert "“2021-36010-04-01-1”不是有效的项目统一代码" in error.message
     assert "is not a valid project code" in error.message
 
 

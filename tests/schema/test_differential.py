@@ -356,7 +356,9 @@ def test_a_wrong_variable_is_a_request_error_on_both_paths(servers, text, variab
     assert compiled.status_code == resolved.status_code == 400
     assert compiled.content == resolved.content
     body = compiled.json()
-    assert "data" not in body and body["errors"][0]["message"].startswith("Variable '$")
+    zh, _, english = body["errors"][0]["message"].partition(" · ")
+    assert "data" not in body and english.startswith("Variable '$")
+    assert zh.startswith("查询不符合 GraphQL 规范")
 
 
 def test_repeated_fields_are_merged_not_duplicated(servers):

@@ -14,7 +14,7 @@ from tests.schema.conftest import in_process, settings_with
 def test_page_size_over_the_cap_is_refused(gql):
     error = gql.errors("{ projects(first: 101) { nodes { code } } }")[0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "first: 101 is outside 0..100" in error["message"]
+    assert "first: 101 超出 0..100（每页数量上限） · 101 is outside 0..100" in error["message"]
     assert error["path"] == ["projects"]
 
 

@@ -85,7 +85,7 @@ def test_a_revoked_key_is_refused(gql, keys, demo_data, mutation):
     query, variables = MUTATIONS[mutation]
     before = snapshot(demo_data)
     payload = post(gql.url, query, variables(), f"Bearer {keys['revoked']}")[mutation]
-    assert payload["userErrors"][0]["message"] == "this key has been revoked"
+    assert payload["userErrors"][0]["message"] == "密钥已吊销 · this key has been revoked"
     assert snapshot(demo_data) == before
     assert last_audit(demo_data).actor.startswith("revoked-key:")
 
