@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from loaders.web import ROUTES as UPLOAD_ROUTES
     from registry.web.maps import ROUTES as MAP_ROUTES
     from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
+    from registry.web.pages import ROUTES as PAGE_ROUTES
 
     routes = [
         Route("/health", health.health),
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        *PAGE_ROUTES,
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,
         *UPLOAD_ROUTES,

@@ -482,9 +482,6 @@ def report() -> None:
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Formed on or before.")
 def report_compliance(fmt: str, output: str | None, start, end) -> None:
     """Per department and category: published, on time, late, overdue, on-time rate."""
-    import csv
-    import io
-
     from registry.compliance.scores import score_rows
     from registry.reading.queries import scoreboard
 
@@ -493,31 +490,20 @@ def report_compliance(fmt: str, output: str | None, start, end) -> None:
             conn, True, None, start.date() if start else None, end.date() if end else None
         )
     )
-    rows = score_rows(board)
-    columns = list(rows[0]) if rows else ["department"]
-    if fmt == "xlsx":
-        from openpyxl import Workbook
+    from registry.exports import scoreboard as files
 
+    rows = score_rows(board)
+    if fmt == "xlsx":
         if not output:
             raise click.UsageError(say("--format xlsx needs -o PATH"))
-        book = Workbook()
-        book.active.title = "考核"
-        book.active.append(columns)
-        for row in rows:
-            book.active.append([row[c] for c in columns])
-        book.save(output)
+        Path(output).write_bytes(files.xlsx_bytes(board))
         click.echo(report_written(output, len(rows)))
         return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns)
-    writer.writeheader()
-    writer.writerows(rows)
     if output:
-        with open(output, "w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(buffer.getvalue())
+        Path(output).write_bytes(files.csv_bytes(board))
         click.echo(report_written(output, len(rows)))
     else:
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(files.csv_text(board), nl=False)
 
 
 def report_written(path: str, rows: int) -> str:

@@ -39,6 +39,7 @@ def chromium(width: int = 1280, height: int = 800, webgl: bool = False):
         f"--window-size={width},{height}",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for tests
     browser = webdriver.Chrome(service=Service(driver), options=options)
     try:
         yield browser
@@ -52,3 +53,24 @@ def screenshot(browser, name: str) -> Path:
     path = ARTIFACTS / name
     browser.save_screenshot(str(path))
     return path
+
+
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(result => done(result.violations.map(
+  v => ({id: v.id, impact: v.impact, help: v.help,
+         targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))));
+"""
+
+
+def accessibility_violations(browser) -> list[dict]:
+    """What axe-core (from npm, installed by `make assets`) finds on the page shown."""
+    assert AXE.exists(), "npm ci installs axe-core (make assets does)"
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    browser.set_script_timeout(60)
+    return browser.execute_async_script(AXE_RUN)
+
+
+def console_errors(browser) -> list[dict]:
+    return [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -47,8 +47,12 @@ KINDS = {
     "sites": N_("sites"),
     "responsibilities": N_("responsibilities"),
 }
+# the upload pages, laid out by the site's own base.html (registry/web/templates)
 PAGES = Environment(
-    loader=PackageLoader("loaders.web", "."), autoescape=select_autoescape(["html"])
+    loader=ChoiceLoader(
+        [PackageLoader("loaders.web", "."), PackageLoader("registry.web", "templates")]
+    ),
+    autoescape=select_autoescape(["html"]),
 )
 
 

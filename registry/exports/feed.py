@@ -12,7 +12,7 @@ import datetime as dt
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
@@ -28,7 +28,10 @@ LIMIT = 100
 P, DEP = Project.__table__, Department.__table__
 
 
-def _events(x, kind: str, filters: dict[str, str | None], limit: int):
+Cursor = tuple[dt.datetime, int]
+
+
+def _events(x, kind: str, filters: dict[str, str | None], limit: int, before: Cursor | None):
     """The newest ``limit`` publications (each public revision) or withdrawals, with what an
     entry shows: the top of the ``published_at`` or ``withdrawn_at`` index."""
     at = x.c.published_at if kind == "published" else x.c.withdrawn_at
@@ -36,6 +39,7 @@ def _events(x, kind: str, filters: dict[str, str | None], limit: int):
     query = (
         select(
             x.c.id,
+            x.c.lineage_id,
             x.c.title,
             x.c.item_key,
             x.c.category,
@@ -61,6 +65,8 @@ def _events(x, kind: str, filters: dict[str, str | None], limit: int):
         query = query.where(P.c.region_code.like(region_prefix(filters["region"]) + "%"))
     if filters["department"]:
         query = query.where(DEP.c.code == filters["department"])
+    if before is not None:  # the next page: the events older than the last one shown
+        query = query.where(tuple_(at, x.c.id) < tuple_(literal(before[0]), literal(before[1])))
     return select(query.order_by(at.desc(), x.c.id.desc()).limit(limit).subquery(kind))
 
 
@@ -70,8 +76,10 @@ async def entries(
     region: str | None = None,
     department: str | None = None,
     limit: int = LIMIT,
+    before: Cursor | None = None,
 ) -> list[dict]:
-    """The newest ``limit`` events: the newest of each kind, merged."""
+    """The newest ``limit`` events (older than ``before``, for a later page): the newest of
+    each kind, merged."""
     if category and category not in {c.value for c in Category}:
         raise InvalidInput.one(
             "category",
@@ -85,7 +93,8 @@ async def entries(
     x = visibility.PUBLIC_REVISIONS.alias("x")
     filters = {"category": category, "region": region, "department": department}
     events = union_all(
-        _events(x, "published", filters, limit), _events(x, "withdrawn", filters, limit)
+        _events(x, "published", filters, limit, before),
+        _events(x, "withdrawn", filters, limit, before),
     ).subquery("events")
     rows = await conn.execute(
         select(events).order_by(events.c.at.desc(), events.c.id.desc(), events.c.kind).limit(limit)
@@ -93,7 +102,27 @@ async def entries(
     return [dict(r._mapping) for r in rows]
 
 
-def atom(items: list[dict], base: str, self_url: str) -> bytes:
+def cursor(item: dict) -> str:
+    """Where the page after ``item`` starts (RFC 5005 paging): its moment and id."""
+    return f"{item['at'].astimezone(dt.UTC).isoformat()}~{item['id']}"
+
+
+def parse_cursor(text: str) -> Cursor:
+    moment, _, number = text.partition("~")
+    try:
+        at = dt.datetime.fromisoformat(moment)
+        if at.tzinfo is None or not number.isdigit() or len(number) > 18:
+            raise ValueError(text)
+    except ValueError as exc:
+        raise InvalidInput.one(
+            "before", "invalid_cursor", say("{cursor!r} is not a cursor from this API", cursor=text)
+        ) from exc
+    return at, int(number)
+
+
+def atom(
+    items: list[dict], base: str, self_url: str, first_url: str, next_url: str | None
+) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     catalog = get_catalog()
@@ -109,6 +138,9 @@ def atom(items: list[dict], base: str, self_url: str) -> bytes:
     updated = items[0]["at"] if items else dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     add(feed, "updated", updated.astimezone(dt.UTC).isoformat())
     add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
+    add(feed, "link", rel="first", href=first_url, type="application/atom+xml")
+    if next_url is not None:  # older entries (RFC 5005, paged feeds)
+        add(feed, "link", rel="next", href=next_url, type="application/atom+xml")
     add(add(feed, "author"), "name", "重大建设项目全链条信息公开 registry")
     for item in items:
         item_name = catalog.known_item(item["item_key"]).name_zh
@@ -128,7 +160,14 @@ def atom(items: list[dict], base: str, self_url: str) -> bytes:
             term=item["category"],
             label=catalog.category_name_zh(item["category"]),
         )
-        add(entry, "link", rel="alternate", href=link(base, item["id"]))
+        add(
+            entry,
+            "link",
+            rel="alternate",
+            type="text/html",
+            href=f"{base}/projects/{item['project_code']}#d{item['lineage_id']}",
+        )
+        add(entry, "link", rel="related", type="application/json", href=link(base, item["id"]))
         summary = (
             f"{item['project_name']}（{item['project_code']}）{item_name}；"
             f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}"
@@ -153,4 +192,4 @@ def link(base: str, disclosure_id: int) -> str:
     return f"{base}/graphql?query={quote(LINK_QUERY.format(id=disclosure_id), safe='')}"
 
 
-__all__ = ["atom", "entries", "link"]
+__all__ = ["atom", "cursor", "entries", "link", "parse_cursor"]

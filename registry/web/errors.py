@@ -5,7 +5,8 @@ the feed, the report, pages), built here and nowhere else:
      "problems": [{"path": "limit", "code": "out_of_range", "message": "…"}]}
 
 ``code`` and ``description`` are the OGC API exception fields; ``problems`` says where each
-problem is and which rule it breaks. GraphQL keeps the spec's ``errors`` array.
+problem is and which rule it breaks. GraphQL keeps the spec's ``errors`` array. A browser
+(a request that accepts ``text/html``) gets the same refusal as a page.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from registry import metrics
-from registry.errors import Problem, RegistryError, from_database
+from registry.errors import NotFound, Problem, RegistryError, from_database
 from registry.language import say, shown
+from registry.web.pages import problems_page
 
 log = logging.getLogger("registry.web")
 
@@ -74,17 +76,25 @@ def _retry_after(request: Request) -> int:
     return settings.ops.retry_after_s if settings is not None else 5
 
 
-async def registry_error(request: Request, exc: Exception) -> JSONResponse:
+def wants_page(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def registry_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RegistryError)
+    if wants_page(request) and exc.status != 503:
+        return problems_page(exc)
     return refusal(exc, _retry_after(request))
 
 
-async def http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
     detail = exc.detail if isinstance(exc.detail, str) else code
     if exc.status_code == 404:
         detail = say("{path} is not a page or resource of this registry", path=request.url.path)
+        if wants_page(request):
+            return problems_page(NotFound.one("", "not_found", detail))
     return error_response(
         exc.status_code, code, detail, headers=dict(exc.headers) if exc.headers else None
     )

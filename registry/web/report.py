@@ -1,14 +1,31 @@
-"""The compliance scoreboard as a page people read: a table and an SVG chart, no scripts."""
+"""The compliance scoreboard as a page people read (a table and an SVG chart, no scripts)
+and as the files its buttons download: period, body and category chosen in the page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
+from typing import Any
+from urllib.parse import urlencode
 
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry.catalog import Category
 from registry.compliance.scores import Score, by_department, score_rows
+from registry.errors import InvalidInput, Problem
+from registry.exports import scoreboard as files
+from registry.language import say
+from registry.reading import queries
+from registry.web.pages import render
+from registry.web.params import moment
+
+FILTERS = ("from", "to", "department", "category")
 
 
-def chart(departments: list[dict]) -> str:
-    """Horizontal bars: each department's on-time rate, drawn as inline SVG."""
+def chart(departments: list[dict]) -> Markup:
+    """Horizontal bars: each body's on-time rate, drawn as inline SVG."""
     shown = [d for d in departments if d["on_time_rate"] is not None]
     height, row = 30 + 24 * len(shown), 24
     bars = []
@@ -16,11 +33,11 @@ def chart(departments: list[dict]) -> str:
         y = 20 + index * row
         width = round(360 * d["on_time_rate"])
         colour = (
-            "#16a34a"
+            "#15803d"
             if d["on_time_rate"] >= 0.9
-            else "#ea580c"
+            else "#b45309"
             if d["on_time_rate"] >= 0.7
-            else "#dc2626"
+            else "#b91c1c"
         )
         bars.append(
             f'<text x="250" y="{y + 15}" text-anchor="end">{escape(d["department_name"])}</text>'
@@ -28,47 +45,109 @@ def chart(departments: list[dict]) -> str:
             f"<title>{escape(d['department_name'])}: {d['on_time_rate']:.0%}</title></rect>"
             f'<text x="{266 + width}" y="{y + 15}">{d["on_time_rate"]:.0%}</text>'
         )
-    return (
-        f'<svg class="chart" role="img" aria-label="按时公开率" viewBox="0 0 700 {height}" '
-        f'width="700" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+    return Markup(
+        f'<svg class="chart" role="img" aria-label="各公开主体的按时公开率 · on-time rate of each '
+        f'body" viewBox="0 0 700 {height}" width="700" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg" font-size="12">'
         f'<text x="260" y="12">按时公开率 · on-time rate</text>{"".join(bars)}</svg>'
     )
 
 
-def _rate(value: float | None) -> str:
-    return "" if value is None else f"{value:.0%}"
-
-
-def page(scores: list[Score], period: str) -> str:
-    departments = by_department(scores)
-    rows = "".join(
-        f"<tr><td>{escape(r['department_name'])}</td><td>{escape(r['category_name'])}</td>"
-        f"<td>{r['published']}</td><td>{r['on_time']}</td><td>{r['late']}</td>"
-        f"<td>{r['overdue']}</td><td>{_rate(r['on_time_rate'])}</td></tr>"
-        for r in score_rows(scores)
-    )
-    overdue = (
-        "".join(
-            f"<li>{escape(s.department_name)} · {escape(o['project'])} · {escape(o['item'])} · "
-            f"截止 {o['deadline']}，已逾期 {o['working_days_overdue']} 个工作日</li>"
-            for s in scores
-            for o in s.overdue_items
+def _date(params: Any, name: str, problems: list[Problem]) -> dt.date | None:
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        problems.append(
+            Problem(name, "not_a_date", say("{value!r} is not a date (YYYY-MM-DD)", value=value))
         )
-        or "<li>无 · none</li>"
+        return None
+
+
+async def chosen(request: Request) -> tuple[list[Score], dict[str, str]]:
+    """The scores of what the public can see (now, or at ``asOf``), for the period, body
+    and category the query string names."""
+    params = request.query_params
+    problems: list[Problem] = []
+    start, end = _date(params, "from", problems), _date(params, "to", problems)
+    category = params.get("category") or None
+    if category is not None and category not in {c.value for c in Category}:
+        problems.append(
+            Problem(
+                "category",
+                "unknown_value",
+                say(
+                    "{value!r} is not one of {allowed}",
+                    value=category,
+                    allowed=", ".join(c.value for c in Category),
+                ),
+            )  # fmt: skip
+        )
+    if problems:
+        raise InvalidInput(problems)
+    async with request.app.state.db.read.connect() as conn:
+        board = await queries.scoreboard(conn, True, moment(request), start, end)
+    department = params.get("department") or None
+    board = [
+        s
+        for s in board
+        if (department is None or s.department == department)
+        and (category is None or s.category == category)
+    ]
+    return board, {k: params[k] for k in FILTERS if params.get(k)}
+
+
+def _rate_order(row: dict) -> tuple:
+    rate = row["on_time_rate"]
+    return (rate is None, -(rate or 0), row["department_name"])
+
+
+async def page(request: Request) -> Response:
+    board, given = await chosen(request)
+    async with request.app.state.db.read.connect() as conn:
+        departments = [(d["code"], d["name"]) for d in await queries.departments(conn)]
+    bodies = by_department(board)
+    for body in bodies:  # what the page adds to the totals: items without a day count
+        body["no_deadline"] = sum(
+            s.no_deadline for s in board if s.department == body["department"]
+        )
+    bodies.sort(key=_rate_order)
+    start, end = given.get("from"), given.get("to")
+    return render(
+        "report.html",
+        given=given,
+        departments=departments,
+        query=f"?{urlencode(given)}" if given else "",
+        period_zh=f"{start or '最早'} 至 {end or '今天'}" if start or end else "全部时间",
+        period_en=f"{start or 'the start'} to {end or 'today'}" if start or end else "all time",
+        chart=chart(bodies),
+        bodies=bodies,
+        rows=sorted(score_rows(board), key=_rate_order),
+        overdue=[
+            {**o, "department_name": s.department_name} for s in board for o in s.overdue_items
+        ],
     )
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>信息公开考核 · Compliance scoreboard</title>
-<style>body{{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:24px;color:#111}}
-table{{border-collapse:collapse;margin-top:12px}}td,th{{border:1px solid #ddd;padding:4px 8px;font-size:13px}}
-th{{background:#f3f4f6}}.chart text{{font-size:12px}}.note{{color:#555}}</style></head><body>
-<h1>重大建设项目信息公开考核 · Disclosure compliance</h1>
-<p class="note">期间 period: {escape(period)}. 按时 = published within the catalog time limit, counted in
-official working days (法定工作日，含调休). 演示数据为合成数据 · demo data is synthetic.</p>
-{chart(departments)}
-<h2>按部门和类别 · by department and category</h2>
-<table><tr><th>公开主体</th><th>类别</th><th>已公开</th><th>按时</th><th>逾期公开</th><th>未公开已超期</th><th>按时率</th></tr>
-{rows}</table>
-<h2>未公开且已超期 · overdue</h2><ul>{overdue}</ul>
-<p class="note">CSV/XLSX: <code>registry report compliance --format xlsx</code>;
-GraphQL: <code>complianceScoreboard</code>.</p>
-</body></html>"""
+
+
+async def download_csv(request: Request) -> Response:
+    return await _download(request, "csv")
+
+
+async def download_xlsx(request: Request) -> Response:
+    return await _download(request, "xlsx")
+
+
+async def _download(request: Request, kind: str) -> Response:
+    board, _ = await chosen(request)
+    name = f"compliance-{dt.date.today().isoformat()}.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if kind == "csv":
+        return Response(files.csv_bytes(board), media_type="text/csv; charset=utf-8",
+                        headers=headers)  # fmt: skip
+    return Response(
+        files.xlsx_bytes(board),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=headers,
+    )

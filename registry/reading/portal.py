@@ -1,0 +1,132 @@
+"""What the public pages read: the register's figures, the districts to filter by, the
+categories each listed project has published, and everything one project's page shows.
+
+Every figure counts what the public may see (``visibility``), so a reader can reproduce
+it through the API.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from registry.models import Department, Project
+from registry.reading import queries, visibility
+
+P, DEP = Project.__table__, Department.__table__
+
+
+async def figures(conn: AsyncConnection) -> dict[str, Any]:
+    """How many projects, public items and departments; public items and projects per
+    category."""
+    public = visibility.public(name="pd")
+    totals = (
+        await conn.execute(
+            select(
+                select(func.count()).select_from(P).scalar_subquery().label("projects"),
+                select(func.count()).select_from(public).scalar_subquery().label("disclosures"),
+                select(func.count()).select_from(DEP).scalar_subquery().label("departments"),
+            )
+        )
+    ).one()
+    by_category = await conn.execute(
+        select(
+            public.c.category,
+            func.count().label("items"),
+            func.count(distinct(public.c.project_id)).label("projects"),
+        ).group_by(public.c.category)
+    )
+    return {
+        **dict(totals._mapping),
+        "categories": {r.category: dict(r._mapping) for r in by_category},
+    }
+
+
+async def districts(conn: AsyncConnection) -> list[dict[str, str]]:
+    """The divisions projects lie in, named by the district government that serves each
+    (its name without 人民政府), else by the code."""
+    government = (
+        select(DEP.c.region_code, func.min(DEP.c.name).label("name"))
+        .where(DEP.c.kind == "district_government")
+        .group_by(DEP.c.region_code)
+        .subquery()
+    )
+    codes = select(P.c.region_code.label("code")).distinct().subquery()
+    rows = await conn.execute(
+        select(codes.c.code, government.c.name)
+        .select_from(codes.outerjoin(government, government.c.region_code == codes.c.code))
+        .order_by(codes.c.code)
+    )
+    return [
+        {"code": r.code, "name": (r.name or "").removesuffix("人民政府") or r.code} for r in rows
+    ]
+
+
+async def responsible_departments(conn: AsyncConnection) -> list[dict[str, str]]:
+    """Departments responsible for at least one project's category, for the filter."""
+    rows = await conn.execute(
+        select(DEP.c.code, DEP.c.name)
+        .where(DEP.c.id.in_(select(queries.R.c.department_id)))
+        .order_by(DEP.c.code)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def categories_published(
+    conn: AsyncConnection, project_ids: list[int]
+) -> dict[int, set[str]]:
+    """project -> the categories it has public items in."""
+    if not project_ids:
+        return {}
+    public = visibility.public(name="pd")
+    rows = await conn.execute(
+        select(public.c.project_id, public.c.category)
+        .where(public.c.project_id.in_(project_ids))
+        .group_by(public.c.project_id, public.c.category)
+    )
+    found: dict[int, set[str]] = defaultdict(set)
+    for row in rows:
+        found[row.project_id].add(row.category)
+    return found
+
+
+async def project_page(conn: AsyncConnection, code: str) -> dict[str, Any] | None:
+    """One project as its page shows it, or None: identity, sites, and per category the
+    responsible bodies, the public items (each with its earlier revisions) and the withdrawn
+    ones (identity, when and why only)."""
+    project = (await queries.projects_by_codes(conn, [code])).get(code)
+    if project is None:
+        return None
+    pid = project["id"]
+    sites = (await queries.sites_by_project(conn, [pid])).get(pid, [])
+    responsibilities = (await queries.responsibilities_by_project(conn, [pid])).get(pid, [])
+    public = (await queries.disclosures_by_project(conn, [pid])).get(pid, [])
+    withdrawn = await queries.search_disclosures(
+        conn, queries.DisclosureQuery(project_code=code, withdrawn=True), 1000, 0
+    )
+    lineages = [d["lineage_id"] for d in (*public, *withdrawn)]
+    history = await queries.history_by_lineage(conn, lineages) if lineages else {}
+    departments = {d["id"]: d for d in await queries.departments(conn)}
+    for item in (*public, *withdrawn):
+        item["publisher"] = departments.get(item["publisher_id"])
+        item["earlier"] = [
+            revision
+            for revision in history.get(item["lineage_id"], [])
+            if revision["id"] != item["id"]
+        ]
+    responsible: dict[str, list[dict]] = defaultdict(list)
+    for entry in responsibilities:
+        if (department := departments.get(entry["department_id"])) is not None:
+            responsible[entry["category"]].append({**department, "items": entry["item_keys"]})
+    by_category: dict[str, list[dict]] = defaultdict(list)
+    for item in (*public, *withdrawn):
+        by_category[item["category"]].append(item)
+    return {
+        "project": project,
+        "sites": sites,
+        "responsible": responsible,
+        "items": by_category,
+    }
