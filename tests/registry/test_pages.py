@@ -5,8 +5,8 @@ filters), each project's page, feed entries that resolve, and hostile query stri
 from __future__ import annotations
 
 import re
-from xml.etree import ElementTree as ET
 from urllib.parse import urlencode, urlsplit
+from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
