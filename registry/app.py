@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         )
     from loaders.web import ROUTES as UPLOAD_ROUTES
+    from registry.web.downloads import ROUTES as DOWNLOAD_ROUTES
     from registry.web.maps import ROUTES as MAP_ROUTES
     from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
     from registry.web.pages import ROUTES as PAGE_ROUTES
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *PAGE_ROUTES,
+        *DOWNLOAD_ROUTES,
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,
         *UPLOAD_ROUTES,

@@ -66,6 +66,11 @@ class RegistrySettings(BaseSettings):
     replica_check_s: float = Field(
         default=1.0, gt=0, description="How often each replica's health and lag are checked."
     )
+    download_dir: Path | None = Field(
+        default=None,
+        description="Where the files of /downloads are built and kept, one per state of the "
+        "register (default: registry-downloads in the system's temporary folder).",
+    )
     lock_timeout_ms: int = Field(
         default=10_000,
         ge=0,

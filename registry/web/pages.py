@@ -155,6 +155,7 @@ async def project_list(request: Request) -> Response:
         problems=problems,
         published=published,
         district_names=names,
+        query=f"?{urlencode(given)}" if given else "",
         previous=_link(given, page=page - 1) if page > 1 else None,
         next=_link(given, page=page + 1) if page < pages else None,
     )

@@ -1,0 +1,360 @@
+"""The register as files: projects (CSV, XLSX), each category's public items with their
+content elements (CSV, and one XLSX with a sheet per category), the sites and the land
+parcels (GeoJSON, and one GeoPackage with a layer per geometry type, which GIS software and
+`ogr2ogr -f "ESRI Shapefile"` take as they are).
+
+Each file is written from one snapshot of the register, a few thousand rows at a time (a
+server-side cursor), so memory stays bounded whatever the register's size; PostgreSQL
+builds the GeoJSON. The project list's filters give the same files for a part of the
+register (``ProjectQuery``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from openpyxl import Workbook
+from sqlalchemy import Select, Text, cast, func, literal, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from registry.catalog import Category, get_catalog
+from registry.clock import CST
+from registry.models import PROJECT_STATUSES, PROJECT_TYPES, Department, Project, Site
+from registry.reading import queries, visibility
+
+CHUNK = 2000
+P, S, DEP = Project.__table__, Site.__table__, Department.__table__
+CSV_MEDIA = "text/csv; charset=utf-8"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GEOJSON_MEDIA = "application/geo+json"
+GPKG_MEDIA = "application/geopackage+sqlite3"
+
+PROJECT_HEADERS = ["项目代码 code", "项目名称 name", "项目类型 type", "项目状态 status",
+                   "区划代码 region", "项目单位 owner", "所属行业 industry", "总投资（万元） investment",
+                   "批复日期 approved", "开工日期 started", "竣工日期 completed",
+                   "已公开类别 categories published", "演示数据 synthetic"]  # fmt: skip
+
+
+async def _rows(conn: AsyncConnection, query: Select) -> AsyncIterator[list[Any]]:
+    """The rows of ``query``, a chunk at a time, from a server-side cursor."""
+    result = await conn.stream(query.execution_options(yield_per=CHUNK))
+    async for chunk in result.partitions(CHUNK):
+        yield [tuple(row) for row in chunk]
+
+
+# --- projects ----------------------------------------------------------------------------
+
+
+def project_rows(q: queries.ProjectQuery | None = None) -> Select:
+    p = queries.projects_select(q or queries.ProjectQuery()).subquery("p")
+    public = visibility.public(name="pd")
+    categories = (
+        select(func.string_agg(public.c.category.distinct(), literal(";")))
+        .where(public.c.project_id == p.c.id)
+        .scalar_subquery()
+    )
+    return select(
+        p.c.code, p.c.name, p.c.project_type, p.c.status, p.c.region_code, p.c.owner,
+        p.c.industry, p.c.investment, p.c.approved_on, p.c.started_on, p.c.completed_on,
+        categories, p.c.is_synthetic,
+    )  # fmt: skip
+
+
+def _project_values(row: tuple) -> list[Any]:
+    values = list(row)
+    values[2] = PROJECT_TYPES.get(values[2], values[2])
+    values[3] = PROJECT_STATUSES.get(values[3], values[3])
+    values[7] = float(values[7]) if values[7] is not None else None
+    return values
+
+
+async def projects_csv(conn: AsyncConnection, path: Path, q=None) -> int:
+    return await _csv(conn, path, PROJECT_HEADERS, project_rows(q), _project_values)
+
+
+async def projects_xlsx(conn: AsyncConnection, path: Path, q=None) -> int:
+    book = Workbook(write_only=True)
+    count = await _sheet(
+        book, "项目 projects", PROJECT_HEADERS, conn, project_rows(q), _project_values
+    )
+    book.save(path)
+    return count
+
+
+async def _csv(conn, path: Path, headers: list[str], query: Select, convert=list) -> int:
+    """A CSV file Excel opens as it is (UTF-8 with a byte-order mark)."""
+    count = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        async for chunk in _rows(conn, query):
+            writer.writerows(convert(row) for row in chunk)
+            count += len(chunk)
+    return count
+
+
+async def _sheet(book, title: str, headers: list[str], conn, query: Select, convert=list) -> int:
+    sheet = book.create_sheet(title[:31])
+    sheet.append(headers)
+    count = 0
+    async for chunk in _rows(conn, query):
+        for row in chunk:
+            sheet.append(convert(row))
+        count += len(chunk)
+    return count
+
+
+# --- disclosures of a category --------------------------------------------------------------
+
+
+def _element_keys(category: Category) -> list[tuple[str, str]]:
+    """(key, header) of each content element the category's items use, in catalog order."""
+    seen: dict[str, str] = {}
+    for item in get_catalog().category(category).items:
+        for ie in item.elements:
+            seen.setdefault(ie.element.key, f"{ie.element.name_zh} {ie.element.key}")
+    return list(seen.items())
+
+
+def disclosure_headers(category: Category) -> list[str]:
+    return [
+        "项目代码 project", "项目名称 project name", "事项 item", "事项名称 item name",
+        "标题 title", "公开主体 publisher", "信息形成日期 formed", "首次公开 first published",
+        "本版公开 published", "版本 revision", "更正原因 correction",
+        *(header for _, header in _element_keys(category)), "文件 documents",
+    ]  # fmt: skip
+
+
+def disclosure_rows(category: Category) -> Select:
+    x = visibility.public(name="x")
+    documents = (
+        select(
+            func.string_agg(literal_column("(d->>'title') || ' ' || (d->>'url')"), literal("；"))
+        )
+        .select_from(func.jsonb_array_elements(x.c.documents).alias("d"))
+        .scalar_subquery()
+    )
+    return (
+        select(
+            P.c.code,
+            P.c.name,
+            x.c.item_key,
+            literal(""),
+            x.c.title,
+            DEP.c.name,
+            x.c.formed_on,
+            x.c.first_published_at,
+            x.c.published_at,
+            x.c.revision,
+            x.c.correction_reason,
+            *(x.c.elements[key].astext for key, _ in _element_keys(category)),
+            documents,
+        )  # fmt: skip
+        .select_from(x.join(P, P.c.id == x.c.project_id).join(DEP, DEP.c.id == x.c.publisher_id))
+        .where(x.c.category == category.value)
+        .order_by(P.c.code, x.c.id)
+    )
+
+
+def _disclosure_values(row: tuple) -> list[Any]:
+    values = list(row)
+    values[3] = get_catalog().known_item(values[2]).name_zh
+    for index in (7, 8):  # Excel takes no time zone: China time
+        if values[index] is not None:
+            values[index] = values[index].astimezone(CST).replace(tzinfo=None)
+    return values
+
+
+async def disclosures_csv(conn: AsyncConnection, path: Path, category: Category) -> int:
+    return await _csv(
+        conn, path, disclosure_headers(category), disclosure_rows(category), _disclosure_values
+    )
+
+
+async def disclosures_xlsx(conn: AsyncConnection, path: Path) -> int:
+    book = Workbook(write_only=True)
+    count = 0
+    for entry in get_catalog().categories:
+        count += await _sheet(
+            book, entry.name_zh, disclosure_headers(entry.category), conn,
+            disclosure_rows(entry.category), _disclosure_values,
+        )  # fmt: skip
+    book.save(path)
+    return count
+
+
+# --- sites and parcels ------------------------------------------------------------------------
+
+
+def _feature(geometry, properties: dict[str, Any]):
+    pairs = []
+    for name, value in properties.items():
+        pairs += [literal_column(f"'{name}'"), value]
+    return func.json_build_object(
+        literal_column("'type'"), literal("Feature"),
+        literal_column("'geometry'"),
+        func.ST_AsGeoJSON(geometry, queries.GEOJSON_DIGITS).op("::")(literal_column("json")),
+        literal_column("'properties'"), func.json_build_object(*pairs),
+    )  # fmt: skip
+
+
+def site_fields() -> dict[str, Any]:
+    return {"project_code": P.c.code, "project_name": P.c.name, "site_name": S.c.name,
+            "site_kind": S.c.kind, "is_synthetic": P.c.is_synthetic}  # fmt: skip
+
+
+def parcel_source():
+    x = visibility.public(name="x")
+    fields = {"project_code": P.c.code, "project_name": P.c.name, "item": x.c.item_key,
+              "title": x.c.title, "formed_on": cast(x.c.formed_on, Text),
+              "published_at": cast(x.c.published_at, Text), "is_synthetic": x.c.is_synthetic}  # fmt: skip
+    source = x.join(P, P.c.id == x.c.project_id)
+    conditions = [x.c.category == "land_acquisition", x.c.geom.is_not(None)]
+    return x.c.geom, fields, source, conditions, x.c.id
+
+
+def site_source():
+    return S.c.geom, site_fields(), S.join(P, P.c.id == S.c.project_id), [], S.c.id
+
+
+async def geojson(conn: AsyncConnection, path: Path, source: Callable) -> int:
+    """A FeatureCollection, each feature written by PostgreSQL."""
+    geometry, fields, joined, conditions, order = source()
+    query = (
+        select(cast(_feature(geometry, fields), Text))
+        .select_from(joined)
+        .where(*conditions)
+        .order_by(order)
+    )
+    count = 0
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write('{"type":"FeatureCollection","features":[\n')
+        async for chunk in _rows(conn, query):
+            handle.write((",\n" if count else "") + ",\n".join(row[0] for row in chunk))
+            count += len(chunk)
+        handle.write("\n]}\n")
+    return count
+
+
+async def project_sites_geojson(conn: AsyncConnection, path: Path, q=None) -> int:
+    """The sites of the projects a project query selects."""
+
+    def source():
+        geometry, fields, joined, conditions, order = site_source()
+        if q is not None:
+            matched = queries.projects_select(q).subquery("matched")
+            conditions = [*conditions, S.c.project_id.in_(select(matched.c.id))]
+        return geometry, fields, joined, conditions, order
+
+    return await geojson(conn, path, source)
+
+
+# one layer per kind of geometry: GIS formats (Shapefile above all) take one type a layer
+DIMENSIONS = {"points": ("MultiPoint", 0), "lines": ("MultiLineString", 1),
+              "polygons": ("MultiPolygon", 2)}  # fmt: skip
+
+
+async def geopackage(conn: AsyncConnection, path: Path) -> int:
+    """Sites as three layers (points, lines, polygons) and the land parcels as a fourth."""
+    import pyogrio.raw
+
+    count = 0
+    layers = [(f"sites_{name}", site_source, kind, dimension)
+              for name, (kind, dimension) in DIMENSIONS.items()]  # fmt: skip
+    layers.append(("land_parcels", parcel_source, "MultiPolygon", 2))
+    for layer, source, kind, dimension in layers:
+        geometry, fields, joined, conditions, order = source()
+        query = (
+            select(func.ST_AsBinary(func.ST_Multi(geometry)), *fields.values())
+            .select_from(joined)
+            .where(*conditions, func.ST_Dimension(geometry) == dimension)
+            .order_by(order)
+        )
+        written = 0
+        async for chunk in _rows(conn, query):
+            columns = list(zip(*chunk, strict=True))
+            pyogrio.raw.write(
+                str(path),
+                np.array([bytes(g) for g in columns[0]], dtype=object),
+                [np.array(values, dtype=object) for values in columns[1:]],
+                list(fields),
+                layer=layer,
+                driver="GPKG",
+                geometry_type=kind,
+                crs="EPSG:4326",
+                append=path.exists() and written > 0,
+            )
+            written += len(chunk)
+        count += written
+    if not path.exists():  # an empty register: an empty GeoPackage still opens
+        pyogrio.raw.write(str(path), None, [], [], layer="sites_points", driver="GPKG")
+    return count
+
+
+# --- the files a /downloads page lists ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    title_zh: str
+    title_en: str
+    media_type: str
+    build: Callable[[AsyncConnection, Path], Awaitable[int]]
+
+
+def _per_category(category: Category) -> Callable[[AsyncConnection, Path], Awaitable[int]]:
+    async def build(conn: AsyncConnection, path: Path) -> int:
+        return await disclosures_csv(conn, path, category)
+
+    return build
+
+
+async def _sites(conn: AsyncConnection, path: Path) -> int:
+    return await geojson(conn, path, site_source)
+
+
+async def _parcels(conn: AsyncConnection, path: Path) -> int:
+    return await geojson(conn, path, parcel_source)
+
+
+def downloads() -> list[Download]:
+    catalog = get_catalog()
+    return [
+        Download("projects.csv", "项目", "projects", CSV_MEDIA, projects_csv),
+        Download("projects.xlsx", "项目", "projects", XLSX_MEDIA, projects_xlsx),
+        Download("disclosures.xlsx", "全部公开信息（每类一个工作表）",
+                 "every public item, a sheet per category", XLSX_MEDIA, disclosures_xlsx),
+        *(
+            Download(f"disclosures-{e.category.value}.csv", e.name_zh, e.name_en, CSV_MEDIA,
+                     _per_category(e.category))
+            for e in catalog.categories
+        ),
+        Download("sites.geojson", "项目位置", "project sites", GEOJSON_MEDIA, _sites),
+        Download("land-parcels.geojson", "征收土地范围", "land acquisition parcels",
+                 GEOJSON_MEDIA, _parcels),
+        Download("register.gpkg", "项目位置和征地范围（GeoPackage，每种几何一个图层）",
+                 "sites and parcels, a layer per geometry type", GPKG_MEDIA, geopackage),
+    ]  # fmt: skip
+
+
+def by_name(name: str) -> Download | None:
+    return next((d for d in downloads() if d.name == name), None)
+
+
+def sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def described(path: Path) -> dict[str, Any] | None:
+    """What a built file's sidecar says (version, rows, when), or None."""
+    try:
+        return json.loads(sidecar(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
