@@ -12,6 +12,7 @@ register (``ProjectQuery``).
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -20,11 +21,10 @@ from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
-from sqlalchemy import Select, Text, cast, func, literal, literal_column, select
+from sqlalchemy import Float, Select, Text, case, cast, func, literal, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
-from registry.clock import CST
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES, Department, Project, Site
 from registry.reading import queries, visibility
 
@@ -60,52 +60,64 @@ def project_rows(q: queries.ProjectQuery | None = None) -> Select:
         .scalar_subquery()
     )
     return select(
-        p.c.code, p.c.name, p.c.project_type, p.c.status, p.c.region_code, p.c.owner,
-        p.c.industry, p.c.investment, p.c.approved_on, p.c.started_on, p.c.completed_on,
-        categories, p.c.is_synthetic,
+        p.c.code, p.c.name, _named(p.c.project_type, PROJECT_TYPES),
+        _named(p.c.status, PROJECT_STATUSES), p.c.region_code, p.c.owner, p.c.industry,
+        cast(p.c.investment, Float), p.c.approved_on, p.c.started_on, p.c.completed_on,
+        categories, _yes(p.c.is_synthetic),
     )  # fmt: skip
 
 
-def _project_values(row: tuple) -> list[Any]:
-    values = list(row)
-    values[2] = PROJECT_TYPES.get(values[2], values[2])
-    values[3] = PROJECT_STATUSES.get(values[3], values[3])
-    values[7] = float(values[7]) if values[7] is not None else None
-    return values
+def _named(column, names: dict[str, str]):
+    """The Chinese name of a code, by PostgreSQL."""
+    return case(names, value=column, else_=column)
+
+
+def _yes(column):
+    return case((column, literal("是")), else_=literal(""))
+
+
+def _china_time(column):
+    """A moment as China's wall-clock time (Excel keeps no time zone)."""
+    return func.timezone(literal("Asia/Shanghai"), column)
 
 
 async def projects_csv(conn: AsyncConnection, path: Path, q=None) -> int:
-    return await _csv(conn, path, PROJECT_HEADERS, project_rows(q), _project_values)
+    return await _csv(conn, path, PROJECT_HEADERS, project_rows(q))
 
 
 async def projects_xlsx(conn: AsyncConnection, path: Path, q=None) -> int:
     book = Workbook(write_only=True)
-    count = await _sheet(
-        book, "项目 projects", PROJECT_HEADERS, conn, project_rows(q), _project_values
-    )
+    count = await _sheet(book, "项目 projects", PROJECT_HEADERS, conn, project_rows(q))
     book.save(path)
     return count
 
 
-async def _csv(conn, path: Path, headers: list[str], query: Select, convert=list) -> int:
-    """A CSV file Excel opens as it is (UTF-8 with a byte-order mark)."""
-    count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        async for chunk in _rows(conn, query):
-            writer.writerows(convert(row) for row in chunk)
-            count += len(chunk)
+async def _csv(conn: AsyncConnection, path: Path, headers: list[str], query: Select) -> int:
+    """A CSV file Excel opens as it is (UTF-8 with a byte-order mark): the header, then the
+    rows as PostgreSQL's COPY writes them."""
+    compiled = query.compile(dialect=conn.dialect)
+    statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)"
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    with path.open("wb") as handle:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(headers)
+        handle.write(buffer.getvalue().encode("utf-8-sig"))
+        async with raw.cursor() as cursor:
+            async with cursor.copy(statement, compiled.params) as copy:
+                async for data in copy:
+                    handle.write(data)
+            count = cursor.rowcount
     return count
 
 
-async def _sheet(book, title: str, headers: list[str], conn, query: Select, convert=list) -> int:
+async def _sheet(book, title: str, headers: list[str], conn, query: Select) -> int:
     sheet = book.create_sheet(title[:31])
     sheet.append(headers)
     count = 0
     async for chunk in _rows(conn, query):
         for row in chunk:
-            sheet.append(convert(row))
+            sheet.append(row)
         count += len(chunk)
     return count
 
@@ -145,12 +157,12 @@ def disclosure_rows(category: Category) -> Select:
             P.c.code,
             P.c.name,
             x.c.item_key,
-            literal(""),
+            _named(x.c.item_key, item_names()),
             x.c.title,
             DEP.c.name,
             x.c.formed_on,
-            x.c.first_published_at,
-            x.c.published_at,
+            _china_time(x.c.first_published_at),
+            _china_time(x.c.published_at),
             x.c.revision,
             x.c.correction_reason,
             *(x.c.elements[key].astext for key, _ in _element_keys(category)),
@@ -162,19 +174,12 @@ def disclosure_rows(category: Category) -> Select:
     )
 
 
-def _disclosure_values(row: tuple) -> list[Any]:
-    values = list(row)
-    values[3] = get_catalog().known_item(values[2]).name_zh
-    for index in (7, 8):  # Excel takes no time zone: China time
-        if values[index] is not None:
-            values[index] = values[index].astimezone(CST).replace(tzinfo=None)
-    return values
+def item_names() -> dict[str, str]:
+    return {item.key: item.name_zh for item in get_catalog().items()}
 
 
 async def disclosures_csv(conn: AsyncConnection, path: Path, category: Category) -> int:
-    return await _csv(
-        conn, path, disclosure_headers(category), disclosure_rows(category), _disclosure_values
-    )
+    return await _csv(conn, path, disclosure_headers(category), disclosure_rows(category))
 
 
 async def disclosures_xlsx(conn: AsyncConnection, path: Path) -> int:
@@ -183,7 +188,7 @@ async def disclosures_xlsx(conn: AsyncConnection, path: Path) -> int:
     for entry in get_catalog().categories:
         count += await _sheet(
             book, entry.name_zh, disclosure_headers(entry.category), conn,
-            disclosure_rows(entry.category), _disclosure_values,
+            disclosure_rows(entry.category),
         )  # fmt: skip
     book.save(path)
     return count

@@ -46,12 +46,18 @@ def folder(request: Request) -> Path:
     return path
 
 
+# A whole-register file is one long statement (COPY) or cursor: it gets more time than a
+# request's read, and is built once per state of the register, not once per reader.
+BUILD_TIMEOUT = text("SET LOCAL statement_timeout = '15min'")
+
+
 @contextlib.asynccontextmanager
 async def snapshot(request: Request):
     """One REPEATABLE READ transaction on the read engine: a file is one moment's register."""
     async with request.app.state.db.read.connect() as conn:
         repeatable = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with repeatable.begin():
+            await repeatable.execute(BUILD_TIMEOUT)
             yield repeatable
 
 
@@ -64,7 +70,7 @@ async def _built(request: Request, download: files.Download) -> Path:
         note = files.described(path)
         if note is not None and note["version"] == version and path.exists():
             return path
-        partial = path.with_name(f".{download.name}.{uuid.uuid4().hex}")
+        partial = path.with_name(f".{uuid.uuid4().hex}.{download.name}")  # keeps its suffix
         try:
             rows = await download.build(conn, partial)
             os.replace(partial, path)
