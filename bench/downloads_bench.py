@@ -35,12 +35,15 @@ def copy_seconds(url: str, query, target: Path) -> float:
         dialect=postgresql.psycopg.dialect(), compile_kwargs={"literal_binds": True}
     )
     started = time.perf_counter()
-    with psycopg.connect(url.replace("+psycopg", "")) as conn, conn.cursor() as cursor:
-        with target.open("wb") as handle, cursor.copy(
-            f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER)"
-        ) as copy:
-            for data in copy:
-                handle.write(data)
+    statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    with (
+        psycopg.connect(url.replace("+psycopg", "")) as conn,
+        conn.cursor() as cursor,
+        target.open("wb") as handle,
+        cursor.copy(statement) as copy,
+    ):
+        for data in copy:
+            handle.write(data)
     return time.perf_counter() - started
 
 
@@ -54,7 +57,9 @@ def main() -> None:
         pid = SERVERS[base]
         idle = rss_mb(pid)
         print(f"server RSS idle: {idle} MiB")
-        print(f"{'file':36} {'rows':>9} {'MB':>8} {'server s':>9} {'COPY s':>7} {'ratio':>6} {'peak RSS':>9}")
+        print(
+            f"{'file':36} {'rows':>9} {'MB':>8} {'server s':>9} {'COPY s':>7} {'ratio':>6} {'peak RSS':>9}"
+        )
         for download in files.downloads():
             peak, done = [idle], threading.Event()
 
