@@ -37,6 +37,40 @@ from registry.reading.queries import DEP, P, R, S
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OUTPUT_CRS = {CRS84: "wgs84", "gcj02": "gcj02", "bd09": "bd09"}
+# GCJ-02 and BD-09 (the offset coordinates of Chinese web maps) are in no CRS register: this
+# server names them by URIs of its own, which answer with what they are (``crs_description``)
+OFFSET_CRS = {
+    "gcj02": ("GCJ-02", "国测局坐标（火星坐标），高德、腾讯地图使用 · the offset WGS 84 of "
+              "Chinese web maps (AMap, Tencent), GB 20263"),
+    "bd09": ("BD-09", "百度坐标，百度地图使用 · GCJ-02 offset again, used by Baidu maps"),
+}  # fmt: skip
+
+
+def crs_uri(base: str, crs: str) -> str:
+    """The URI of an output coordinate system ("wgs84", "gcj02", "bd09")."""
+    return CRS84 if crs == "wgs84" else f"{base}/ogc/crs/{crs}"
+
+
+def crs_uris(base: str) -> list[str]:
+    return [crs_uri(base, name) for name in ("wgs84", *OFFSET_CRS)]
+
+
+def output_crs(value: str) -> str | None:
+    """The coordinate system a ``crs`` parameter names (by URI or short name), or None."""
+    if value in OUTPUT_CRS:
+        return OUTPUT_CRS[value]
+    head, _, name = value.rstrip("/").rpartition("/ogc/crs/")
+    return name if head and name in OFFSET_CRS else None
+
+
+def crs_description(base: str, name: str) -> dict:
+    if name not in OFFSET_CRS:
+        raise NotFound.one("crs", "unknown_crs", say("use {crs84}, gcj02 or bd09", crs84=CRS84))
+    title, description = OFFSET_CRS[name]
+    return {"id": crs_uri(base, name), "name": title, "description": description,
+            "baseCrs": CRS84, "axisOrder": "longitude, latitude"}  # fmt: skip
+
+
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -47,6 +81,7 @@ MAX_LIMIT, DEFAULT_LIMIT = 1000, 10
 MAX_OFFSET = 2**31 - 1
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
 COMMON_PARAMS = {"bbox", "limit", "offset", "crs", "f"}
+FORMATS = ("json", "html")
 
 
 @dataclass(frozen=True)
@@ -132,13 +167,25 @@ def parse_items_query(coll: Collection, params: dict[str, str]) -> ItemsQuery:
         problems.append(Problem("limit", "out_of_range", between(1, MAX_LIMIT)))
     if not 0 <= query.offset <= MAX_OFFSET:
         problems.append(Problem("offset", "out_of_range", between(0, MAX_OFFSET)))
-    crs = params.get("crs", CRS84)
-    if crs not in OUTPUT_CRS:
+    crs = output_crs(params.get("crs", CRS84))
+    if crs is None:
         problems.append(
             Problem("crs", "unsupported_crs", say("use {crs84}, gcj02 or bd09", crs84=CRS84))
         )
     else:
-        query.crs = OUTPUT_CRS[crs]
+        query.crs = crs
+    if params.get("f", "json") not in FORMATS:
+        problems.append(
+            Problem(
+                "f",
+                "unknown_value",
+                say(
+                    "{value!r} is not one of {allowed}",
+                    value=params["f"],
+                    allowed=", ".join(FORMATS),
+                ),
+            )  # fmt: skip
+        )
     for name in ("status", "category", "item"):
         if params.get(name):
             setattr(query, name, [v.strip() for v in params[name].split(",") if v.strip()])
@@ -352,7 +399,16 @@ async def items(
                 "unknown_feature",
                 say("{id!r} is not in {collection}", id=one, collection=collection_id),
             )
-        return _recrs(text_value, q.crs, single=True)
+        feature = json.loads(_recrs(text_value, q.crs, single=True))
+        url = f"{base}/ogc/collections/{collection_id}/items/{one}"
+        feature["links"] = [
+            {"href": url, "rel": "self", "type": "application/geo+json", "title": "this feature"},
+            {"href": f"{url}?f=html", "rel": "alternate", "type": "text/html",
+             "title": "this feature as a page"},
+            {"href": f"{base}/ogc/collections/{collection_id}", "rel": "collection",
+             "type": "application/json", "title": "the collection"},
+        ]  # fmt: skip
+        return json.dumps(feature, ensure_ascii=False)
     features, matched = (
         await conn.execute(select(page.features(q.limit, q.offset), page.total().scalar_subquery()))
     ).one()
@@ -454,6 +510,18 @@ def landing(base: str) -> dict:
                 "type": OPENAPI_MEDIA,
                 "title": "the API definition (OpenAPI 3.0)",
             },
+            {
+                "href": f"{base}/ogc/api?f=html",
+                "rel": "service-doc",
+                "type": "text/html",
+                "title": "the API, as a page",
+            },
+            {
+                "href": f"{base}/ogc?f=html",
+                "rel": "alternate",
+                "type": "text/html",
+                "title": "this document as a page",
+            },
         ],
     }
 
@@ -467,13 +535,16 @@ PARAMETERS: dict[str, dict] = {
                          "default": DEFAULT_LIMIT}},
     "offset": {"description": "features to skip", "schema": {"type": "integer", "minimum": 0,
                                                              "maximum": MAX_OFFSET}},
-    "crs": {"description": "coordinates of the answer", "schema": {
-        "type": "string", "enum": list(OUTPUT_CRS), "default": CRS84}},
-    "f": {"description": "format (json only)", "schema": {"type": "string", "enum": ["json"]}},
+    "crs": {"description": "coordinates of the answer: CRS84 (WGS 84 longitude, latitude), "
+            "or the offset systems of Chinese web maps, by URI or as gcj02 or bd09",
+            "schema": {"type": "string", "enum": list(OUTPUT_CRS), "default": CRS84}},
+    "f": {"description": "json, or html for a page (the default for a browser)",
+          "schema": {"type": "string", "enum": list(FORMATS)}},
     "status": {"description": "project statuses, comma-separated",
                "schema": {"type": "string"}},
     "region": {"description": "administrative division code (6 digits; a prefix of a city "
-               "or province covers its districts)", "schema": {"type": "string"}},
+               "or province covers its districts)",
+               "schema": {"type": "string", "pattern": "^[0-9]{2,6}$"}},
     "category": {"description": "disclosure categories present, comma-separated",
                  "schema": {"type": "string"}},
     "item": {"description": "catalog items, comma-separated", "schema": {"type": "string"}},
@@ -481,38 +552,50 @@ PARAMETERS: dict[str, dict] = {
 
 
 def openapi(base: str) -> dict:
-    """The OpenAPI 3.0 definition of the OGC API paths, from the same collections and
+    """The OpenAPI 3.0 definition of every OGC API path, from the same collections and
     parameters the handlers use (the landing page's ``service-desc``)."""
 
-    def json_response(description: str, media: str = "application/json") -> dict:
-        return {"description": description, "content": {media: {"schema": {"type": "object"}}}}
+    def answer(description: str, media: str = "application/json") -> dict:
+        return {"description": description, "content": {
+            media: {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}}  # fmt: skip
+
+    def refused(description: str) -> dict:
+        return {"description": description, "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/html": {"schema": {"type": "string"}}}}  # fmt: skip
 
     def query(name: str) -> dict:
-        return {"name": name, "in": "query", "required": False, **PARAMETERS[name]}
+        parameter = {"name": name, "in": "query", "required": False, **PARAMETERS[name]}
+        if name == "crs":  # the URIs are this server's
+            parameter["schema"] = {**parameter["schema"], "enum": [*crs_uris(base), *OFFSET_CRS]}
+        return parameter
 
+    def page(summary: str, operation: str, description: str = "answers") -> dict:
+        return {"get": {"summary": summary, "operationId": operation, "parameters": [query("f")],
+                        "responses": {"200": answer(description), "400": refused("a bad f")}}}  # fmt: skip
+
+    crs_names = {"name": "crsName", "in": "path", "required": True,
+                 "schema": {"type": "string", "enum": list(OFFSET_CRS)}}  # fmt: skip
     paths: dict[str, dict] = {
-        "/ogc": {"get": {"summary": "landing page", "operationId": "getLandingPage",
-                         "responses": {"200": json_response("links to the API")}}},
-        "/ogc/conformance": {"get": {"summary": "conformance classes",
-                                     "operationId": "getConformance",
-                                     "responses": {"200": json_response("conformsTo")}}},
-        "/ogc/collections": {"get": {"summary": "the collections",
-                                     "operationId": "getCollections",
-                                     "responses": {"200": json_response("collections")}}},
+        "/ogc": page("landing page", "getLandingPage", "links to the API"),
+        "/ogc/conformance": page("conformance classes", "getConformance", "conformsTo"),
+        "/ogc/collections": page("the collections", "getCollections", "collections"),
+        "/ogc/api": {"get": {"summary": "this definition", "operationId": "getApi",
+                             "parameters": [query("f")],
+                             "responses": {"200": answer("the definition", OPENAPI_MEDIA),
+                                           "400": refused("a bad f")}}},
+        "/ogc/crs/{crsName}": {"get": {
+            "summary": "an offset coordinate system of Chinese web maps",
+            "operationId": "getCrs", "parameters": [crs_names],
+            "responses": {"200": answer("what it is"), "404": refused("no such system")}}},
     }  # fmt: skip
     for coll in COLLECTIONS.values():
         names = sorted(COMMON_PARAMS | coll.filters, key=lambda n: (n not in COMMON_PARAMS, n))
         prefix = f"/ogc/collections/{coll.id}"
-        paths[prefix] = {
-            "get": {
-                "summary": coll.title,
-                "operationId": f"describe-{coll.id}",
-                "responses": {
-                    "200": json_response("the collection"),
-                    "404": json_response("no such collection"),
-                },
-            }
-        }
+        paths[prefix] = {"get": {
+            "summary": coll.title, "operationId": f"describe-{coll.id}",
+            "parameters": [query("f")],
+            "responses": {"200": answer("the collection"), "400": refused("a bad f")}}}  # fmt: skip
         paths[f"{prefix}/items"] = {
             "get": {
                 "summary": f"{coll.title}: features",
@@ -520,17 +603,23 @@ def openapi(base: str) -> dict:
                 "operationId": f"getFeatures-{coll.id}",
                 "parameters": [query(name) for name in names],
                 "responses": {
-                    "200": json_response("a page of features", "application/geo+json"),
-                    "400": json_response("a parameter refused"),
+                    "200": answer("a page of features", "application/geo+json"),
+                    "400": refused("a parameter refused"),
                 },
             }
         }
+        identifier = (
+            {"type": "string", "pattern": r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$"}
+            if coll.id == "projects"
+            else {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        )
         paths[f"{prefix}/items/{{featureId}}"] = {"get": {
             "summary": f"{coll.title}: one feature", "operationId": f"getFeature-{coll.id}",
             "parameters": [{"name": "featureId", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}, query("crs")],
-            "responses": {"200": json_response("the feature", "application/geo+json"),
-                          "404": json_response("no such feature")}}}  # fmt: skip
+                            "schema": identifier}, query("crs"), query("f")],
+            "responses": {"200": answer("the feature", "application/geo+json"),
+                          "400": refused("a parameter refused"),
+                          "404": refused("no such feature")}}}  # fmt: skip
     return {
         "openapi": "3.0.3",
         "info": {"title": "重大建设项目全链条信息公开 · OGC API – Features", "version": "1.0",
@@ -561,7 +650,8 @@ def describe(coll: Collection, base: str, bbox: list[float] | None) -> dict:
         "title": coll.title,
         "description": coll.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": crs_uris(base),
+        "storageCrs": CRS84,
         "extent": {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]], "crs": CRS84}},
         "links": [
             {
@@ -571,5 +661,11 @@ def describe(coll: Collection, base: str, bbox: list[float] | None) -> dict:
                 "title": coll.title,
             },
             {"href": items_url, "rel": "items", "type": "application/geo+json", "title": "items"},
+            {
+                "href": f"{base}/ogc/collections/{coll.id}?f=html",
+                "rel": "alternate",
+                "type": "text/html",
+                "title": "this collection as a page",
+            },
         ],
     }

@@ -15,7 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from registry.errors import InvalidInput
+from registry.language import say
 from registry.reading import features, tiles
+from registry.web.pages import render
 
 GEOJSON = "application/geo+json"
 MVT = "application/vnd.mapbox-vector-tile"
@@ -26,16 +29,66 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _wants_html(request: Request) -> bool:
+    """``f=html``, or a browser's Accept with no ``f``: the page; else JSON."""
+    f = request.query_params.get("f")
+    if f is not None:
+        if f not in features.FORMATS:
+            raise InvalidInput.one(
+                "f", "unknown_value", say("{value!r} is not one of {allowed}", value=f,
+                                          allowed=", ".join(features.FORMATS)),
+            )  # fmt: skip
+        return f == "html"
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page(request: Request, heading: str, **values) -> HTMLResponse:
+    """The OGC page template, each of its parts absent unless given."""
+    parts = dict.fromkeys(
+        ("description", "links", "conformance", "collections", "features_json", "matched",
+         "rows", "pages", "properties", "operations", "api_href"),
+    )  # fmt: skip
+    json_href = str(request.url.include_query_params(f="json"))
+    return render("ogc.html", **{**parts, "trail": [], **values},
+                  heading=heading, json_href=json_href)  # fmt: skip
+
+
+def _as_page(links: list[dict]) -> list[dict]:
+    """The links, to the pages where there are pages."""
+    shown = []
+    for link in links:
+        if link["type"] in ("application/json", "application/geo+json") and "/ogc" in link["href"]:
+            joiner = "&" if "?" in link["href"] else "?"
+            link = {**link, "href": f"{link['href']}{joiner}f=html"}
+        shown.append(link)
+    return shown
+
+
 async def landing(request: Request) -> Response:
-    return JSONResponse(features.landing(_base(request)))
+    document = features.landing(_base(request))
+    if _wants_html(request):
+        return _page(request, document["title"], description=document["description"],
+                     links=_as_page([lk for lk in document["links"] if lk["rel"] != "alternate"]),
+                     api_href="/ogc/api")  # fmt: skip
+    return JSONResponse(document)
 
 
 async def api_definition(request: Request) -> Response:
-    return JSONResponse(features.openapi(_base(request)), media_type=features.OPENAPI_MEDIA)
+    document = features.openapi(_base(request))
+    if _wants_html(request):
+        return _page(request, "API 定义 · the API definition", api_href="/ogc/api",
+                     operations=[(path, item["get"]) for path, item in document["paths"].items()])  # fmt: skip
+    return JSONResponse(document, media_type=features.OPENAPI_MEDIA)
 
 
 async def conformance(request: Request) -> Response:
+    if _wants_html(request):
+        return _page(request, "符合的标准 · conformance classes", conformance=features.CONFORMANCE)
     return JSONResponse({"conformsTo": features.CONFORMANCE})
+
+
+async def crs(request: Request) -> Response:
+    return JSONResponse(features.crs_description(_base(request), request.path_params["name"]))
 
 
 async def collections(request: Request) -> Response:
@@ -45,6 +98,8 @@ async def collections(request: Request) -> Response:
             features.describe(c, base, await features.extent(conn, c.id))
             for c in features.COLLECTIONS.values()
         ]
+    if _wants_html(request):
+        return _page(request, "数据集 · collections", collections=described)
     return JSONResponse(
         {
             "collections": described,
@@ -64,16 +119,51 @@ async def collection(request: Request) -> Response:
     coll = features.collection(request.path_params["collection_id"])
     async with request.app.state.db.read.connect() as conn:
         bbox = await features.extent(conn, coll.id)
-    return JSONResponse(features.describe(coll, _base(request), bbox))
+    described = features.describe(coll, _base(request), bbox)
+    if _wants_html(request):
+        return _page(request, coll.title, description=coll.description, collections=[described],
+                     links=_as_page([lk for lk in described["links"] if lk["rel"] != "alternate"]),
+                     trail=[("/ogc/collections?f=html", "数据集 · collections")])  # fmt: skip
+    return JSONResponse(described)
 
 
 async def items(request: Request) -> Response:
     coll = features.collection(request.path_params["collection_id"])
     params = dict(request.query_params)
     query = features.parse_items_query(coll, params)
+    html = _wants_html(request)
+    params.pop("f", None)  # the links of a page lead to pages, of JSON to JSON
     async with request.app.state.db.read.connect() as conn:
         body = await features.items(conn, coll.id, query, _base(request), params)
-    return Response(body, media_type=GEOJSON, headers=_crs_header(query))
+    if html:
+        return _items_page(request, coll, json.loads(body))
+    return Response(body, media_type=GEOJSON, headers=_crs_header(request, query))
+
+
+def _cell(value) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+
+def _items_page(request: Request, coll, collection: dict) -> HTMLResponse:
+    found = collection["features"]
+    names = [k for k in (found[0]["properties"] if found else {}) if k != "is_synthetic"][:6]
+    rows = [
+        [{"href": f"/ogc/collections/{coll.id}/items/{f['id']}?f=html", "text": f["id"]},
+         *(_cell(f["properties"].get(name)) for name in names)]
+        for f in found
+    ]  # fmt: skip
+    pages = [
+        {**link, "href": f"{link['href']}&f=html"}
+        for link in collection["links"]
+        if link["rel"] in ("prev", "next")
+    ]
+    return _page(request, f"{coll.title}", description=coll.description,
+                 features_json=json.dumps({"type": "FeatureCollection", "features": found},
+                                          ensure_ascii=False),
+                 matched=collection["numberMatched"], returned=collection["numberReturned"],
+                 columns=["id", *names], rows=rows, pages=pages,
+                 trail=[("/ogc/collections?f=html", "数据集 · collections"),
+                        (f"/ogc/collections/{coll.id}?f=html", coll.title)])  # fmt: skip
 
 
 async def item(request: Request) -> Response:
@@ -84,12 +174,26 @@ async def item(request: Request) -> Response:
         body = await features.items(
             conn, coll.id, query, _base(request), params, one=request.path_params["feature_id"]
         )
-    return Response(body, media_type=GEOJSON, headers=_crs_header(query))
+    if _wants_html(request):
+        feature = json.loads(body)
+        properties = feature.get("properties") or {}
+        code = properties.get("project_code") or properties.get("code")
+        links = [lk for lk in feature["links"] if lk["rel"] != "alternate"]
+        if code:
+            links.append({"href": f"/projects/{code}", "rel": "related", "type": "text/html",
+                          "title": "项目页面 · the project's page"})  # fmt: skip
+        return _page(request, str(properties.get("name") or properties.get("title") or feature["id"]),
+                     features_json=json.dumps({"type": "FeatureCollection", "features": [feature]},
+                                              ensure_ascii=False),
+                     properties=[(k, _cell(v)) for k, v in properties.items()],
+                     links=_as_page(links),
+                     trail=[("/ogc/collections?f=html", "数据集 · collections"),
+                            (f"/ogc/collections/{coll.id}/items?f=html", coll.title)])  # fmt: skip
+    return Response(body, media_type=GEOJSON, headers=_crs_header(request, query))
 
 
-def _crs_header(query) -> dict[str, str]:
-    crs = {"wgs84": features.CRS84}.get(query.crs, query.crs)
-    return {"Content-Crs": f"<{crs}>"}
+def _crs_header(request: Request, query) -> dict[str, str]:
+    return {"Content-Crs": f"<{features.crs_uri(_base(request), query.crs)}>"}
 
 
 async def tile(request: Request) -> Response:
@@ -122,6 +226,7 @@ ROUTES = [
     Route("/ogc/", landing),
     Route("/ogc/conformance", conformance),
     Route("/ogc/api", api_definition),
+    Route("/ogc/crs/{name}", crs),
     Route("/ogc/collections", collections),
     Route("/ogc/collections/{collection_id}", collection),
     Route("/ogc/collections/{collection_id}/items", items),

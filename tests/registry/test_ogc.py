@@ -114,9 +114,32 @@ def test_properties_say_what_is_disclosed_and_who_is_responsible(ogc):
 def test_output_for_chinese_base_maps(ogc):
     url = f"{ogc}/collections/projects/items/2112-360121-48-01-226704"
     wgs, gcj = get(url).json(), get(url, crs="gcj02")
-    assert gcj.headers["content-crs"] == "<gcj02>"
+    uri = f"{ogc}/crs/gcj02"
+    assert gcj.headers["content-crs"] == f"<{uri}>"  # a URI, which says what it names
+    assert get(uri).json()["name"] == "GCJ-02"
     shift = shape(gcj.json()["geometry"]).x - shape(wgs["geometry"]).x
     assert 0.003 < shift < 0.008
+    assert get(url, crs=uri).json()["geometry"] == gcj.json()["geometry"]  # by URI too
+    collection = get(f"{ogc}/collections/projects").json()
+    assert collection["crs"][0].endswith("CRS84") and uri in collection["crs"]
+    links = {link["rel"]: link for link in wgs["links"]}
+    assert links["self"]["href"] == url and links["alternate"]["type"] == "text/html"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "/conformance", "/collections", "/collections/projects", "/collections/projects/items",
+     "/collections/land-parcels/items", "/collections/projects/items/2112-360121-48-01-226704",
+     "/api"],
+)  # fmt: skip
+def test_every_ogc_resource_is_also_a_page(ogc, path):
+    by_f = get(f"{ogc}{path}", f="html")
+    by_accept = httpx.get(f"{ogc}{path}", headers={"Accept": "text/html"}, timeout=30)
+    for page in (by_f, by_accept):
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert '<main id="main">' in page.text and "f=json" in page.text  # and its JSON
+    assert get(f"{ogc}{path}").headers["content-type"].startswith("application/")  # JSON stays
+    assert get(f"{ogc}{path}", f="xml").status_code == 400
 
 
 def test_land_parcels_are_the_public_land_acquisition_geometries(ogc, demo_data):

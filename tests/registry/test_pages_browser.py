@@ -20,6 +20,8 @@ PAGES = {
     "map": "/map",
     "report": "/report",
     "upload": "/upload",
+    "ogc-items": "/ogc/collections/projects/items?f=html",
+    "downloads": "/downloads",
 }
 
 

@@ -1,16 +1,22 @@
-// The small map of one project's sites on its page: the sites alone, drawn from the page
-// itself (no tiles, nothing fetched), framed to fit, with a scale bar.
+// A small map of the features a page holds (a project's sites, a page of OGC features):
+// drawn from the page itself (no tiles, nothing fetched), framed to fit, with a scale bar.
 (function () {
   "use strict";
   var element = document.getElementById("site-map");
   if (!element || !window.maplibregl) return;
-  var sites = JSON.parse(element.getAttribute("data-sites"));
+  var sites = JSON.parse(element.getAttribute("data-features"));
   var bounds = new maplibregl.LngLatBounds();
   function extend(coordinates) {
     if (typeof coordinates[0] === "number") bounds.extend(coordinates);
     else coordinates.forEach(extend);
   }
-  sites.features.forEach(function (feature) { extend(feature.geometry.coordinates); });
+  function geometries(geometry) {
+    return geometry.type === "GeometryCollection" ? geometry.geometries : [geometry];
+  }
+  sites.features.forEach(function (feature) {
+    if (feature.geometry) geometries(feature.geometry).forEach(function (g) { extend(g.coordinates); });
+  });
+  if (bounds.isEmpty()) return;
   var map = new maplibregl.Map({
     container: element,
     style: {
@@ -18,10 +24,11 @@
       sources: { sites: { type: "geojson", data: sites } },
       layers: [
         { id: "background", type: "background", paint: { "background-color": "#f4f1ea" } },
-        { id: "areas", type: "fill", source: "sites", filter: ["==", ["geometry-type"], "Polygon"],
+        { id: "areas", type: "fill", source: "sites", filter: ["match", ["geometry-type"], ["Polygon", "MultiPolygon"], true, false],
           paint: { "fill-color": "#b3261e", "fill-opacity": 0.3 } },
-        { id: "lines", type: "line", source: "sites", paint: { "line-color": "#b3261e", "line-width": 3 } },
-        { id: "points", type: "circle", source: "sites", filter: ["==", ["geometry-type"], "Point"],
+        { id: "lines", type: "line", source: "sites",
+          filter: ["match", ["geometry-type"], ["Point", "MultiPoint"], false, true], paint: { "line-color": "#b3261e", "line-width": 3 } },
+        { id: "points", type: "circle", source: "sites", filter: ["match", ["geometry-type"], ["Point", "MultiPoint"], true, false],
           paint: { "circle-color": "#b3261e", "circle-radius": 6, "circle-stroke-color": "#fff",
                    "circle-stroke-width": 2 } }
       ]
