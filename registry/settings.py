@@ -112,6 +112,17 @@ class ApiSettings(BaseSettings):
     map_basemap_attribution: str = Field(
         default="", description="Attribution shown for that base map."
     )
+    map_basemap_crs: Literal["wgs84", "gcj02", "bd09"] = Field(
+        default="wgs84",
+        description="The coordinate system of that base map: gcj02 for AMap or Tencent tiles, "
+        "bd09 for Baidu; the map then asks for its tiles, base layer and search in it.",
+    )
+    map_base_layer: Path | None = Field(
+        default=None,
+        description="A GeoJSON file (WGS 84) of the district boundaries to draw under the "
+        "projects, e.g. exported from the natural resources bureau's GIS (default: a sketch "
+        "of the districts drawn from the register's own sites).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list; [] disables)."
     )

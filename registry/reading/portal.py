@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.models import Department, Project
@@ -130,3 +130,33 @@ async def project_page(conn: AsyncConnection, code: str) -> dict[str, Any] | Non
         "responsible": responsible,
         "items": by_category,
     }
+
+
+DISTRICT_SKETCH = text("""
+WITH named AS (
+  SELECT region_code, min(regexp_replace(name, '人民政府$', '')) AS name
+  FROM departments WHERE kind = 'district_government' GROUP BY region_code
+), districts AS (
+  SELECT p.region_code AS code,
+         ST_Buffer(ST_ConvexHull(ST_Collect(s.geom))::geography, 1500)::geometry AS area
+  FROM sites s JOIN projects p ON p.id = s.project_id
+  WHERE p.region_code NOT LIKE '%00'
+  GROUP BY p.region_code
+)
+SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
+  json_build_object('type', 'Feature',
+    'properties', json_build_object('code', d.code, 'name', coalesce(n.name, d.code),
+                                    'sketch', true,
+                                    'label_at', json_build_array(round(ST_X(l.at)::numeric, 6),
+                                                                 round(ST_Y(l.at)::numeric, 6))),
+    'geometry', ST_AsGeoJSON(offset_crs(d.area, :crs), 6)::json) ORDER BY d.code), '[]'))::text
+FROM districts d LEFT JOIN named n ON n.region_code = d.code,
+     LATERAL (SELECT offset_crs(ST_PointOnSurface(d.area), :crs) AS at) AS l
+""")
+
+
+async def district_sketch(conn: AsyncConnection, crs: str = "wgs84") -> str:
+    """A light base layer drawn from the register itself, for a map with no tile service:
+    each district's projects' sites, their hull widened by 1.5 km, named after the district
+    government (a sketch, not a boundary: an operator can give the real one instead)."""
+    return str(await conn.scalar(DISTRICT_SKETCH, {"crs": crs}))

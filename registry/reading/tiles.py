@@ -1,10 +1,16 @@
-"""Vector tiles (MVT) built by PostGIS: one layer, `projects`, one feature per site.
+"""Vector tiles (MVT) built by PostGIS: the `projects` layer, one feature per site, and
+(`/tiles/land-parcels/…`) the `land-parcels` layer of the public land-acquisition parcels.
 
 Below zoom 10 each site is drawn as a point on its surface (small tiles over a whole
 city); from zoom 10 lines and polygons are drawn as such. The GiST index on site geometry
 picks the sites: an empty tile costs one index probe. Each feature's id is its site's id,
 and features come in that order: the same data give the same bytes, on a replica or after
 a restore.
+
+For a base map in GCJ-02 or BD-09 (AMap, Tencent, Baidu), ``crs=gcj02|bd09`` moves every
+vertex as those maps expect, in PostgreSQL (``offset_crs``, migration 0012: exact, the same
+formula as the OGC API and GraphQL use); the sites are picked from a box 0.02° wider than
+the tile, so that what the offset (at most about a kilometre) brings into it is drawn.
 """
 
 from __future__ import annotations
@@ -52,13 +58,66 @@ def check_tile(z: int, x: int, y: int) -> None:
         )
 
 
-async def tile(conn: AsyncConnection, z: int, x: int, y: int) -> bytes:
+# The same tile in an offset coordinate system: every vertex moved (offset_crs), the sites
+# picked from a box wide enough for what the offset brings into the tile.
+OFFSET_MARGIN = 0.02
+SHIFTED_TILE_SQL = (
+    TILE_SQL.replace(
+        "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS wgs",
+        f"ST_Expand(ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326), {OFFSET_MARGIN}) AS wgs",
+    )
+    .replace("ST_PointOnSurface(s.geom)", "offset_crs(ST_PointOnSurface(s.geom), %(crs)s)")
+    .replace("ELSE s.geom END", "ELSE offset_crs(s.geom, %(crs)s) END")
+)
+PARCEL_LAYER = "land-parcels"
+PARCEL_FIELDS = {
+    "project_code": ("p.code", "String"),
+    "project_name": ("p.name", "String"),
+    "item": ("x.item_key", "String"),
+    "title": ("x.title", "String"),
+    "formed_on": ("x.formed_on::text", "String"),
+}
+PARCEL_TILE_SQL = f"""
+WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
+                       ST_Expand(ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326),
+                                 CASE WHEN %(crs)s = 'wgs84' THEN 0 ELSE {OFFSET_MARGIN} END) AS wgs),
+features AS (
+  SELECT ST_AsMVTGeom(ST_Transform(offset_crs(x.geom, %(crs)s), 3857),
+                      bounds.merc, 4096, 64, true) AS geom,
+         x.id AS id,
+         {", ".join(f"{sql} AS {name}" for name, (sql, _) in PARCEL_FIELDS.items())}
+  FROM public_disclosures x JOIN projects p ON p.id = x.project_id, bounds
+  WHERE x.category = 'land_acquisition' AND x.geom && bounds.wgs
+    AND ST_Intersects(x.geom, bounds.wgs)
+)
+SELECT ST_AsMVT(features.*, '{PARCEL_LAYER}', 4096, 'geom', 'id' ORDER BY id)
+FROM features WHERE geom IS NOT NULL
+"""
+TILE_CRS = ("wgs84", "gcj02", "bd09")
+
+
+def check_crs(crs: str) -> None:
+    if crs not in TILE_CRS:
+        raise InvalidInput.one(
+            "crs",
+            "unsupported_crs",
+            say("{value!r} is not one of {allowed}", value=crs, allowed=", ".join(TILE_CRS)),
+        )
+
+
+async def tile(
+    conn: AsyncConnection, z: int, x: int, y: int, crs: str = "wgs84", layer: str = LAYER
+) -> bytes:
     check_tile(z, x, y)
+    check_crs(crs)
+    params = {"z": z, "x": x, "y": y, "points_below": POINTS_BELOW, "crs": crs}
+    shifted = crs != "wgs84"
+    sql = {LAYER: SHIFTED_TILE_SQL if shifted else TILE_SQL, PARCEL_LAYER: PARCEL_TILE_SQL}[layer]
     # Straight to psycopg on the pooled connection: a tile is one fixed, prepared
     # statement, and at high zoom SQLAlchemy's execution layer was a third of the time.
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None
-    cursor = await raw.execute(TILE_SQL, {"z": z, "x": x, "y": y, "points_below": POINTS_BELOW})
+    cursor = await raw.execute(sql, params)
     row = await cursor.fetchone()
     return bytes(row[0] or b"") if row else b""
 
@@ -80,6 +139,14 @@ def tilejson(base: str) -> dict:
                 "minzoom": 0,
                 "maxzoom": MAX_ZOOM,
                 "description": "one feature per project site; points below zoom 10",
-            }
+            },
+            {
+                "id": PARCEL_LAYER,
+                "fields": {name: kind for name, (_, kind) in PARCEL_FIELDS.items()},
+                "minzoom": 0,
+                "maxzoom": MAX_ZOOM,
+                "description": "the public land-acquisition parcels (their own tiles: "
+                f"{base}/tiles/{PARCEL_LAYER}/{{z}}/{{x}}/{{y}}.mvt)",
+            },
         ],
     }

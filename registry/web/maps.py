@@ -11,13 +11,15 @@ import json
 import time
 from pathlib import Path
 
+from shapely.geometry import mapping, shape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, NotFound
+from registry.geometry import from_storage
 from registry.language import say
-from registry.reading import features, tiles
+from registry.reading import features, portal, tiles
 from registry.web.pages import render
 
 GEOJSON = "application/geo+json"
@@ -198,14 +200,43 @@ def _crs_header(request: Request, query) -> dict[str, str]:
 
 async def tile(request: Request) -> Response:
     z, x, y = (int(request.path_params[k]) for k in ("z", "x", "y"))
+    layer = request.path_params.get("layer", tiles.LAYER)
+    crs = request.query_params.get("crs", "wgs84")
     database = request.app.state.db
     async with database.read.connect() as conn:
         started = time.perf_counter()
-        data = await tiles.tile(conn, z, x, y)
+        data = await tiles.tile(conn, z, x, y, crs, layer)
         database.slow.check(f"tile {z}/{x}/{y}: {tiles.TILE_SQL}", time.perf_counter() - started)
     if not data:
         return Response(status_code=204)
     return Response(data, media_type=MVT, headers={"Cache-Control": "public, max-age=60"})
+
+
+async def parcel_tile(request: Request) -> Response:
+    if request.path_params["layer"] != tiles.PARCEL_LAYER:
+        raise NotFound.one(
+            "layer", "unknown_layer", say("{value!r} is not one of {allowed}",
+                                          value=request.path_params["layer"],
+                                          allowed=tiles.PARCEL_LAYER),
+        )  # fmt: skip
+    return await tile(request)
+
+
+async def base_layer(request: Request) -> Response:
+    """The districts under the projects: the operator's file, or a sketch from the register."""
+    crs = request.query_params.get("crs", "wgs84")
+    tiles.check_crs(crs)
+    given = request.app.state.settings.api.map_base_layer
+    if given is not None:
+        collection = json.loads(Path(given).read_text(encoding="utf-8"))
+        for feature in collection.get("features", []):
+            if feature.get("geometry"):
+                feature["geometry"] = mapping(from_storage(shape(feature["geometry"]), crs))
+        body = json.dumps(collection, ensure_ascii=False)
+    else:
+        async with request.app.state.db.read.connect() as conn:
+            body = await portal.district_sketch(conn, crs)
+    return Response(body, media_type=GEOJSON, headers={"Cache-Control": "public, max-age=300"})
 
 
 async def tilejson(request: Request) -> Response:
@@ -214,7 +245,8 @@ async def tilejson(request: Request) -> Response:
 
 async def map_page(request: Request) -> Response:
     settings = request.app.state.settings.api
-    config = {"basemap": settings.map_basemap_url, "attribution": settings.map_basemap_attribution}
+    config = {"basemap": settings.map_basemap_url, "attribution": settings.map_basemap_attribution,
+              "crs": settings.map_basemap_crs}  # fmt: skip
     page = MAP_PAGE.read_text(encoding="utf-8").replace(
         "__CONFIG__", json.dumps(config, ensure_ascii=False)
     )
@@ -233,5 +265,7 @@ ROUTES = [
     Route("/ogc/collections/{collection_id}/items/{feature_id}", item),
     Route("/tiles/tilejson.json", tilejson),
     Route("/tiles/{z:int}/{x:int}/{y:int}.mvt", tile),
+    Route("/tiles/{layer:str}/{z:int}/{x:int}/{y:int}.mvt", parcel_tile),
     Route("/map", map_page),
+    Route("/map/base.geojson", base_layer),
 ]
