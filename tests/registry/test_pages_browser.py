@@ -4,8 +4,11 @@ accessibility violation (axe-core). Screenshots go to tests/artifacts/ for a rev
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import time
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -23,6 +26,16 @@ PAGES = {
     "ogc-items": "/ogc/collections/projects/items?f=html",
     "downloads": "/downloads",
 }
+
+
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def _shot(browser, name: str) -> None:
+    path = screenshot(browser, name)
+    if os.environ.get("REGISTRY_DOC_IMAGES"):  # refresh the pictures in docs/portal.md
+        DOC_IMAGES.mkdir(exist_ok=True)
+        shutil.copy(path, DOC_IMAGES / name)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +63,7 @@ def visited(base):
                     "return [...document.querySelectorAll('a[href]')].map(a => a.href)"
                 ),
             }
-            screenshot(browser, f"page-{name}.png")
+            _shot(browser, f"page-{name}.png")
     return seen
 
 
