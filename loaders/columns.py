@@ -398,9 +398,10 @@ def choice(value: str, options: dict[str, str], what: Phrase) -> str:
             return key
     raise ValueError(
         say(
-            "{value!r} is not a {what} ({allowed})",
+            "{value!r} is not a {what}{hint} ({allowed})",
             value=value,
             what=what,
+            hint=hint(value, [*options.values(), *options]),
             allowed=", ".join(f"{n}/{k}" for k, n in options.items()),
         )
     )

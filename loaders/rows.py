@@ -247,8 +247,9 @@ def category_of(values) -> Category:
         "category",
         "unknown_category",
         say(
-            "{value!r} is not a category ({allowed})",
+            "{value!r} is not a category{hint} ({allowed})",
             value=values.get("category"),
+            hint=hint(values.get("category"), [c.name_zh for c in catalog.categories]),
             allowed="、".join(c.name_zh for c in catalog.categories),
         ),
     )

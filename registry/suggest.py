@@ -23,11 +23,16 @@ def folded(text: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).lower()
 
 
+SHORT, SHORT_CUTOFF = 3, 50.0  # a two-character name one character off (再建, 在建) is 50
+
+
 def closest(value: object, names: Iterable[str], cutoff: float = CUTOFF) -> str | None:
     """The name most like ``value``, or None when none is like it enough."""
     choices = list(dict.fromkeys(n for n in names if n))
     if not choices or not folded(value):
         return None
+    if len(folded(value)) <= SHORT:
+        cutoff = min(cutoff, SHORT_CUTOFF)
     found = process.extractOne(
         folded(value),
         choices,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from loaders import FileRefused, load_file
 from loaders.report import FileReport, RowProblem
 from loaders.rows import DATE_NOTE, SERIAL_NOTE, WIDTH_NOTE
-from registry.errors import NotFound
+from registry.errors import InvalidInput, NotFound
 from registry.publishing.content import parse_date
 from registry.publishing.lookups import department_named
 from tests.loaders.files import write_csv, write_xlsx
@@ -248,3 +248,20 @@ def test_a_refused_file_comes_back_marked_and_loads_once_fixed(registry_session,
     book.save(marked)
     report = load_file(registry_session, marked, "FGW")
     assert report.counts["added"] == 2
+
+
+def test_a_category_or_a_status_typo_names_the_one_meant(registry_session, tmp_path):
+    path = write_csv(
+        tmp_path / "状态.csv",
+        [["项目统一代码", "项目名称", "项目类型", "行政区划代码", "项目状态"],
+         ["2303-360111-48-01-654321", "测试项目", "审批", "360111", "再建"]],
+    )  # fmt: skip
+    with pytest.raises(FileRefused) as refused:
+        load_file(registry_session, path, "FGW", kind="projects")
+    (problem,) = [str(p) for p in refused.value.report.problems]
+    assert "是否要写“在建”" in problem and "did you mean 在建" in problem
+    from loaders.rows import category_of
+
+    with pytest.raises(InvalidInput) as wrong:
+        category_of({"category": "招标信息"})
+    assert "是否要写“招标投标信息”" in wrong.value.message
