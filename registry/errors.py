@@ -6,6 +6,7 @@ argument) and the rule broken (``code``), with a message safe to show to the pub
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import psycopg
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from registry.language import say
+from registry.suggest import hint
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,23 @@ class Forbidden(RegistryError):
 class NotFound(RegistryError):
     status = 404
     code = "NOT_FOUND"
+
+
+def not_one_of(
+    path: str, value: object, allowed: Iterable[object], code: str = "unknown_value"
+) -> Problem:
+    """The problem of a value that is none of those allowed: which are, and the closest."""
+    names = [str(a) for a in allowed]
+    return Problem(
+        path,
+        code,
+        say(
+            "{value!r} is not one of {allowed}{hint}",
+            value=value,
+            allowed=", ".join(names),
+            hint=hint(value, names),
+        ),
+    )
 
 
 def unknown_project(code: str | None, path: str = "project_code") -> NotFound:

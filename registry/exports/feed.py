@@ -16,7 +16,7 @@ from sqlalchemy import literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, not_one_of
 from registry.identifiers import region_prefix
 from registry.language import say
 from registry.models import Department, Project
@@ -81,14 +81,8 @@ async def entries(
     """The newest ``limit`` events (older than ``before``, for a later page): the newest of
     each kind, merged."""
     if category and category not in {c.value for c in Category}:
-        raise InvalidInput.one(
-            "category",
-            "unknown_category",
-            say(
-                "{value!r} is not one of {allowed}",
-                value=category,
-                allowed=", ".join(c.value for c in Category),
-            ),
+        raise InvalidInput(
+            [not_one_of("category", category, [c.value for c in Category], "unknown_category")]
         )
     x = visibility.PUBLIC_REVISIONS.alias("x")
     filters = {"category": category, "region": region, "department": department}

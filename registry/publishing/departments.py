@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.catalog import get_catalog
-from registry.errors import Problem
+from registry.errors import Problem, not_one_of
 from registry.identifiers import region_code_problem, uscc_problem
 from registry.language import phrase, say
 from registry.models import DEPARTMENT_KINDS, Department
@@ -23,17 +23,7 @@ def department_problems(data: DepartmentInput) -> list[Problem]:
     if is_blank(data.name):
         problems.append(Problem("name", "required", say("a department name is required")))
     if data.kind not in DEPARTMENT_KINDS:
-        problems.append(
-            Problem(
-                "kind",
-                "unknown_kind",
-                say(
-                    "{value!r} is not one of {allowed}",
-                    value=data.kind,
-                    allowed=", ".join(DEPARTMENT_KINDS),
-                ),
-            )
-        )
+        problems.append(not_one_of("kind", data.kind, DEPARTMENT_KINDS, "unknown_kind"))
     if data.uscc:
         if problem := uscc_problem(data.uscc):
             problems.append(Problem("uscc", "invalid_uscc", problem))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.catalog import get_catalog
-from registry.errors import InvalidInput, Problem
+from registry.errors import InvalidInput, Problem, not_one_of
 from registry.geometry import (
     HEIGHTS_DROPPED,
     STORAGE_SRID,
@@ -75,28 +75,10 @@ def project_changes(
             values["name"] = values["name"].strip()
     if "project_type" in values and values["project_type"] not in PROJECT_TYPES:
         problems.append(
-            Problem(
-                "project_type",
-                "unknown_type",
-                say(
-                    "{value!r} is not one of {allowed}",
-                    value=values["project_type"],
-                    allowed=", ".join(PROJECT_TYPES),
-                ),
-            )
+            not_one_of("project_type", values["project_type"], PROJECT_TYPES, "unknown_type")
         )
     if "status" in values and values["status"] not in PROJECT_STATUSES:
-        problems.append(
-            Problem(
-                "status",
-                "unknown_status",
-                say(
-                    "{value!r} is not one of {allowed}",
-                    value=values["status"],
-                    allowed=", ".join(PROJECT_STATUSES),
-                ),
-            )
-        )
+        problems.append(not_one_of("status", values["status"], PROJECT_STATUSES, "unknown_status"))
     if "region_code" in values and (problem := region_code_problem(values["region_code"] or "")):
         problems.append(Problem("region_code", "invalid_region", problem))
     if "investment" in values and not is_blank(values["investment"]):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.catalog import Catalog, Category, get_catalog
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, not_one_of
 from registry.identifiers import region_prefix
 from registry.language import phrase, say
 from registry.models import Department, Project, Responsibility
@@ -180,10 +180,8 @@ def assign_responsibility(
     try:
         cat = Category(category)
     except ValueError as exc:
-        raise InvalidInput.one(
-            "category",
-            "unknown_category",
-            say("{value!r} is not one of {allowed}", value=category, allowed=", ".join(Category)),
+        raise InvalidInput(
+            [not_one_of("category", category, [c.value for c in Category], "unknown_category")]
         ) from exc
     catalog = get_catalog()
     known = {i.key for i in catalog.category(cat).items}

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registry.errors import InvalidInput, NotFound, Problem
+from registry.errors import InvalidInput, NotFound, Problem, not_one_of
 from registry.geometry import from_storage
 from registry.identifiers import region_prefix
 from registry.language import say
@@ -175,17 +175,7 @@ def parse_items_query(coll: Collection, params: dict[str, str]) -> ItemsQuery:
     else:
         query.crs = crs
     if params.get("f", "json") not in FORMATS:
-        problems.append(
-            Problem(
-                "f",
-                "unknown_value",
-                say(
-                    "{value!r} is not one of {allowed}",
-                    value=params["f"],
-                    allowed=", ".join(FORMATS),
-                ),
-            )  # fmt: skip
-        )
+        problems.append(not_one_of("f", params["f"], FORMATS))
     for name in ("status", "category", "item"):
         if params.get(name):
             setattr(query, name, [v.strip() for v in params[name].split(",") if v.strip()])

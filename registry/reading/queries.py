@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registry.catalog import get_catalog
 from registry.clock import china_date, today
 from registry.compliance import scores, timeliness
-from registry.errors import InvalidInput, Problem
+from registry.errors import InvalidInput, Problem, not_one_of
 from registry.geometry import STORAGE_SRID, geometry_problems, parse_geojson
 from registry.identifiers import region_prefix
 from registry.language import say
@@ -181,15 +181,7 @@ def validate_project_query(q: ProjectQuery) -> ProjectQuery:
         problems.append(Problem("orderBy", "needs_near", say("DISTANCE ordering needs `near`")))
     for name in ("statuses", "types"):
         allowed = PROJECT_STATUSES if name == "statuses" else PROJECT_TYPES
-        problems += [
-            Problem(
-                name,
-                "unknown_value",
-                say("{value!r} is not one of {allowed}", value=v, allowed=", ".join(allowed)),
-            )
-            for v in getattr(q, name)
-            if v not in allowed
-        ]
+        problems += [not_one_of(name, v, allowed) for v in getattr(q, name) if v not in allowed]
     if problems:
         raise InvalidInput(problems)
     return q

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registry.errors import InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound, not_one_of
 from registry.language import say
 
 MAX_ZOOM, POINTS_BELOW = 22, 10
@@ -98,11 +98,7 @@ TILE_CRS = ("wgs84", "gcj02", "bd09")
 
 def check_crs(crs: str) -> None:
     if crs not in TILE_CRS:
-        raise InvalidInput.one(
-            "crs",
-            "unsupported_crs",
-            say("{value!r} is not one of {allowed}", value=crs, allowed=", ".join(TILE_CRS)),
-        )
+        raise InvalidInput([not_one_of("crs", crs, TILE_CRS, "unsupported_crs")])
 
 
 async def tile(

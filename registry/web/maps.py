@@ -16,9 +16,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from registry.errors import InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound, not_one_of
 from registry.geometry import from_storage
-from registry.language import say
 from registry.reading import features, portal, tiles
 from registry.web.pages import render
 
@@ -36,10 +35,7 @@ def _wants_html(request: Request) -> bool:
     f = request.query_params.get("f")
     if f is not None:
         if f not in features.FORMATS:
-            raise InvalidInput.one(
-                "f", "unknown_value", say("{value!r} is not one of {allowed}", value=f,
-                                          allowed=", ".join(features.FORMATS)),
-            )  # fmt: skip
+            raise InvalidInput([not_one_of("f", f, features.FORMATS)])
         return f == "html"
     return "text/html" in request.headers.get("accept", "")
 
@@ -214,11 +210,8 @@ async def tile(request: Request) -> Response:
 
 async def parcel_tile(request: Request) -> Response:
     if request.path_params["layer"] != tiles.PARCEL_LAYER:
-        raise NotFound.one(
-            "layer", "unknown_layer", say("{value!r} is not one of {allowed}",
-                                          value=request.path_params["layer"],
-                                          allowed=tiles.PARCEL_LAYER),
-        )  # fmt: skip
+        raise NotFound([not_one_of("layer", request.path_params["layer"], [tiles.PARCEL_LAYER],
+                                   "unknown_layer")])  # fmt: skip
     return await tile(request)
 
 

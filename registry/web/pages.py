@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from registry.catalog import Category, get_catalog
-from registry.errors import NotFound, Problem, RegistryError, unknown_project
+from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
 from registry.language import say
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 from registry.reading import portal, queries
@@ -61,13 +61,7 @@ async def home(request: Request) -> Response:
 def _one_of(params: Any, name: str, allowed: Any, problems: list[Problem]) -> str | None:
     value = params.get(name) or None
     if value is not None and value not in allowed:
-        problems.append(
-            Problem(
-                name,
-                "unknown_value",
-                say("{value!r} is not one of {allowed}", value=value, allowed=", ".join(allowed)),
-            )
-        )
+        problems.append(not_one_of(name, value, allowed))
         return None
     return value
 

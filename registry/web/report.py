@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from registry.catalog import Category
 from registry.compliance.scores import Score, by_department, score_rows
-from registry.errors import InvalidInput, Problem
+from registry.errors import InvalidInput, Problem, not_one_of
 from registry.exports import scoreboard as files
 from registry.language import say
 from registry.reading import queries
@@ -74,17 +74,7 @@ async def chosen(request: Request) -> tuple[list[Score], dict[str, str]]:
     start, end = _date(params, "from", problems), _date(params, "to", problems)
     category = params.get("category") or None
     if category is not None and category not in {c.value for c in Category}:
-        problems.append(
-            Problem(
-                "category",
-                "unknown_value",
-                say(
-                    "{value!r} is not one of {allowed}",
-                    value=category,
-                    allowed=", ".join(c.value for c in Category),
-                ),
-            )  # fmt: skip
-        )
+        problems.append(not_one_of("category", category, [c.value for c in Category]))
     if problems:
         raise InvalidInput(problems)
     async with request.app.state.db.read.connect() as conn:

@@ -180,8 +180,11 @@ def test_ogc_feed_export_and_scoreboard_agree(apis, story, live_server):
     assert f"{base}/disclosures/{s['b']}/withdrawal" in entries
     assert entries[f"{base}/disclosures/{s['a2']}"].find(f"{ATOM}title").text.startswith("【更正】")
     for entry_id in (f"{base}/disclosures/{s['a2']}", f"{base}/disclosures/{s['b']}/withdrawal"):
-        href = entries[entry_id].find(f"{ATOM}link").get("href")
-        linked = httpx.get(href, timeout=30).json()["data"]["disclosure"]
+        links = {
+            link.get("rel"): link.get("href") for link in entries[entry_id].findall(f"{ATOM}link")
+        }
+        assert "/projects/" in links["alternate"]  # the page; the API's answer is "related"
+        linked = httpx.get(links["related"], timeout=30).json()["data"]["disclosure"]
         assert linked is not None and linked["status"] in ("PUBLISHED", "WITHDRAWN")
 
     board = api.data(
