@@ -102,6 +102,8 @@ def test_a_clerk_checks_then_loads_three_kinds_of_file(registry_session, key, ba
                 _shot(browser, shot)
             browser.find_element(By.CSS_SELECTOR, "form[action='/upload/confirm'] button").click()
             assert "已写入" in _page_at(browser, "/upload/confirm")
+            changed = browser.find_elements(By.CSS_SELECTOR, "main table a[href^='/projects/']")
+            assert changed, "the result links to the changed projects"
             if shot:
                 _shot(browser, "upload-written.png")
     assert count(engine, "disclosures") == before + 2
