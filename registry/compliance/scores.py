@@ -177,12 +177,12 @@ def score_rows(scores: list[Score]) -> list[dict]:
 
 def by_department(scores: list[Score]) -> list[dict]:
     totals: dict[str, dict] = defaultdict(
-        lambda: {"on_time": 0, "late": 0, "overdue": 0, "published": 0}
+        lambda: {"on_time": 0, "late": 0, "overdue": 0, "published": 0, "no_deadline": 0}
     )
     names = {}
     for s in scores:
         names[s.department] = s.department_name
-        for key in ("on_time", "late", "overdue", "published"):
+        for key in ("on_time", "late", "overdue", "published", "no_deadline"):
             totals[s.department][key] += getattr(s, key)
     result = []
     for code, t in sorted(totals.items()):

@@ -1,6 +1,6 @@
 """The downloads: ``/downloads`` lists the register's files with their sizes and dates;
-``/downloads/{name}`` answers one. A file is built once per state of the register (the
-audit log's last entry: every write adds one) into ``REGISTRY_DOWNLOAD_DIR`` and kept with
+``/downloads/{name}`` answers one. A file is built once per state of the register
+(``registry.web.kept``) into ``REGISTRY_DOWNLOAD_DIR`` and kept with
 a note of that state, so the next reader gets it at once and several processes share it;
 the project list's filters give ``/projects.csv``, ``.xlsx`` and ``.geojson`` of a part.
 """
@@ -28,14 +28,9 @@ from registry.clock import CST
 from registry.errors import InvalidInput, NotFound
 from registry.exports import downloads as files
 from registry.language import say
+from registry.web.kept import data_version
 from registry.web.pages import list_query, render
 
-# The register's state: its last successful write (and which database: a folder may outlive
-# one). Refused writes change nothing, so they do not make the files be built again.
-VERSION = text(
-    "SELECT current_database() || ':' || coalesce(max(id), 0) || ':' || coalesce(max(at)::text, '')"
-    " FROM audit_log WHERE id = (SELECT max(id) FROM audit_log WHERE outcome = 'ok')"
-)
 _building: dict[str, asyncio.Lock] = {}
 
 
@@ -66,7 +61,7 @@ async def _built(request: Request, download: files.Download) -> Path:
     path = folder(request) / download.name
     lock = _building.setdefault(download.name, asyncio.Lock())
     async with lock, snapshot(request) as conn:
-        version = str(await conn.scalar(VERSION))
+        version = await data_version(conn)
         note = files.described(path)
         if note is not None and note["version"] == version and path.exists():
             return path
@@ -112,7 +107,7 @@ async def page(request: Request) -> Response:
     """Every download, with its size and date where it has been built for the register as it
     is now, else when it will be (at its first download)."""
     async with request.app.state.db.read.connect() as conn:
-        version = str(await conn.scalar(VERSION))
+        version = await data_version(conn)
     listed = []
     for item in files.downloads():
         note = files.described(folder(request) / item.name)

@@ -19,6 +19,8 @@ from starlette.routing import Route
 from registry.errors import InvalidInput, NotFound, not_one_of
 from registry.geometry import from_storage
 from registry.reading import features, portal, tiles
+from registry.web.errors import wants_page
+from registry.web.kept import Kept
 from registry.web.pages import render
 
 GEOJSON = "application/geo+json"
@@ -37,7 +39,7 @@ def _wants_html(request: Request) -> bool:
         if f not in features.FORMATS:
             raise InvalidInput([not_one_of("f", f, features.FORMATS)])
         return f == "html"
-    return "text/html" in request.headers.get("accept", "")
+    return wants_page(request)
 
 
 def _page(request: Request, heading: str, **values) -> HTMLResponse:
@@ -215,6 +217,9 @@ async def parcel_tile(request: Request) -> Response:
     return await tile(request)
 
 
+SKETCHES = Kept()  # the hull of every site of a district: 0.3 s at 50,000 projects
+
+
 async def base_layer(request: Request) -> Response:
     """The districts under the projects: the operator's file, or a sketch from the register."""
     crs = request.query_params.get("crs", "wgs84")
@@ -228,7 +233,7 @@ async def base_layer(request: Request) -> Response:
         body = json.dumps(collection, ensure_ascii=False)
     else:
         async with request.app.state.db.read.connect() as conn:
-            body = await portal.district_sketch(conn, crs)
+            body = await SKETCHES.get(conn, crs, lambda: portal.district_sketch(conn, crs))
     return Response(body, media_type=GEOJSON, headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -23,7 +23,8 @@ from registry.catalog import Category, get_catalog
 from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
 from registry.language import say
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
-from registry.reading import portal, queries
+from registry.reading import features, portal, queries
+from registry.web.kept import Kept
 
 PAGES = Environment(
     loader=PackageLoader("registry.web", "templates"),
@@ -49,9 +50,12 @@ def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:
     return HTMLResponse(page, status_code=status)
 
 
+FIGURES = Kept()  # counting 500,000 public items takes a second: once per change
+
+
 async def home(request: Request) -> Response:
     async with request.app.state.db.read.connect() as conn:
-        figures = await portal.figures(conn)
+        figures = await FIGURES.get(conn, "figures", lambda: portal.figures(conn))
     return render("home.html", figures=figures)
 
 
@@ -79,13 +83,7 @@ def list_query(params: Any) -> tuple[queries.ProjectQuery, int, list[Problem]]:
     page_text = params.get("page") or "1"
     page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
     if page < 1:
-        problems.append(
-            Problem(
-                "page",
-                "out_of_range",
-                say("must be a whole number from {low} to {high}", low=1, high=999_999),
-            )  # fmt: skip
-        )
+        problems.append(Problem("page", "out_of_range", features.between(1, 999_999)))
         page = 1
     query = queries.ProjectQuery(
         text=(params.get("q") or "").strip() or None,
@@ -162,12 +160,12 @@ async def project(request: Request) -> Response:
     code = request.path_params["code"]
     async with request.app.state.db.read.connect() as conn:
         found = await portal.project_page(conn, code)
-        districts = {d["code"]: d["name"] for d in await portal.districts(conn)}
-    if found is None:
-        raise unknown_project(code, "code")
+        if found is None:
+            raise unknown_project(code, "code")
+        district = await portal.district_name(conn, found["project"]["region_code"])
     return render(
         "project.html",
-        district=districts.get(found["project"]["region_code"]),
+        district=district,
         sites_geojson=sites_geojson(found["sites"]),
         **found,
     )

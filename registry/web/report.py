@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -66,7 +67,7 @@ def _date(params: Any, name: str, problems: list[Problem]) -> dt.date | None:
         return None
 
 
-async def chosen(request: Request) -> tuple[list[Score], dict[str, str]]:
+async def chosen(request: Request, conn: AsyncConnection) -> tuple[list[Score], dict[str, str]]:
     """The scores of what the public can see (now, or at ``asOf``), for the period, body
     and category the query string names."""
     params = request.query_params
@@ -77,8 +78,7 @@ async def chosen(request: Request) -> tuple[list[Score], dict[str, str]]:
         problems.append(not_one_of("category", category, [c.value for c in Category]))
     if problems:
         raise InvalidInput(problems)
-    async with request.app.state.db.read.connect() as conn:
-        board = await queries.scoreboard(conn, True, moment(request), start, end)
+    board = await queries.scoreboard(conn, True, moment(request), start, end)
     department = params.get("department") or None
     board = [
         s
@@ -95,15 +95,10 @@ def _rate_order(row: dict) -> tuple:
 
 
 async def page(request: Request) -> Response:
-    board, given = await chosen(request)
     async with request.app.state.db.read.connect() as conn:
+        board, given = await chosen(request, conn)
         departments = [(d["code"], d["name"]) for d in await queries.departments(conn)]
-    bodies = by_department(board)
-    for body in bodies:  # what the page adds to the totals: items without a day count
-        body["no_deadline"] = sum(
-            s.no_deadline for s in board if s.department == body["department"]
-        )
-    bodies.sort(key=_rate_order)
+    bodies = sorted(by_department(board), key=_rate_order)
     start, end = given.get("from"), given.get("to")
     return render(
         "report.html",
@@ -130,7 +125,8 @@ async def download_xlsx(request: Request) -> Response:
 
 
 async def _download(request: Request, kind: str) -> Response:
-    board, _ = await chosen(request)
+    async with request.app.state.db.read.connect() as conn:
+        board, _ = await chosen(request, conn)
     name = f"compliance-{dt.date.today().isoformat()}.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "csv":

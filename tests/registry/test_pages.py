@@ -226,3 +226,21 @@ def test_the_feed_pages_back_through_everything(site, demo_data):
         seen += [entry_id for entry_id, _ in entries]
     assert len(seen) == len(set(seen)) == events
     assert site.get("/feeds/disclosures.atom", params={"before": "yesterday"}).status_code == 400
+
+
+def test_the_home_page_counts_again_after_a_write(site, demo_data):
+    from sqlalchemy.orm import Session
+
+    from registry.publishing import Actor, withdraw_disclosure
+
+    def public() -> int:
+        with demo_data.connect() as conn:
+            return int(conn.scalar(text("SELECT count(*) FROM public_disclosures")))
+
+    before = public()
+    assert f"<strong>{before:,}</strong> 条公开信息" in site.get("/").text  # kept from here on
+    with Session(demo_data) as session, session.begin():
+        victim = session.execute(text("SELECT id FROM public_disclosures LIMIT 1")).scalar_one()
+        withdraw_disclosure(session, Actor(path="test:pages"), victim, "测试撤回")
+    assert public() == before - 1
+    assert f"<strong>{before - 1:,}</strong> 条公开信息" in site.get("/").text
