@@ -32,21 +32,54 @@ FIELDS = {
     "is_synthetic": ("p.is_synthetic", "Boolean"),
 }
 
-TILE_SQL = f"""
+# In an offset coordinate system (GCJ-02, BD-09) every vertex moves (offset_crs), and the
+# features are picked from a box wide enough for what the offset brings into the tile.
+OFFSET_MARGIN = 0.02
+
+
+def tile_sql(
+    layer: str,
+    source: str,
+    alias: str,
+    fields: dict,
+    where: str = "",
+    points_below: bool = False,
+    offset: bool = False,
+) -> str:
+    """One layer's tile: its features (``alias.geom``, ``alias.id``, ``fields``) from
+    ``source``, clipped and encoded by PostGIS; points below zoom POINTS_BELOW if asked."""
+    envelope = "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)"
+    if offset:
+        envelope = f"ST_Expand({envelope}, {OFFSET_MARGIN})"
+
+    def moved(geom: str) -> str:
+        return f"offset_crs({geom}, %(crs)s)" if offset else geom
+
+    drawn = moved(f"{alias}.geom")
+    if points_below:
+        drawn = (
+            f"CASE WHEN %(z)s < %(points_below)s THEN {moved(f'ST_PointOnSurface({alias}.geom)')}"
+            f"\n                                        ELSE {drawn} END"
+        )
+    return f"""
 WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
-                       ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS wgs),
+                       {envelope} AS wgs),
 features AS (
-  SELECT ST_AsMVTGeom(ST_Transform(CASE WHEN %(z)s < %(points_below)s THEN ST_PointOnSurface(s.geom)
-                                        ELSE s.geom END, 3857),
+  SELECT ST_AsMVTGeom(ST_Transform({drawn}, 3857),
                       bounds.merc, 4096, 64, true) AS geom,
-         s.id AS id,
-         {", ".join(f"{sql} AS {name}" for name, (sql, _) in FIELDS.items())}
-  FROM sites s JOIN projects p ON p.id = s.project_id, bounds
-  WHERE s.geom && bounds.wgs AND ST_Intersects(s.geom, bounds.wgs)
+         {alias}.id AS id,
+         {", ".join(f"{sql} AS {name}" for name, (sql, _) in fields.items())}
+  FROM {source}, bounds
+  WHERE {where}{alias}.geom && bounds.wgs AND ST_Intersects({alias}.geom, bounds.wgs)
 )
-SELECT ST_AsMVT(features.*, '{LAYER}', 4096, 'geom', 'id' ORDER BY id)
+SELECT ST_AsMVT(features.*, '{layer}', 4096, 'geom', 'id' ORDER BY id)
 FROM features WHERE geom IS NOT NULL
-"""
+"""  # fmt: skip
+
+
+SITES = "sites s JOIN projects p ON p.id = s.project_id"
+TILE_SQL = tile_sql(LAYER, SITES, "s", FIELDS, points_below=True)
+SHIFTED_TILE_SQL = tile_sql(LAYER, SITES, "s", FIELDS, points_below=True, offset=True)
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -58,17 +91,6 @@ def check_tile(z: int, x: int, y: int) -> None:
         )
 
 
-# The same tile in an offset coordinate system: every vertex moved (offset_crs), the sites
-# picked from a box wide enough for what the offset brings into the tile.
-OFFSET_MARGIN = 0.02
-SHIFTED_TILE_SQL = (
-    TILE_SQL.replace(
-        "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS wgs",
-        f"ST_Expand(ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326), {OFFSET_MARGIN}) AS wgs",
-    )
-    .replace("ST_PointOnSurface(s.geom)", "offset_crs(ST_PointOnSurface(s.geom), %(crs)s)")
-    .replace("ELSE s.geom END", "ELSE offset_crs(s.geom, %(crs)s) END")
-)
 PARCEL_LAYER = "land-parcels"
 PARCEL_FIELDS = {
     "project_code": ("p.code", "String"),
@@ -77,23 +99,14 @@ PARCEL_FIELDS = {
     "title": ("x.title", "String"),
     "formed_on": ("x.formed_on::text", "String"),
 }
-PARCEL_TILE_SQL = f"""
-WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
-                       ST_Expand(ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326),
-                                 CASE WHEN %(crs)s = 'wgs84' THEN 0 ELSE {OFFSET_MARGIN} END) AS wgs),
-features AS (
-  SELECT ST_AsMVTGeom(ST_Transform(offset_crs(x.geom, %(crs)s), 3857),
-                      bounds.merc, 4096, 64, true) AS geom,
-         x.id AS id,
-         {", ".join(f"{sql} AS {name}" for name, (sql, _) in PARCEL_FIELDS.items())}
-  FROM public_disclosures x JOIN projects p ON p.id = x.project_id, bounds
-  WHERE x.category = 'land_acquisition' AND x.geom && bounds.wgs
-    AND ST_Intersects(x.geom, bounds.wgs)
-)
-SELECT ST_AsMVT(features.*, '{PARCEL_LAYER}', 4096, 'geom', 'id' ORDER BY id)
-FROM features WHERE geom IS NOT NULL
-"""
+PARCELS = "public_disclosures x JOIN projects p ON p.id = x.project_id"
+ON_PARCELS = "x.category = 'land_acquisition' AND "
+PARCEL_TILE_SQL = tile_sql(PARCEL_LAYER, PARCELS, "x", PARCEL_FIELDS, ON_PARCELS)
+SHIFTED_PARCEL_TILE_SQL = tile_sql(PARCEL_LAYER, PARCELS, "x", PARCEL_FIELDS, ON_PARCELS,
+                                   offset=True)  # fmt: skip
 TILE_CRS = ("wgs84", "gcj02", "bd09")
+SQL = {(LAYER, False): TILE_SQL, (LAYER, True): SHIFTED_TILE_SQL,
+       (PARCEL_LAYER, False): PARCEL_TILE_SQL, (PARCEL_LAYER, True): SHIFTED_PARCEL_TILE_SQL}  # fmt: skip
 
 
 def check_crs(crs: str) -> None:
@@ -107,8 +120,7 @@ async def tile(
     check_tile(z, x, y)
     check_crs(crs)
     params = {"z": z, "x": x, "y": y, "points_below": POINTS_BELOW, "crs": crs}
-    shifted = crs != "wgs84"
-    sql = {LAYER: SHIFTED_TILE_SQL if shifted else TILE_SQL, PARCEL_LAYER: PARCEL_TILE_SQL}[layer]
+    sql = SQL[(layer, crs != "wgs84")]
     # Straight to psycopg on the pooled connection: a tile is one fixed, prepared
     # statement, and at high zoom SQLAlchemy's execution layer was a third of the time.
     raw = (await conn.get_raw_connection()).driver_connection
