@@ -10,6 +10,7 @@ extension objects `x_landAcquisition` and `x_supervision`. docs/oc4ids.md explai
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
@@ -466,7 +467,8 @@ def _chunk_problems(records: bytes, first_index: int) -> list[str]:
 class Checker:
     """Validates a package's projects a chunk at a time, in linear time: the package
     schema's ``uniqueItems`` compares every project with every other (quadratic: hours at
-    50,000 projects); distinct project ids make distinct projects, so a set of ids does it.
+    50,000 projects); distinct project ids make distinct projects, so a set of ids does it
+    (and, for projects without an id, a set of their contents' digests).
     With ``parallel``, the schema checks run in two other processes beside the export (at
     most three chunks waiting: memory stays bounded); ``finish()`` collects them."""
 
@@ -477,14 +479,27 @@ class Checker:
         self._pool = ProcessPoolExecutor(2) if parallel else None
         self._waiting: deque[Future[list[str]]] = deque()
 
+    @staticmethod
+    def key(record: dict) -> str:
+        """What makes a project distinct: its id; without one (itself an error), the same
+        content twice is still not unique."""
+        if "id" in record:
+            return str(record["id"])
+        return "\0" + hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
     def __call__(self, records: list[dict]) -> None:
         for index, record in enumerate(records, self.index):
-            if "id" in record and str(record["id"]) in self.ids:
+            key = self.key(record)
+            if key in self.ids and "id" in record:
                 self.problems.append(
                     f"$.projects[{index}].id: {record['id']!r} is not unique in the package"
                 )
-            if "id" in record:
-                self.ids.add(str(record["id"]))
+            elif key in self.ids:
+                self.problems.append(
+                    f"$.projects[{index}]: this project, which has no id, is not unique in the "
+                    "package"
+                )
+            self.ids.add(key)
         if self._pool is None:
             self.problems += _chunk_problems(orjson.dumps(records), self.index)
         else:
@@ -518,6 +533,6 @@ def problems(document: dict) -> list[str]:
         for e in validator().iter_errors({**document, "projects": listed[:1]})
     ]
     checker = Checker(1)
-    checker.ids.add(str(listed[0].get("id", "")))
+    checker.ids.add(Checker.key(listed[0]))
     checker(listed[1:])
     return found + checker.finish()
