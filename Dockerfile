@@ -11,12 +11,19 @@ RUN npm ci --no-audit --no-fund --loglevel=error \
 
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# Exactly the versions the tests ran with: uv (pinned, hashes checked) installs uv.lock
+# into /app/.venv, refusing a lock that disagrees with pyproject.toml.
+ENV UV_PROJECT_ENVIRONMENT=/app/.venv UV_PYTHON_DOWNLOADS=never UV_NO_CONFIG=1 \
+    PATH=/app/.venv/bin:$PATH
+COPY scripts/uv-requirements.txt ./scripts/
+RUN pip install --no-cache-dir --require-hashes -r scripts/uv-requirements.txt
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --locked --no-install-project --no-cache
 COPY registry ./registry
 COPY schema ./schema
 COPY loaders ./loaders
 COPY --from=assets /build/vendor ./registry/web/static/vendor
-RUN pip install --no-cache-dir . \
+RUN uv sync --locked --no-editable --no-cache \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin registry
 # The service runs as an unprivileged user; it writes nothing but to the database.
 USER registry

@@ -11,7 +11,16 @@ export TEST_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:543
 CHAOS_PORT ?= 5439
 export CHAOS_DATABASE_URL ?= postgresql+psycopg://registry:registry@127.0.0.1:$(CHAOS_PORT)/registry_chaos
 
-.PHONY: run test fuzz chaos database chaos-database venv assets browser lint messages clean
+# Python dependencies are installed from uv.lock, exactly (hashes checked); uv itself is pinned
+# with its hashes in scripts/uv-requirements.txt. `make upgrade` is the one way to move them.
+TOOLS  ?= .tools
+UV     := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON ?= $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_CONFIG := 1
+
+.PHONY: run test fuzz chaos database chaos-database venv assets browser lint lock-check upgrade messages clean
 
 run: venv assets database                      ## serve the API with the demo data on IPv4 and IPv6
 	$(BIN)/registry db upgrade
@@ -26,12 +35,25 @@ database:                               ## install (where missing) and start Pos
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(UV): scripts/uv-requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed: apt-get install -y python3 python3-venv"; exit 1; }
-	$(PYTHON) -m venv $(VENV) || { apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(PYTHON) -m venv $(TOOLS) || { apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(TOOLS); }
+	$(TOOLS)/bin/pip install -q --require-hashes -r scripts/uv-requirements.txt
 	touch $@
+
+# --locked: refuses to install when pyproject.toml and uv.lock disagree (run `make upgrade`)
+$(VENV)/.installed: pyproject.toml uv.lock $(UV)
+	$(UV) sync --locked --extra test --quiet
+	touch $@
+
+lock-check: $(UV)                       ## fails when pyproject.toml and uv.lock disagree
+	$(UV) lock --check --quiet
+
+upgrade: $(UV)                          ## the newest versions pyproject.toml allows, into uv.lock, then the whole suite
+	$(UV) lock --upgrade
+	$(UV) sync --locked --extra test
+	touch $(VENV)/.installed
+	$(MAKE) test
 
 assets: registry/web/static/vendor/.installed   ## front-end files from npm, served by the app (no CDN)
 
@@ -61,7 +83,7 @@ chaos: venv chaos-database              ## only the fault tests: PostgreSQL rest
 fuzz: venv assets database browser      ## the generated tests with thousands of cases each
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m generated -p no:cacheprovider $(PYTEST_ARGS)
 
-lint: venv                              ## ruff (lint, import order, format) and mypy over registry/ schema/ loaders/
+lint: venv lock-check                   ## the lock, ruff (lint, import order, format) and mypy over registry/ schema/ loaders/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -73,4 +95,4 @@ messages: venv                          ## extract every message from the code i
 	  --ignore-obsolete --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache node_modules registry/web/static/vendor
+	rm -rf $(VENV) $(TOOLS) *.egg-info .pytest_cache node_modules registry/web/static/vendor

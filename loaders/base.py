@@ -3,7 +3,9 @@ for GIS formats, a geometry per row in the file's coordinate system."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,22 @@ class Table:
     has_geometry: bool = False
     notes: list[str] = field(default_factory=list)
     close: Callable[[], None] = lambda: None  # release the file even if rows were never read
+
+
+@contextmanager
+def remarks(notes: list[str], say_one: Callable[[Warning], str] | None = None) -> Iterator[None]:
+    """What a library warns while it reads a file (pyshp's header checks, openpyxl's
+    styles), said in the report as notes instead of printed on stderr. Hold it only around
+    the library's own calls: the warnings filter is the process's, not the thread's."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for found in caught:
+        if isinstance(found.message, Warning):
+            note = say_one(found.message) if say_one else ""
+            notes.append(
+                note or say("the file reader remarked: {remark}", remark=str(found.message))
+            )
 
 
 TITLE_LOOKAHEAD = 10  # how many rows above the header may be titles

@@ -7,6 +7,7 @@ attributes; both are read from the files themselves. No .prj and no --crs is ref
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -15,7 +16,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
-from loaders.base import Row, Table, UnreadableFile
+from loaders.base import Row, Table, UnreadableFile, remarks
 from registry.language import say
 
 CODE_PAGES = {
@@ -67,10 +68,18 @@ def _crs(prj: bytes | None, name: str) -> str | None:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
+# the dBASE language driver byte (LDID, byte 29 of the .dbf) of files without a .cpg, as
+# ArcView and older ArcGIS write them: 0x4D is code page 936 (GBK), 0x57 the system's ANSI
+LANGUAGE_DRIVERS = {0x4D: "gbk", 0x7A: "gbk"}
+
+
 def _encoding(parts: dict[str, bytes]) -> str:
     if ".cpg" in parts:
         page = parts[".cpg"].decode("ascii", errors="ignore").strip().lower()
         return CODE_PAGES.get(page, page or "utf-8")
+    dbf = parts[".dbf"]
+    if len(dbf) > 29 and dbf[29] in LANGUAGE_DRIVERS:
+        return LANGUAGE_DRIVERS[dbf[29]]
     try:
         parts[".dbf"].decode("utf-8")
         return "utf-8"
@@ -97,19 +106,39 @@ RINGS_REVERSED = say(
 )
 
 
+SIZES = re.compile(r"(\.\w+) header: (\d+) (?:smaller|larger) than actual file size: (\d+)")
+
+
+def _remark(warning: Warning) -> str:
+    """pyshp 3's header check, said for a clerk: the records were read all the same."""
+    found = SIZES.search(str(warning))
+    if not found:
+        return ""
+    part, declared, actual = found.groups()
+    return say(
+        "the {part} header gives its size as {declared} bytes but the file has {actual}; "
+        "every record was read: compare the count with what you exported",
+        part=part,
+        declared=declared,
+        actual=actual,
+    )
+
+
 def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
     # A damaged archive or Shapefile raises anything at all (zip, zlib, struct, pyshp,
     # shapely): any of it means "this file cannot be read".
+    notes: list[str] = []
     try:
         with zipfile.ZipFile(path) as archive:
             parts = _members(archive, path.name)
         encoding = _encoding(parts)
-        reader = shapefile.Reader(
-            shp=io.BytesIO(parts[".shp"]),
-            shx=io.BytesIO(parts[".shx"]),
-            dbf=io.BytesIO(parts[".dbf"]),
-            encoding=encoding,
-        )
+        with remarks(notes, _remark):
+            reader = shapefile.Reader(
+                shp=io.BytesIO(parts[".shp"]),
+                shx=io.BytesIO(parts[".shx"]),
+                dbf=io.BytesIO(parts[".dbf"]),
+                encoding=encoding,
+            )
         headers = [f[0] for f in reader.fields[1:]]
         crs = _crs(parts.get(".prj"), path.name)
     except UnreadableFile:
@@ -119,15 +148,24 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
 
     def rows():
         with reader:
-            try:
-                for number, record in enumerate(reader.iterShapeRecords(), start=1):
+            records = reader.iterShapeRecords()
+            number = 0
+            while True:
+                said: list[str] = []
+                try:
+                    with remarks(said, _remark):
+                        record = next(records, None)
+                    if record is None:
+                        return
+                    number += 1
                     geometry = record.shape.__geo_interface__ if record.shape.shapeType else None
                     geom = shape(geometry) if geometry else None
-                    # pyshp's own remark on the shape, said in the report instead of on stderr
-                    notes = (RINGS_REVERSED,) if getattr(record.shape, "_errors", None) else ()
-                    yield Row(f"record {number}", record.record.as_dict(), geom, notes=notes)
-            except Exception as exc:
-                raise _damaged(path, exc) from exc
+                except Exception as exc:
+                    raise _damaged(path, exc) from exc
+                # pyshp's own remark on the shape, said in the report instead of on stderr
+                if getattr(record.shape, "_errors", None):
+                    said.append(RINGS_REVERSED)
+                yield Row(f"record {number}", record.record.as_dict(), geom, notes=tuple(said))
 
     return Table(
         path.name,
@@ -135,6 +173,6 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
         rows(),
         crs=crs,
         has_geometry=True,
-        notes=[say("attributes: {encoding}", encoding=encoding)],
+        notes=[say("attributes: {encoding}", encoding=encoding), *notes],
         close=reader.close,
     )

@@ -122,3 +122,39 @@ def test_the_compose_scale_profile_reads_from_a_replica_of_the_same_database():
     conf = ROOT / balancer["volumes"][0].split(":")[0].removeprefix("./")
     assert "server api-scaled:8000" in conf.read_text() and "proxy_pass" in conf.read_text()
     assert balancer["depends_on"]["api-scaled"]["condition"] == "service_healthy"
+
+
+def test_what_is_installed_is_the_lock():
+    """Every Python dependency comes from uv.lock at its locked version (hashes are checked
+    by uv when it installs); `make lint` runs `uv lock --check`, which fails when
+    pyproject.toml and the lock disagree."""
+    from importlib import metadata
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked: dict[str, set[str]] = {}  # a universal lock may hold two versions for two Pythons
+    for package in lock["package"]:
+        locked.setdefault(package["name"], set()).add(package.get("version", ""))
+    registry_packages = [p for p in lock["package"] if "registry" in p.get("source", {})]
+    assert registry_packages and all(
+        "hash" in wheel for p in registry_packages for wheel in p.get("wheels", [])
+    )
+    installed = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"].lower().replace("_", "-").replace(".", "-")
+        installed[name] = dist.version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    direct = project["dependencies"] + project["optional-dependencies"]["test"]
+    for requirement in direct:
+        name = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        assert name in installed, f"{name} is not installed"
+    wrong = {
+        name: (version, locked[name])
+        for name, version in installed.items()
+        if name in locked and version not in locked[name] and name != "major-project-registry"
+    }
+    assert not wrong, f"installed ≠ locked: {wrong}"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "sync --locked" in makefile and "lock --check" in makefile and "\nupgrade:" in makefile
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "uv.lock" in dockerfile and "sync --locked" in dockerfile
+    assert "--require-hashes -r scripts/uv-requirements.txt" in dockerfile + makefile
