@@ -45,9 +45,7 @@ def test_every_writer_s_file_loads_as_sites(registry_session, name):
     assert [int(a) for a in areas] == pytest.approx([2500, 1200], abs=30)
 
 
-def test_a_header_that_disagrees_with_intact_records_is_read_with_a_note(
-    registry_session, capfd
-):
+def test_a_header_that_disagrees_with_intact_records_is_read_with_a_note(registry_session, capfd):
     """pyshp 3.1 writes a one-field .dbf 4 bytes longer than its header says; pyshp 3.1's
     reader warns of it. The records are whole: read them, and say so in the report."""
     report = load_file(registry_session, DATA / "pyshp3-tiny.zip", "FGW", kind="sites")

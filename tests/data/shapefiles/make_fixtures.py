@@ -21,12 +21,16 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).parent
-PRJ = 'PROJCS["CGCS2000_3_Degree_GK_Zone_39",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",39500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",117.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+PRJ = 'PROJCS["CGCS2000_3_Degree_GK_Zone_39",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",39500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",117.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'  # noqa: E501
 CODE = "2303-360111-48-01-123456"
 X, Y = 39_500_000, 3_175_000
 PARCELS = [  # clockwise outer rings, as a Shapefile wants them
     ("一号地块", "地块", [(X, Y), (X, Y + 50), (X + 50, Y + 50), (X + 50, Y), (X, Y)]),
-    ("二号地块（东）", "地块", [(X + 100, Y), (X + 100, Y + 30), (X + 140, Y + 30), (X + 140, Y), (X + 100, Y)]),
+    (
+        "二号地块（东）",
+        "地块",
+        [(X + 100, Y), (X + 100, Y + 30), (X + 140, Y + 30), (X + 140, Y), (X + 100, Y)],
+    ),
 ]
 
 
@@ -35,7 +39,9 @@ def with_pyshp() -> Path:
 
     major = shapefile.__version__.split(".")[0]
     shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
-    writer = shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON, encoding="gbk")
+    writer = shapefile.Writer(
+        shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON, encoding="gbk"
+    )
     writer.field("项目代码", "C", size=30)
     writer.field("位置名称", "C", size=40)
     writer.field("位置类型", "C", size=10)
@@ -104,8 +110,19 @@ def with_gdal() -> Path:
         source.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
         out = Path(tmp) / "out"
         subprocess.run(
-            ["ogr2ogr", "-f", "ESRI Shapefile", "-a_srs", "EPSG:4527", "-lco", "ENCODING=CP936",
-             "-nln", "地块", str(out), str(source)],
+            [
+                "ogr2ogr",
+                "-f",
+                "ESRI Shapefile",
+                "-a_srs",
+                "EPSG:4527",
+                "-lco",
+                "ENCODING=CP936",
+                "-nln",
+                "地块",
+                str(out),
+                str(source),
+            ],
             check=True,
         )
         path = HERE / "gdal-cp936.zip"
@@ -116,4 +133,8 @@ def with_gdal() -> Path:
 
 
 if __name__ == "__main__":
-    print({"pyshp": with_pyshp, "gdal": with_gdal, "tiny": with_pyshp_tiny, "arcgis": as_arcview}[sys.argv[1]]())
+    print(
+        {"pyshp": with_pyshp, "gdal": with_gdal, "tiny": with_pyshp_tiny, "arcgis": as_arcview}[
+            sys.argv[1]
+        ]()
+    )
