@@ -172,7 +172,8 @@ class Compiler:
 
     def _type(self, name: str) -> GraphQLObjectType:
         found = self.schema.get_type(name)
-        assert isinstance(found, GraphQLObjectType)
+        if not isinstance(found, GraphQLObjectType):
+            raise Unsupported(name)
         return found
 
     def fields(self, type_name: str, nodes: Nodes) -> dict[str, Nodes]:
@@ -183,7 +184,10 @@ class Compiler:
 
     def arguments(self, type_name: str, nodes: Nodes) -> dict[str, Any]:
         """The coerced argument values of a field (identical on every merged node)."""
-        definition = self._type(type_name).fields[nodes[0].name.value]
+        # meta-fields (__schema, __type) are in no type's fields: graphql-core answers them
+        definition = self._type(type_name).fields.get(nodes[0].name.value)
+        if definition is None:
+            raise Unsupported(nodes[0].name.value)
         return get_argument_values(definition, nodes[0], self.variables)
 
     def _plain_crs(self, type_name: str, nodes: Nodes) -> None:

@@ -315,6 +315,8 @@ class GraphQLEndpoint:
             raise RequestProblem(400, say("the request has no `query` string"), "BAD_REQUEST")
         if variables is not None and not isinstance(variables, dict):
             raise RequestProblem(400, say("`variables` must be a JSON object"), "BAD_REQUEST")
+        if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
+            raise RequestProblem(400, say("`extensions` must be a JSON object"), "BAD_REQUEST")
         if operation_name is not None and not isinstance(operation_name, str):
             raise RequestProblem(400, say("`operationName` must be a string"), "BAD_REQUEST")
         request_error_status = 400 if media == GRAPHQL_RESPONSE else 200

@@ -19,7 +19,7 @@ from collections import Counter
 
 import httpx
 import pytest
-from graphql import parse
+from graphql import get_introspection_query, parse
 from graphql.execution import ExecutionContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -49,6 +49,8 @@ MOMENTS = ["2019-06-01T00:00:00Z", "2021-01-01T00:00:00Z", "2024-06-30T16:00:00Z
            "2099-01-01T00:00:00Z"]  # fmt: skip
 PROJECT_CODES = ["2019-360100-48-01-100000", "2019-360100-48-01-107919", "2099-360100-48-01-000000"]
 DATES = ["2015-01-01", "2019-05-01", "2021-12-31", "2030-01-01"]
+INTROSPECTION_OPTIONS = ["descriptions", "specified_by_url", "directive_is_repeatable",
+                         "schema_description", "input_value_deprecation"]  # fmt: skip
 
 
 def gql_value(value) -> str:
@@ -232,14 +234,43 @@ def connection(draw) -> str:
     return "{ " + " ".join(parts) + " }"
 
 
+TYPE_NAMES = ["Project", "Query", "ProjectFilter", "ApprovalResultDisclosure", "Disclosure",
+              "DateTime", "Category", "Nope"]  # fmt: skip
+TYPE_SELECTIONS = ["name", "kind", "description", "fields { name type { name kind } }",
+                   "enumValues { name }", "inputFields { name }", "interfaces { name }",
+                   "possibleTypes { name }", "__typename"]  # fmt: skip
+
+
+@st.composite
+def meta(draw) -> str:
+    """A meta-field at the root: what every GraphQL client asks first (graphql-core answers
+    it; the compiler must leave it, and anything beside it, to graphene)."""
+    kind = draw(st.sampled_from(["__schema", "__type", "__typename"]))
+    if kind == "__typename":
+        return "__typename"
+    if kind == "__type":
+        name = draw(st.sampled_from(TYPE_NAMES))
+        fields = draw(st.lists(st.sampled_from(TYPE_SELECTIONS), min_size=1, max_size=3))
+        return f'__type(name: "{name}") {{ {" ".join(fields)} }}'
+    parts = draw(st.lists(st.sampled_from(
+        ["queryType { name }", "mutationType { name }", "subscriptionType { name }",
+         "types { name }", "directives { name locations args { name } }", "description"]
+    ), min_size=1, max_size=3))  # fmt: skip
+    return "__schema { " + " ".join(parts) + " }"
+
+
 @st.composite
 def query(draw) -> str:
     roots = []
     for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):
         kind = draw(
-            st.sampled_from(["projects"] * 6 + ["project"] * 2 + ["disclosures", "disclosure"])
+            st.sampled_from(
+                ["projects"] * 6 + ["project"] * 2 + ["disclosures", "disclosure", "meta"]
+            )
         )
-        if kind == "projects":
+        if kind == "meta":
+            roots.append(draw(meta()))
+        elif kind == "projects":
             roots.append(f"projects{arguments(draw(projects_arguments()))} {draw(connection())}")
         elif kind == "project":
             args = {"code": draw(st.sampled_from(PROJECT_CODES))}
@@ -262,7 +293,7 @@ def query(draw) -> str:
                 f"disclosure{arguments(args)} {{ id status revision title "
                 f"withdrawal {{ reason by {{ code }} }} currentRevision {{ id }} }}"
             )
-    keys = [f"r{i}: {root}" for i, root in enumerate(roots)]
+    keys = [root if root.startswith("__") else f"r{i}: {root}" for i, root in enumerate(roots)]
     text = "{ " + " ".join(keys) + " }"
     if "...P" in text:
         text += " fragment P on Project { code status sites { name } }"
@@ -331,6 +362,22 @@ def test_compiled_and_resolved_answers_are_the_same_bytes(servers):
     # the test is worth something only if the compiled path answered a good share
     assert seen["compiled"] >= 0.3 * (seen["compiled"] + seen["resolvers"]), seen
     assert seen["data"] >= 0.5 * (seen["data"] + seen["errors"]), seen
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"descriptions": False}, dict.fromkeys(INTROSPECTION_OPTIONS, True)],
+    ids=["default", "no descriptions", "every option"],
+)
+def test_the_standard_introspection_query_is_answered_alike(servers, options):
+    """The first request of GraphiQL, Apollo, graphql-codegen and gql: 200 and one answer."""
+    text = get_introspection_query(**options)
+    compiled = servers["compiled"].post("/graphql", json={"query": text})
+    resolved = servers["resolvers"].post("/graphql", json={"query": text})
+    assert compiled.status_code == resolved.status_code == 200, compiled.text[:300]
+    assert compiled.content == resolved.content
+    assert "errors" not in compiled.json()
+    assert compiled.json()["data"]["__schema"]["queryType"]["name"] == "Query"
 
 
 WRONG_VARIABLES = [
