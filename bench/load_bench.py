@@ -1,6 +1,7 @@
 """Loading with validation against PostgreSQL COPY of the same rows.
 
-    python -m bench.load_bench [--rows 100000]
+    python -m bench.load_bench [--rows 100000] [--formed recent|backfill]
+    python -m bench.load_bench --refused [--rows 156001]
 
 Builds a scratch database with 10,000 projects, writes a CSV of approval results (the
 way 发改委 would export them), then in the same run: (1) COPY of that CSV into a table of
@@ -8,13 +9,21 @@ the same columns — the floor of getting those rows into PostgreSQL; (2) `load_
 the same CSV: encoding detection, header mapping, every publishing rule per row,
 responsibility checks, revision bookkeeping, audit entries; (3) the same file again, which
 must change nothing.
+
+``--formed`` sets the dates the information was formed: ``recent`` (the last 30 days, as a
+department's daily export) or ``backfill`` (spread over the last six years, as a
+department's first load of its old records: every row is judged late or on time against
+the working-day calendar). ``--refused`` is a department's backfill as it arrives: GBK, all
+formed in 2023, and a bad last row, so the whole file is read, judged and refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -50,20 +59,40 @@ def project_codes(dsn: str) -> list[str]:
         ]
 
 
-def write_file(path: Path, rows: int, codes: list[str]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
+def formed_dates(kind: str, rows: int, seed: int = 7) -> list[str]:
+    """``recent``: the last 30 days; ``backfill``: up to six years back; ``2023``: that year."""
+    rng, today = random.Random(seed), dt.date.today()
+    if kind == "2023":
+        return [
+            str(dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(365))) for _ in range(rows)
+        ]
+    span = 30 if kind == "recent" else 6 * 365
+    return [str(today - dt.timedelta(days=1 + rng.randrange(span))) for _ in range(rows)]
+
+
+def write_file(
+    path: Path,
+    rows: int,
+    codes: list[str],
+    formed: str = "recent",
+    encoding: str = "utf-8",
+    bad_last_row: bool = False,
+) -> None:
+    dates = formed_dates(formed, rows)
+    with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
         for n in range(rows):
+            day = "2023-02-30" if bad_last_row and n == rows - 1 else dates[n]
             writer.writerow(
                 [
                     codes[n % len(codes)],
                     ITEMS[n % 3],
-                    "2023-03-10",
+                    day,
                     f"R{n}",
                     "同意",
-                    "2023-03-10",
-                    f"洪发改投资〔2023〕{n}号",
+                    dates[n],
+                    f"洪发改投资〔{dates[n][:4]}〕{n}号",
                     "南昌市发展和改革委员会",
                 ]
             )
@@ -127,19 +156,20 @@ def timed_load(url: str, path: Path) -> tuple[float, dict]:
     return elapsed, report.counts
 
 
-def run(rows: int, projects: int) -> dict:
+def run(rows: int, projects: int, formed: str = "recent") -> dict:
     url = recreate("registry_loadbench")
     generate(url, projects, 0)
     dsn = psycopg_url(url)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "批复.csv"
-        write_file(path, rows, project_codes(dsn))
+        write_file(path, rows, project_codes(dsn), formed)
         copy_s = copy_baseline(dsn, path)
         load_s, first = timed_load(url, path)
         again_s, second = timed_load(url, path)
         copied, table_s = copy_into_disclosures(dsn)
     result = {
         "rows": rows,
+        "formed": formed,
         "load_rows_s": round(rows / load_s),
         "copy_csv_rows_s": round(rows / copy_s),
         "ratio_to_copy_csv": round(copy_s / load_s, 3),
@@ -153,12 +183,44 @@ def run(rows: int, projects: int) -> dict:
     return result
 
 
+def refused(rows: int, projects: int) -> dict:
+    """A GBK backfill of ``rows`` approval results formed in 2023 whose last row is bad:
+    the time until the whole file is refused (everything read and judged, nothing kept)."""
+    from loaders import FileRefused
+
+    url = recreate("registry_loadbench")
+    generate(url, projects, 0)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "批复-2023.csv"
+        write_file(path, rows, project_codes(psycopg_url(url)), "2023", "gbk", bad_last_row=True)
+        size_mb = path.stat().st_size / 1e6
+        database = Database(url=url)
+        start = time.perf_counter()
+        try:
+            with Session(database.write) as session, session.begin():
+                load_file(session, path, "NCFGW")
+            outcome = "written"
+        except FileRefused as exc:
+            outcome = f"refused: {len(exc.report.problems)} problem(s)"
+        elapsed = time.perf_counter() - start
+        database.close()
+    result = {"rows": rows, "mb": round(size_mb, 1), "seconds": round(elapsed, 1),
+              "rows_s": round(rows / elapsed), "outcome": outcome}  # fmt: skip
+    print(json.dumps(result, ensure_ascii=False))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--formed", choices=["recent", "backfill"], default="recent")
+    parser.add_argument("--refused", action="store_true", help="the refused GBK backfill")
     args = parser.parse_args()
-    run(args.rows, args.projects)
+    if args.refused:
+        refused(args.rows, args.projects)
+    else:
+        run(args.rows, args.projects, args.formed)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 
 from registry.logs import SlowQueries
-from registry.replicas import Replica, Replicas
+from registry.replicas import Reads, Replica, Replicas
 from registry.settings import Settings, get_settings
 
 
@@ -90,13 +90,20 @@ class Database:
         self.url = url or self.settings.database.database_url
         self._read: AsyncEngine | None = None
         self._replicas: Replicas | None = None
+        self._reads: Reads | None = None
         self._write: Engine | None = None
         self.slow = SlowQueries(self.settings.ops.slow_query_ms)
 
     @property
-    def read(self) -> AsyncEngine:
-        """Where a public read goes: a fit replica, in turn, or the primary."""
-        return self.replicas.pick() or self.primary_read
+    def read(self) -> Any:
+        """Where a public read goes: a fit replica, in turn, or the primary (``connect()``
+        as an engine's); a replica that fails under a read is left for another or the
+        primary within the same request (registry.replicas.Reads)."""
+        if not self.replicas.replicas:
+            return self.primary_read
+        if self._reads is None:
+            self._reads = Reads(self.replicas, lambda: self.primary_read)
+        return self._reads
 
     @property
     def primary_read(self) -> AsyncEngine:
@@ -190,7 +197,7 @@ class Database:
         """Release every pooled connection (the app's lifespan calls this on shutdown)."""
         if self._replicas is not None:
             await self._replicas.stop()
-            self._replicas = None
+            self._replicas = self._reads = None
         if self._read is not None:
             await self._read.dispose()
             self._read = None

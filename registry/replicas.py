@@ -6,6 +6,12 @@ has replayed everything the primary has written, however idle the primary is) an
 behind, in seconds since the last transaction it replayed. A replica that is down, not in
 recovery, or more than ``replica_max_lag_s`` behind is skipped; it comes back by itself at
 the first check that finds it fit. With none fit, reads go to the primary.
+
+Between checks a replica can fail a request: stopped, reset, or a query cancelled by a
+recovery conflict. ``Reads`` (what ``Database.read`` gives) catches that inside the request:
+the replica is marked unfit at once, and the connection, or the statement that failed, is
+tried again on another fit replica or the primary. A reader sees no error while the primary
+is up, whatever the check interval.
 """
 
 from __future__ import annotations
@@ -13,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 PRIMARY_LSN = text("SELECT pg_current_wal_lsn()::text")
 REPLICA_STATE = text(
@@ -46,6 +55,11 @@ class Replica:
         return {"replica": self.name, "fit": self.fit, "lag_s": self.lag_s,
                 "problem": self.problem}  # fmt: skip
 
+    def failed(self, exc: BaseException) -> None:
+        """A read failed here: unfit until the next check finds it fit again."""
+        self.fit, self.lag_s = False, None
+        self.problem = f"failed a read: {type(getattr(exc, 'orig', None) or exc).__name__}"
+
 
 @dataclass
 class Replicas:
@@ -58,8 +72,12 @@ class Replicas:
 
     def pick(self) -> AsyncEngine | None:
         """A fit replica's engine, in turn; None when none is fit."""
+        replica = self.pick_replica()
+        return replica.engine if replica else None
+
+    def pick_replica(self) -> Replica | None:
         fit = [r for r in self.replicas if r.fit]
-        return fit[next(self._turn) % len(fit)].engine if fit else None
+        return fit[next(self._turn) % len(fit)] if fit else None
 
     async def check(self) -> None:
         try:
@@ -104,3 +122,106 @@ class Replicas:
             self._task = None
         for replica in self.replicas:
             await replica.engine.dispose()
+
+
+# What a replica's failure looks like, as opposed to the query's own: the connection (refused,
+# reset, closed by a shutdown: psycopg's OperationalError and its subclasses, AdminShutdown
+# among them) or a recovery conflict (40001, 40P01 on a standby). A statement timeout
+# (57014) is the query's own and would time out on the primary too.
+RETRIED_STATES = {"40001", "40P01", "57P01", "57P02", "57P03"}
+
+
+def replica_failure(exc: BaseException) -> bool:
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(cause, psycopg.errors.QueryCanceled):
+        return False
+    if isinstance(cause, psycopg.OperationalError | OSError | asyncio.TimeoutError):
+        return True
+    return getattr(cause, "sqlstate", None) in RETRIED_STATES or bool(
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+class Reads:
+    """Public reads: ``connect()`` as an engine's, on a fit replica in turn or the primary,
+    with the failover described above."""
+
+    def __init__(self, replicas: Replicas, primary: Callable[[], AsyncEngine]) -> None:
+        self.replicas, self.primary = replicas, primary
+
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        replica = self.replicas.pick_replica()
+        if replica is None:
+            async with self.primary().connect() as conn:
+                yield conn
+            return
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                conn = await stack.enter_async_context(replica.engine.connect())
+            except Exception as exc:
+                if not replica_failure(exc):
+                    raise
+                replica.failed(exc)
+                conn = await stack.enter_async_context(self._fallback().connect())
+                replica = None
+            yield FailoverConnection(conn, replica, self, stack)  # type: ignore[misc]
+
+    def _fallback(self) -> AsyncEngine:
+        return self.replicas.pick() or self.primary()
+
+
+class FailoverConnection:
+    """A replica's connection whose statements, if the replica fails under them, run once
+    more on a fallback connection (every public read is autocommit: each statement is its
+    own snapshot, so running it again elsewhere changes nothing but where it ran)."""
+
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        replica: Replica | None,
+        reads: Reads,
+        stack: contextlib.AsyncExitStack,
+    ) -> None:
+        self._conn, self._replica, self._reads, self._stack = conn, replica, reads, stack
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    async def _again(self, call: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
+        try:
+            return await call(self._conn)
+        except Exception as exc:
+            if self._replica is None or not replica_failure(exc):
+                raise
+            self._replica.failed(exc)
+            self._replica = None
+            with contextlib.suppress(Exception):
+                await self._conn.invalidate()
+            self._conn = await self._stack.enter_async_context(self._reads._fallback().connect())
+            return await call(self._conn)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._again(lambda conn: conn.execute(*args, **kwargs))
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._again(lambda conn: conn.scalar(*args, **kwargs))
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._again(lambda conn: conn.scalars(*args, **kwargs))
+
+    async def driver(self, call: Callable[[Any], Awaitable[Any]]) -> Any:
+        """``call`` with the driver's own connection (psycopg), failing over likewise."""
+
+        async def on(conn: AsyncConnection) -> Any:
+            return await call((await conn.get_raw_connection()).driver_connection)
+
+        return await self._again(on)
+
+
+async def on_driver(conn: Any, call: Callable[[Any], Awaitable[Any]]) -> Any:
+    """``call`` with the driver's own connection (psycopg) of any read connection: a
+    replica's fails over like its statements."""
+    if isinstance(conn, FailoverConnection):
+        return await conn.driver(call)
+    return await call((await conn.get_raw_connection()).driver_connection)

@@ -43,6 +43,7 @@ from registry.errors import DATABASE_ERRORS, from_database
 from registry.language import say, shown
 from registry.publishing import keys
 from registry.publishing.keys import Credentials
+from registry.replicas import on_driver
 from registry.settings import ApiSettings
 from schema.compiler import StatementCache, prepare
 from schema.context import Context
@@ -401,11 +402,13 @@ class GraphQLEndpoint:
     async def _run_compiled(database, prepared) -> str:
         """The compiled statement, straight on the driver connection: psycopg prepares a
         statement it has seen five times, and SQLAlchemy has nothing left to do."""
-        async with database.read.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
-            started = time.perf_counter()
+        async def run(raw) -> Any:
             cursor = await raw.execute(prepared.sql, prepared.params)
-            row = await cursor.fetchone()
+            return await cursor.fetchone()
+
+        async with database.read.connect() as conn:
+            started = time.perf_counter()
+            row = await on_driver(conn, run)
             database.slow.check(prepared.sql, time.perf_counter() - started)
         return row[0]
 

@@ -16,6 +16,7 @@ are tested against.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -112,6 +113,17 @@ class CalendarFileError(CatalogError):
     code = "CALENDAR_FILE_INVALID"
 
 
+@dataclass(frozen=True)
+class Year:
+    """One year's days, and how many working days each ends (a prefix sum): counting the
+    working days between two dates, or finding the Nth after one, is a subtraction or a
+    binary search instead of a walk (a backfill of 2019 records walked 1,400 days a row)."""
+
+    days: list[Day]
+    through: list[int]  # through[i]: working days from 1 January up to days[i], inclusive
+    provisional: bool  # every day of a year comes from one source
+
+
 @dataclass
 class Calendar:
     """Working days from the notices, chinese_calendar and the provisional rule."""
@@ -120,6 +132,7 @@ class Calendar:
 
     def __post_init__(self) -> None:
         self._cache: dict[int, dict[dt.date, Day]] = {}
+        self._years: dict[int, Year] = {}
 
     def official_years(self) -> set[int]:
         covered = {day.year for day in chinese_calendar.holidays} | {
@@ -146,6 +159,42 @@ class Calendar:
 
     def is_working(self, day: dt.date) -> bool:
         return self.day(day).working
+
+    def indexed(self, year: int) -> Year:
+        if year not in self._years:
+            days = list(self.year(year).values())
+            through, count = [], 0
+            for day in days:
+                count += day.working
+                through.append(count)
+            self._years[year] = Year(days, through, days[0].provisional)
+        return self._years[year]
+
+    def _through(self, day: dt.date) -> int:
+        """Working days from 1 January of ``day``'s year up to ``day``, inclusive."""
+        return self.indexed(day.year).through[day.timetuple().tm_yday - 1]
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]: how many working days ``end`` lies past ``start``
+        (0 when ``end`` is not after ``start``)."""
+        if end <= start:
+            return 0
+        whole_years = sum(self.indexed(y).through[-1] for y in range(start.year, end.year))
+        return whole_years + self._through(end) - self._through(start)
+
+    def add_working_days(self, start: dt.date, days: int) -> tuple[dt.date, bool]:
+        """The day ``days`` working days after ``start`` (``start`` not counted), and whether
+        any day from ``start`` to it is provisional."""
+        year = self.indexed(start.year)
+        provisional, wanted = year.provisional, self._through(start) + days
+        if days <= 0:
+            return start, provisional
+        while wanted > year.through[-1]:
+            wanted -= year.through[-1]
+            year = self.indexed(year.days[0].day.year + 1)
+            provisional = provisional or year.provisional
+        # the first day whose count reaches ``wanted`` is that working day
+        return year.days[bisect_left(year.through, wanted)].day, provisional
 
     def days(self, start: dt.date, end: dt.date) -> Iterator[Day]:
         for year in range(start.year, end.year + 1):

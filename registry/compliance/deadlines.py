@@ -2,8 +2,10 @@
 computed in Python from ``registry.compliance.calendar``.
 
 The registry computes deadlines and timeliness in SQL (``registry.compliance.timeliness``,
-over the ``calendar_days`` table); these functions are the reference that SQL is tested
-against, and serve code that holds a single date.
+over the ``calendar_days`` table and its ``workday_index``); these functions are the
+reference that SQL is tested against, and serve code that holds a single date (the loaders
+judge every row they add). Both count with prefix sums, in constant time whatever the span;
+``tests/registry/test_compliance.py`` holds them equal to a day-by-day walk.
 """
 
 from __future__ import annotations
@@ -27,15 +29,7 @@ def is_working_day(day: dt.date, calendar: Calendar | None = None) -> bool:
 
 def add_working_days(start: dt.date, days: int, calendar: Calendar | None = None) -> Deadline:
     """The date ``days`` working days after ``start`` (``start`` itself not counted)."""
-    calendar = calendar or get_calendar()
-    day, left = start, days
-    provisional = calendar.day(start).provisional
-    while left:
-        day += dt.timedelta(days=1)
-        entry = calendar.day(day)
-        provisional = provisional or entry.provisional
-        if entry.working:
-            left -= 1
+    day, provisional = (calendar or get_calendar()).add_working_days(start, days)
     return Deadline(day, provisional)
 
 
@@ -50,9 +44,4 @@ def deadline(
 
 def working_days_between(start: dt.date, end: dt.date, calendar: Calendar | None = None) -> int:
     """Working days in (start, end]: how many working days ``end`` lies past ``start``."""
-    calendar = calendar or get_calendar()
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += calendar.is_working(day)
-    return count
+    return (calendar or get_calendar()).working_days_between(start, end)

@@ -172,3 +172,44 @@ def test_reads_go_to_the_replica_writes_to_the_primary_and_a_stopped_replica_is_
         assert _server_connections(replica_url, "registry-replica") >= 1
         metrics = httpx.get(f"{base}/metrics", timeout=10).text
         assert "registry_replica_fit{" in metrics and "registry_replica_lag_seconds{" in metrics
+
+
+def test_a_replica_that_fails_between_checks_costs_no_reader_an_error(
+    standby: Standby, chaos_url: str, tmp_path
+):
+    """With a check every five minutes, the standby stopped under live reads: each read
+    that meets it is answered from the primary in the same request, and the replica is
+    marked unfit at once (REST, GraphQL compiled and resolved, pages)."""
+    replica_url = standby.url(chaos_url)
+    with psycopg.connect(dsn(chaos_url)) as conn:
+        code, name = conn.execute("SELECT code, name FROM projects ORDER BY id LIMIT 1").fetchone()
+    env = {"REGISTRY_READ_REPLICA_URLS": replica_url, "REGISTRY_REPLICA_CHECK_S": "300"}
+    reads = [
+        ("POST", "/graphql", {"query": PUBLIC % code}),  # compiled
+        ("POST", "/graphql", {"query": '{ project(code: "%s") { name history: sites { id } '
+                              "approvalResults { history { revision } } } }" % code}),  # fmt: skip
+        ("GET", "/ogc/collections/projects/items?limit=5", None),
+        ("GET", f"/projects/{code}", None),
+        ("GET", "/feeds/disclosures.atom", None),
+    ]
+    with serving(chaos_url, tmp_path / "server.log", **env) as port:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _fit(base) == [True], 20, 0.2)
+        for method, path, body in reads:  # warm: the pool holds replica connections
+            assert httpx.request(method, base + path, json=body, timeout=10).status_code == 200
+        assert _server_connections(replica_url, "registry-replica") >= 1
+        standby.ctl("stop", "-m", "fast")
+        try:
+            answers = [
+                httpx.request(method, base + path, json=body, timeout=30)
+                for _ in range(8)
+                for method, path, body in reads
+            ]
+            assert [a.status_code for a in answers] == [200] * len(answers), [
+                (a.status_code, a.text[:200]) for a in answers if a.status_code != 200
+            ]
+            assert answers[0].json() == {"data": {"project": {"name": name}}}
+            replica = httpx.get(f"{base}/health/ready", timeout=10).json()["replicas"][0]
+            assert replica["fit"] is False and replica["problem"].startswith("failed a read")
+        finally:
+            standby.ctl("start")

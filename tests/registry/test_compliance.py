@@ -174,3 +174,43 @@ def test_a_correction_does_not_move_an_item_out_of_the_score(demo_data):
         before.on_time,
         before.late,
     )
+
+
+# --- the prefix sums against a day-by-day walk (the definition) ------------------------
+
+
+def walked_between(start, end, calendar):
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += calendar.is_working(day)
+    return count
+
+
+def walked_add(start, days, calendar):
+    day, left, provisional = start, days, calendar.day(start).provisional
+    while left:
+        day += dt.timedelta(days=1)
+        provisional = provisional or calendar.day(day).provisional
+        left -= calendar.day(day).working
+    return deadlines.Deadline(day, provisional)
+
+
+@pytest.mark.generated
+def test_counting_by_prefix_sums_equals_walking_the_calendar():
+    """Over generated spans (a backfill reaches back six years and more; provisional years
+    ahead), across year ends, holidays and make-up days."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from registry.compliance.calendar import get_calendar
+
+    calendar = get_calendar()
+    days = st.dates(D(2016, 1, 1), D(2029, 12, 31))
+
+    @given(start=days, end=days, count=st.integers(0, 400))
+    def check(start, end, count):
+        assert deadlines.working_days_between(start, end) == walked_between(start, end, calendar)
+        assert deadlines.add_working_days(start, count) == walked_add(start, count, calendar)
+
+    check()
