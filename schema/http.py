@@ -402,6 +402,7 @@ class GraphQLEndpoint:
     async def _run_compiled(database, prepared) -> str:
         """The compiled statement, straight on the driver connection: psycopg prepares a
         statement it has seen five times, and SQLAlchemy has nothing left to do."""
+
         async def run(raw) -> Any:
             cursor = await raw.execute(prepared.sql, prepared.params)
             return await cursor.fetchone()
