@@ -437,14 +437,15 @@ def keys_list() -> None:
     """List keys: id, department, admin, created, revoked (never the secret)."""
     from sqlalchemy import select
 
+    from registry.clock import china_minute
     from registry.models import ApiKey
 
     with write_session() as session:
         for key in session.scalars(select(ApiKey).order_by(ApiKey.created_at)):
-            state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+            state = f"revoked {china_minute(key.revoked_at)}" if key.revoked_at else "active"
             click.echo(
                 f"{key.id}  {key.department.code:10s} {'admin' if key.is_admin else '     '}  "
-                f"created {key.created_at:%Y-%m-%d %H:%M}  {state}  {key.label or ''}".rstrip()
+                f"created {china_minute(key.created_at)}  {state}  {key.label or ''}".rstrip()
             )
 
 

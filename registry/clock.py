@@ -30,3 +30,18 @@ def today() -> dt.date:
 def china_date(moment: dt.datetime) -> dt.date:
     """The calendar day in China of an aware moment."""
     return moment.astimezone(CST).date()
+
+
+def china_day(moment: dt.datetime | dt.date | None) -> str:
+    """The day a person reads, in China: "2026-12-08" for a moment at 06:38 China time on
+    8 December (22:38 UTC the day before). Pages, downloads and messages say days so."""
+    if moment is None:
+        return ""
+    if isinstance(moment, dt.datetime):
+        return moment.astimezone(CST).date().isoformat()
+    return moment.isoformat()
+
+
+def china_minute(moment: dt.datetime | None) -> str:
+    """A moment as a person reads it, in China: "2026-12-08 06:38"."""
+    return "" if moment is None else moment.astimezone(CST).strftime("%Y-%m-%d %H:%M")

@@ -106,15 +106,22 @@ class DisclosureRevision(graphene.ObjectType):
     status = graphene.Field(
         DisclosureStatus,
         required=True,
-        description="PUBLISHED (the current one), SUPERSEDED or WITHDRAWN (its item was).",
+        description=(
+            "This revision's own fate: PUBLISHED (the current one), SUPERSEDED (a correction "
+            "replaced it; it stays so if the item is withdrawn later) or WITHDRAWN (it was the "
+            "current revision when the item was withdrawn)."
+        ),
     )
     title = graphene.String(required=True)
     formed_on = graphene.Date(required=True)
     published_at = Timestamp()
     publisher = graphene.Field(Department, required=True)
-    correction_reason = graphene.String()
-    withdrawn_reason = graphene.String()
-    withdrawn_at = Timestamp()
+    correction_reason = graphene.String(description="Why this revision corrected the one before.")
+    superseded_at = Timestamp(description="When the correction that replaced it was published.")
+    superseded_reason = graphene.String(description="Why it was corrected (that correction's).")
+    superseded_by = graphene.ID(description="The id of the revision that replaced it.")
+    withdrawn_reason = graphene.String(description="Set on the withdrawn revision only.")
+    withdrawn_at = Timestamp(description="Set on the withdrawn revision only.")
     elements = JSON(
         required=True,
         description="The content elements of this revision (empty when its item is withdrawn).",
@@ -125,12 +132,16 @@ class DisclosureRevision(graphene.ObjectType):
         return root["public_status"]
 
     @staticmethod
+    def resolve_superseded_by(root, info):
+        return root["superseded_by_id"]
+
+    @staticmethod
     def resolve_withdrawn_reason(root, info):
-        return root["lineage_withdrawn_reason"]
+        return root["lineage_withdrawn_reason"] if root["public_status"] == "withdrawn" else None
 
     @staticmethod
     def resolve_withdrawn_at(root, info):
-        return root["lineage_withdrawn_at"]
+        return root["lineage_withdrawn_at"] if root["public_status"] == "withdrawn" else None
 
     @staticmethod
     def resolve_publisher(root, info):

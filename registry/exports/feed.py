@@ -16,6 +16,7 @@ from sqlalchemy import literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
+from registry.clock import CST, china_minute
 from registry.errors import InvalidInput, not_one_of
 from registry.identifiers import region_prefix
 from registry.language import say
@@ -130,7 +131,7 @@ def atom(
     add(feed, "id", f"{base}/feeds/disclosures.atom")
     add(feed, "title", "重大建设项目信息公开 · publications, corrections and withdrawals")
     updated = items[0]["at"] if items else dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    add(feed, "updated", updated.astimezone(dt.UTC).isoformat())
+    add(feed, "updated", updated.astimezone(CST).isoformat())  # RFC 3339, China's offset
     add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
     add(feed, "link", rel="first", href=first_url, type="application/atom+xml")
     if next_url is not None:  # older entries (RFC 5005, paged feeds)
@@ -146,7 +147,7 @@ def atom(
         else:
             add(entry, "id", f"{base}/disclosures/{item['id']}")
             add(entry, "title", ("【更正】" if item["revision"] > 1 else "") + title)
-        add(entry, "updated", item["at"].astimezone(dt.UTC).isoformat())
+        add(entry, "updated", item["at"].astimezone(CST).isoformat())
         add(add(entry, "author"), "name", item["department_name"])
         add(
             entry,
@@ -164,7 +165,8 @@ def atom(
         add(entry, "link", rel="related", type="application/json", href=link(base, item["id"]))
         summary = (
             f"{item['project_name']}（{item['project_code']}）{item_name}；"
-            f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}"
+            f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}；"
+            f"{'撤回' if item['kind'] == 'withdrawn' else '公开'}时间：{china_minute(item['at'])}"
         )
         if item["kind"] == "withdrawn":
             summary += f"；已撤回，撤回原因：{item['withdrawn_reason']}"

@@ -29,6 +29,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -505,26 +506,47 @@ def _own_withdrawal(x) -> list:
     ]
 
 
+def _no_withdrawal() -> list:
+    """What an item public at the moment shows of a withdrawal: none, even where the row
+    was withdrawn after the moment (its stored withdrawal is the future, then)."""
+    return [
+        null().label("lineage_withdrawn_at"),
+        null().label("lineage_withdrawn_reason"),
+        null().label("lineage_withdrawn_by_id"),
+    ]
+
+
+def _not_superseded() -> list:
+    return [null().label(n) for n in ("superseded_by_id", "superseded_at", "superseded_reason")]
+
+
 def disclosure_select(x, as_of: dt.datetime | None, state: str) -> Select:
     """Disclosures of ``x`` with their timeliness on the judging day and the state the
-    public sees them in. ``state``: "public" (x holds public items: published),
-    "withdrawn" (x holds withdrawn items), "seen" (any public revision: computed at the
-    moment, with its item's withdrawal), or "stored" (a writer's view: the stored status)."""
+    public sees them in. ``state``: "public" (x holds items public at the moment:
+    published, no withdrawal), "withdrawn" (x holds items withdrawn by the moment), "seen"
+    (any public revision: its own fate at the moment — superseded by which correction, or
+    withdrawn — and its item's withdrawal), or "stored" (a writer's view: the stored
+    status)."""
     judged = timeliness.judged(x, x, judging_day(as_of))
+    fate = _not_superseded()
     if state == "seen":
         status, withdrawal = (
             visibility.public_status(x, as_of),
             visibility.withdrawal_columns(x, as_of),
         )
+        fate = visibility.superseding_columns(x, as_of)
     elif state == "stored":
         status, withdrawal = x.c.status, _own_withdrawal(x)
+    elif state == "withdrawn":
+        status, withdrawal = literal("withdrawn"), _own_withdrawal(x)
     else:
-        status, withdrawal = (
-            literal(state if state == "withdrawn" else "published"),
-            (_own_withdrawal(x)),
-        )
+        status, withdrawal = literal("published"), _no_withdrawal()
     return select(
-        *disclosure_columns(x), *judged.columns(), status.label("public_status"), *withdrawal
+        *disclosure_columns(x),
+        *judged.columns(),
+        status.label("public_status"),
+        *withdrawal,
+        *fate,
     ).select_from(judged.source)
 
 
@@ -534,9 +556,9 @@ WITHDRAWN_TITLE = "（已撤回 withdrawn）"
 def shown(row: Any) -> dict[str, Any]:
     """A disclosure row as the public sees it: a withdrawn item keeps its identity, who
     withdrew it, when and why; its content (title, elements, documents, geometry) is hidden
-    in every revision."""
+    in every revision (a superseded one too: the item was withdrawn)."""
     shown_row = dict(row._mapping)
-    if shown_row["public_status"] == "withdrawn":
+    if shown_row["lineage_withdrawn_at"] is not None:
         item = get_catalog().known_item(shown_row["item_key"])
         shown_row.update(
             title=f"{item.name_zh}{WITHDRAWN_TITLE}", elements={}, documents=[], geojson=None

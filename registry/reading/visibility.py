@@ -98,11 +98,35 @@ def superseded(x: FromClause, as_of: dt.datetime | object | None = None):
     )
 
 
+def superseding_columns(x: FromClause, as_of: dt.datetime | object | None = None) -> list:
+    """The correction that replaced ``x`` (its next revision, if published by the moment):
+    its id, when and why. Null for the item's latest revision at the moment."""
+    n = _BASE.alias("n")
+
+    def next_revision(column: str):
+        return (
+            select(n.c[column])
+            .where(
+                n.c.lineage_id == x.c.lineage_id,
+                n.c.revision == x.c.revision + 1,
+                n.c.published_at <= moment_or_now(as_of),
+            )
+            .scalar_subquery()
+        )
+
+    return [
+        next_revision("id").label("superseded_by_id"),
+        next_revision("published_at").label("superseded_at"),
+        next_revision("correction_reason").label("superseded_reason"),
+    ]
+
+
 def public_status(x: FromClause, as_of: dt.datetime | object | None = None):
-    """The state the public sees a revision in at the moment: withdrawn (its item was),
-    superseded (a later revision was published) or published."""
+    """The state the public sees a revision in at the moment: superseded (a later revision
+    was published: a correction replaced it, whatever became of the item after), withdrawn
+    (the item's latest revision, when the item was withdrawn) or published."""
     return case(
-        (lineage_withdrawn_at(x, as_of).is_not(None), literal("withdrawn")),
         (superseded(x, as_of), literal("superseded")),
+        (lineage_withdrawn_at(x, as_of).is_not(None), literal("withdrawn")),
         else_=literal("published"),
     )

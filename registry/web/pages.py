@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from registry.catalog import Category, get_catalog
+from registry.clock import china_day, china_minute
 from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
 from registry.language import say
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
@@ -32,6 +33,8 @@ PAGES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# every day and time a page shows is China's (a moment is stored in UTC)
+PAGES.filters.update(china_day=china_day, china_minute=china_minute)
 PAGE_SIZE = 20
 SORTS = {
     "code": ("CODE", "项目代码", "code"),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from registry.catalog import Category
+from registry.clock import today
 from registry.compliance.scores import Score, by_department, score_rows
 from registry.errors import InvalidInput, Problem, not_one_of
 from registry.exports import scoreboard as files
@@ -127,7 +128,7 @@ async def download_xlsx(request: Request) -> Response:
 async def _download(request: Request, kind: str) -> Response:
     async with request.app.state.db.read.connect() as conn:
         board, _ = await chosen(request, conn)
-    name = f"compliance-{dt.date.today().isoformat()}.{kind}"
+    name = f"compliance-{today().isoformat()}.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "csv":
         return Response(files.csv_bytes(board), media_type="text/csv; charset=utf-8",
