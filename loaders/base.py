@@ -3,6 +3,7 @@ for GIS formats, a geometry per row in the file's coordinate system."""
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,12 +41,17 @@ class Table:
     close: Callable[[], None] = lambda: None  # release the file even if rows were never read
 
 
+_WARNINGS = threading.Lock()
+
+
 @contextmanager
 def remarks(notes: list[str], say_one: Callable[[Warning], str] | None = None) -> Iterator[None]:
     """What a library warns while it reads a file (pyshp's header checks, openpyxl's
     styles), said in the report as notes instead of printed on stderr. Hold it only around
-    the library's own calls: the warnings filter is the process's, not the thread's."""
-    with warnings.catch_warnings(record=True) as caught:
+    the library's own calls (one record, one row): the warnings filter is the process's, not
+    the thread's, so two uploads read in two threads take turns (a lock), and each restores
+    exactly the filters it found."""
+    with _WARNINGS, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
     for found in caught:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from loaders.base import HeaderFinder, Row, Table, UnreadableFile, blank
+from loaders import limits
+from loaders.base import HeaderFinder, Row, Table, UnreadableFile, blank, remarks
 from registry.language import say
 
 # A damaged workbook raises anything at all, on opening or while it is read row by row
@@ -37,8 +39,15 @@ def _cell(value):
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> Table:
+    notes: list[str] = []
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        # the workbook is a ZIP: its directory is checked before openpyxl inflates anything
+        with zipfile.ZipFile(path) as archive:
+            limits.check_zip(archive, path.name, xlsx=True)
+        with remarks(notes):
+            book = load_workbook(path, read_only=True, data_only=True)
+    except UnreadableFile:
+        raise
     except (*DAMAGED, InvalidFileException) as exc:
         raise _damaged(path, exc) from exc
     if sheet is not None and sheet not in book.sheetnames:
@@ -57,11 +66,12 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
             raise UnreadableFile.one(path.name, "no_sheet", say("has no sheet"))
         worksheet = book[sheet] if sheet else book.worksheets[0]
         rows_iter = worksheet.iter_rows(values_only=True)
-        for number, values in enumerate(rows_iter, start=1):
-            if finder.feed(number, list(values)):
-                break
-        else:
-            finder.give_up()
+        with remarks(notes):
+            for number, values in enumerate(rows_iter, start=1):
+                if finder.feed(number, list(values)):
+                    break
+            else:
+                finder.give_up()
     except UnreadableFile:
         book.close()
         raise
@@ -79,17 +89,25 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
 
     def rows():
         try:
-            for number, values in enumerate(rows_iter, start=header_row + 1):
+            number = header_row
+            while True:
+                said: list[str] = []
+                with remarks(said):
+                    values = next(rows_iter, None)
+                if values is None:
+                    return
+                number += 1
                 if all(blank(v) for v in values):
                     continue
                 yield Row(
                     f"row {number}",
                     {h: _cell(v) for h, v in zip(headers, values, strict=False) if h},
+                    notes=tuple(said),
                 )
         except DAMAGED as exc:
             raise _damaged(path, exc) from exc
         finally:
             book.close()
 
-    notes = [say("sheet: {sheet}", sheet=worksheet.title), *finder.notes()]
+    notes = [say("sheet: {sheet}", sheet=worksheet.title), *finder.notes(), *notes]
     return Table(path.name, headers, rows(), notes=notes, close=book.close)

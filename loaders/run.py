@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from loaders import limits
 from loaders import rows as build
 from loaders.base import Table, reader_for
 from loaders.columns import Column, Kind, infer_kind, map_headers, parse_kind
@@ -86,16 +87,31 @@ class _Load:
                 RowProblem(label, self.column(problem.path), problem.message, problem.code)
             )
 
+    @staticmethod
+    def too_long(row, most: int) -> str | None:
+        """The first column whose value is longer than a cell may be."""
+        return next(
+            (k for k, v in row.values.items() if isinstance(v, str) and len(v) > most), None
+        )
+
     def count(self, action: str) -> None:
         self.report.counts[action] = self.report.counts.get(action, 0) + 1
 
     # --- kinds ---------------------------------------------------------------------
 
     def rows(self):
+        given = limits.limits()
         for row in self.table.rows:
             self.report.rows += 1
+            if self.report.rows > given.rows:
+                raise limits.too_many_rows(self.table.source)
             if row.problem is not None:
                 self.refuse(row.label, row.problem)
+                continue
+            if long := self.too_long(row, given.cell_chars):
+                self.report.counts["refused"] += 1
+                self.report.problems.append(RowProblem(
+                    row.label, long, limits.too_long(len(row.values[long])), "cell_too_long"))  # fmt: skip
                 continue
             if row.notes:
                 self.warn(list(row.notes))
@@ -375,7 +391,9 @@ def _load(
 ) -> FileReport:
     try:
         actor = actor_for(session, department, path)
-        table = report.table = reader_for(path)(path, sheet=sheet)
+        reader = reader_for(path)
+        limits.check_file(path)  # before anything is opened
+        table = report.table = reader(path, sheet=sheet)
         table = _renamed(table, rename or {})
         report.notes += table.notes
         chosen = parse_kind(kind) if kind else infer_kind(table.headers)

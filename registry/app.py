@@ -58,11 +58,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["*"],
             )
         )
-    from loaders.web import ROUTES as UPLOAD_ROUTES
     from registry.web.downloads import ROUTES as DOWNLOAD_ROUTES
     from registry.web.maps import ROUTES as MAP_ROUTES
     from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
     from registry.web.pages import ROUTES as PAGE_ROUTES
+    from registry.web.upload import ROUTES as UPLOAD_ROUTES
 
     routes = [
         Route("/health", health.health),

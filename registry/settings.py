@@ -71,6 +71,13 @@ class RegistrySettings(BaseSettings):
         description="Where the files of /downloads are built and kept, one per state of the "
         "register (default: registry-downloads in the system's temporary folder).",
     )
+    upload_dir: Path | None = Field(
+        default=None,
+        description="Where the upload page keeps a checked file until the clerk confirms it "
+        "(default: registry-uploads in the system's temporary folder). Every server process "
+        "that may answer the confirmation must see it: one machine's processes share it; API "
+        "replicas share a volume (the compose scale profile mounts one).",
+    )
     lock_timeout_ms: int = Field(
         default=10_000,
         ge=0,
@@ -128,6 +135,59 @@ class ApiSettings(BaseSettings):
     )
 
 
+class LimitSettings(BaseSettings):
+    """What a file may hold before it is read: checked before any work, each refusal naming
+    the limit and its setting (loaders/limits.py)."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_LIMIT_", extra="ignore")
+
+    file_mb: int = Field(
+        default=200, ge=1, description="Largest file a loader or the upload page takes, in MB."
+    )
+    unzipped_mb: int = Field(
+        default=200,
+        ge=1,
+        description="Largest total a ZIP (a zipped Shapefile, an XLSX workbook) may inflate to, "
+        "in MB, read from its directory before anything is inflated.",
+    )
+    zip_members: int = Field(
+        default=64, ge=1, description="Most members a ZIP (or an XLSX workbook) may hold."
+    )
+    zip_ratio: int = Field(
+        default=200,
+        ge=1,
+        description="Highest compression ratio of a ZIP member over 1 MB inflated (zip bombs "
+        "run to thousands; real files to tens).",
+    )
+    xlsx_strings_mb: int = Field(
+        default=32,
+        ge=1,
+        description="Largest shared-strings part of an XLSX workbook, in MB inflated (read "
+        "into memory whole by every XLSX reader).",
+    )
+    rows: int = Field(
+        default=1_000_000, ge=1, description="Most rows (records, features) a file may have."
+    )
+    cell_chars: int = Field(
+        default=32_767,
+        ge=1,
+        description="Longest value of one cell or field, in characters (Excel's own limit).",
+    )
+    geojson_mb: int = Field(default=50, ge=1, description="Largest GeoJSON file, in MB.")
+    vertices: int = Field(
+        default=100_000, ge=4, description="Most vertices of one geometry (a site, a parcel)."
+    )
+    file_vertices: int = Field(
+        default=5_000_000, ge=4, description="Most vertices of all the geometries of one file."
+    )
+    uploads: int = Field(
+        default=4, ge=1, description="Uploads checked or loaded at once by one server process."
+    )
+    uploads_per_department: int = Field(
+        default=1, ge=1, description="Uploads one department may have under way at once."
+    )
+
+
 class OpsSettings(BaseSettings):
     """What operators watch: logs, metrics, shutdown."""
 
@@ -166,13 +226,14 @@ class Settings:
         self.registry = RegistrySettings()
         self.api = ApiSettings()
         self.ops = OpsSettings()
+        self.limits = LimitSettings()
 
     @property
     def catalog_path(self) -> Path | None:
         return self.registry.catalog_path
 
 
-ALL_SETTINGS = (DatabaseSettings, RegistrySettings, ApiSettings, OpsSettings)
+ALL_SETTINGS = (DatabaseSettings, RegistrySettings, ApiSettings, OpsSettings, LimitSettings)
 
 
 @cache

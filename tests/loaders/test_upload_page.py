@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -149,12 +150,11 @@ def test_keys_tokens_and_files_are_checked(registry_session, key, base, tmp_path
 
 def test_checks_nobody_confirmed_are_swept(registry_session, key, base, tmp_path):
     import json
+    import tempfile
     import time
 
-    from loaders import web
-
-    stale = web._folder() / "stale-token"
-    stale.mkdir(exist_ok=True)
+    stale = Path(tempfile.gettempdir()) / "registry-uploads" / "stale-token"  # the default
+    stale.mkdir(parents=True, exist_ok=True)
     (stale / "upload.json").write_text(json.dumps({"expires": time.time() - 1}))
     good = write_csv(tmp_path / "ok.csv", [APPROVAL_HEADERS, approval_row()])
     with httpx.Client(base_url=base, timeout=60) as http:
@@ -176,3 +176,62 @@ def test_a_large_file_shows_its_upload_progress(registry_session, key, base, tmp
         sent = browser.execute_script("return window.registryUploadProgress")
     assert sent and max(sent) == 100 and sent == sorted(sent), sent
     assert "说明文字" in text and "整个文件被拒绝" in text  # refused for its unknown column
+
+
+def test_the_body_is_cut_off_past_the_limit_and_uploads_are_bounded(
+    registry_session, tmp_path, database_url
+):
+    """With a 3 MB file limit and one upload at a time: a body declared larger is refused
+    before it is read, one that says nothing of its size is cut off as it arrives; while a
+    department's upload is checked, its next one waits (429) and another department's is
+    told the server is busy (503), each with Retry-After."""
+    import threading
+
+    from tests.conftest import server_process
+
+    keys = {code: create_key(registry_session, code)[1] for code in ("FGW", "XZSP")}
+    registry_session.commit()
+    env = {"REGISTRY_LIMIT_FILE_MB": "3", "REGISTRY_LIMIT_UPLOADS": "1",
+           "REGISTRY_UPLOAD_DIR": str(tmp_path / "uploads")}  # fmt: skip
+    with server_process(database_url, tmp_path / "server.log", **env) as (port, _):
+        base = f"http://127.0.0.1:{port}"
+        big = b"x" * (5 << 20)
+        declared = httpx.post(f"{base}/upload/check", data={"key": keys["FGW"]},
+                              files={"file": ("big.csv", big)}, timeout=30)  # fmt: skip
+        assert declared.status_code == 413 and "3 MB" in declared.text
+
+        def chunks():
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+            for _ in range(80):
+                yield b"y" * 65536
+
+        streamed = httpx.post(f"{base}/upload/check", content=chunks(), timeout=30,
+                              headers={"content-type": "multipart/form-data; boundary=b"})  # fmt: skip
+        assert streamed.status_code == 413 and "3 MB" in streamed.text
+        # one slow check (15,000 rows) holds the only slot
+        slow = write_csv(tmp_path / "slow.csv", [
+            [*APPROVAL_HEADERS, "编号"],
+            *[[*approval_row(f"洪〔{n}〕号"), f"R{n}"] for n in range(15000)]])  # fmt: skip
+        assert slow.stat().st_size < 3 << 20
+        answers = {}
+
+        def post(name: str, key: str, path: Path) -> None:
+            with path.open("rb") as handle:
+                answers[name] = httpx.post(f"{base}/upload/check", data={"key": key},
+                                           files={"file": (path.name, handle)}, timeout=120)  # fmt: skip
+
+        first = threading.Thread(target=post, args=("first", keys["FGW"], slow))
+        first.start()
+        deadline = time.monotonic() + 30  # until the server has the file and checks it
+        while not list((tmp_path / "uploads").glob("*/upload.json")):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        small = write_csv(tmp_path / "small.csv", [APPROVAL_HEADERS, approval_row()])
+        post("same department", keys["FGW"], small)
+        post("other department", keys["XZSP"], small)
+        first.join()
+    assert answers["first"].status_code == 200, answers["first"].text[-500:]
+    assert answers["same department"].status_code == 429
+    assert "本部门已有一个文件正在导入" in answers["same department"].text
+    assert answers["other department"].status_code == 503
+    assert all(answers[n].headers["retry-after"] for n in ("same department", "other department"))
