@@ -24,8 +24,10 @@ COPY schema ./schema
 COPY loaders ./loaders
 COPY --from=assets /build/vendor ./registry/web/static/vendor
 RUN uv sync --locked --no-editable --no-cache \
- && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin registry
-# The service runs as an unprivileged user; it writes nothing but to the database.
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin registry \
+ && mkdir -p /var/lib/registry/uploads && chown -R registry /var/lib/registry
+# The service runs as an unprivileged user; it writes to the database, and keeps checked
+# uploads in /var/lib/registry/uploads (a volume shared by replicas, REGISTRY_UPLOAD_DIR).
 USER registry
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \

@@ -68,10 +68,11 @@ registry/web/static/vendor/.installed: package.json package-lock.json
 	   registry/web/static/vendor/
 	touch $@
 
-browser:                                ## the clients tests drive: headless Chromium, GDAL/OGR (Debian)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v ogrinfo >/dev/null || { \
+browser:                                ## the clients tests drive: headless Chromium, GDAL/OGR, nginx with TLS (Debian)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v ogrinfo >/dev/null \
+	  && command -v nginx >/dev/null && command -v openssl >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver fonts-wqy-microhei gdal-bin; }
+	    chromium chromium-driver fonts-wqy-microhei gdal-bin nginx-light openssl; }
 
 chaos-database:                         ## a PostgreSQL cluster of its own, which the fault tests stop and start
 	REGISTRY_DB_CLUSTER=chaos REGISTRY_DB_PORT=$(CHAOS_PORT) REGISTRY_DB_NAME=registry_chaos \

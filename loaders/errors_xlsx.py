@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 
 from loaders.base import reader_for
 from loaders.report import FileReport
+from registry.cells import string_cells
 
 BAD = PatternFill("solid", fgColor="FFC7CE")
 BAD_ROW = PatternFill("solid", fgColor="FFEB9C")
@@ -41,14 +42,18 @@ def write_errors(report: FileReport, source: Path, target: Path) -> Path:
             for column, header in enumerate(headers, start=1):
                 value = row.values.get(header)
                 if value is not None:
-                    data.cell(number, column, value if not isinstance(value, dict) else str(value))
+                    cell = data.cell(
+                        number, column, value if not isinstance(value, dict) else str(value)
+                    )
+                    if isinstance(value, str) and value.startswith("="):
+                        cell.data_type = "s"  # the clerk's text, never a formula
     finally:
         table.close()
     columns = {header: index for index, header in enumerate(headers, start=1)}
     problems = book.create_sheet("问题")
     problems.append(["行 row", "列 column", "问题与改法 problem, and how to fix it"])
     for problem in report.problems:
-        problems.append([problem.row, problem.column, problem.message])
+        problems.append(string_cells(problems, [problem.row, problem.column, problem.message]))
         at = _row_number(problem.row)
         if at is None:
             continue

@@ -20,6 +20,7 @@ from registry.db import Database
 from registry.language import Language
 from registry.settings import Settings, get_settings
 from registry.web import errors, health, observe
+from registry.web.security import SecurityHeaders, TrustedHosts
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -48,7 +49,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:  # after uvicorn has let in-flight requests finish (graceful shutdown)
             await database.aclose()
 
-    middleware = [Middleware(Language), Middleware(errors.RefuseUnstorable)]
+    middleware = [
+        Middleware(SecurityHeaders, api=settings.api),  # on every answer, refusals included
+        Middleware(TrustedHosts, api=settings.api),
+        Middleware(Language),
+        Middleware(errors.RefuseUnstorable),
+    ]
     if settings.api.cors_origins:
         middleware.append(
             Middleware(

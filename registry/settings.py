@@ -133,6 +133,19 @@ class ApiSettings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list; [] disables)."
     )
+    public_url: str = Field(
+        default="",
+        description="The register's public address (scheme, host, path prefix), e.g. "
+        "https://xxgk.example.gov.cn/registry: every absolute link (feed, OC4IDS, OGC API, "
+        "TileJSON) is built on it, whatever a request says (empty: the address each request "
+        "came to, for development).",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Host names a request may address (JSON list; the public URL's host is "
+        'always allowed; "*.example.gov.cn" allows its subdomains, "*" any host). A request '
+        "for another host is refused (400) before anything is read.",
+    )
 
 
 class LimitSettings(BaseSettings):
@@ -215,6 +228,12 @@ class OpsSettings(BaseSettings):
         default=5,
         ge=1,
         description="Retry-After of a 503 (database down or every connection busy).",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-Proto and X-Forwarded-For are believed "
+        '(uvicorn\'s forwarded_allow_ips: comma-separated addresses or networks, "*" any): '
+        "only they can say a request came over https, or from which client.",
     )
 
 

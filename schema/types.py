@@ -13,6 +13,7 @@ import graphene
 
 from registry.catalog import Category, Element, get_catalog
 from registry.compliance import scores as compliance
+from registry.links import shown_url
 from schema import geometry as geo
 from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
 from schema.scalars import (
@@ -79,7 +80,10 @@ class Responsibility(graphene.ObjectType):
 
 class Document(graphene.ObjectType):
     title = graphene.String(required=True)
-    url = graphene.String(required=True)
+    url = graphene.String(
+        description="An http(s) address or a path of this register's; null where a stored link "
+        "is neither (a javascript: or data: link is refused when written, and never handed on)."
+    )
 
     @staticmethod
     def resolve_title(root, info):
@@ -87,7 +91,7 @@ class Document(graphene.ObjectType):
 
     @staticmethod
     def resolve_url(root, info):
-        return root.get("url")
+        return shown_url(root.get("url"))
 
 
 DisclosureStatus = graphene.Enum(

@@ -41,11 +41,26 @@ def chromium(width: int = 1280, height: int = 800, webgl: bool = False):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for tests
     browser = webdriver.Chrome(service=Service(driver), options=options)
+    # every document records what its Content-Security-Policy blocked (csp_violations)
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_WATCH})
     try:
         yield browser
     finally:
         browser.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(
+  {directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile,
+   sample: e.sample}));
+"""
+
+
+def csp_violations(browser) -> list[dict]:
+    """What the page's Content-Security-Policy blocked since it was loaded."""
+    return browser.execute_script("return window.__cspViolations || []")
 
 
 def screenshot(browser, name: str) -> Path:

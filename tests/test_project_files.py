@@ -158,3 +158,16 @@ def test_what_is_installed_is_the_lock():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv.lock" in dockerfile and "sync --locked" in dockerfile
     assert "--require-hashes -r scripts/uv-requirements.txt" in dockerfile + makefile
+
+
+def test_the_scale_profile_shares_uploads_and_believes_only_its_balancer():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    scaled = compose["services"]["api-scaled"]
+    folder = scaled["environment"]["REGISTRY_UPLOAD_DIR"]
+    assert (
+        any(v.endswith(f":{folder}") for v in scaled["volumes"]) and "uploads" in compose["volumes"]
+    )
+    assert scaled["environment"]["REGISTRY_API_PUBLIC_URL"].endswith(":8080")
+    assert scaled["environment"]["REGISTRY_OPS_FORWARDED_ALLOW_IPS"]
+    conf = (ROOT / "scripts" / "compose" / "nginx.conf").read_text()
+    assert "X-Forwarded-Proto $scheme" in conf and "Host $http_host" in conf

@@ -25,6 +25,7 @@ from sqlalchemy import Float, Select, Text, case, cast, func, literal, literal_c
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
+from registry.cells import neutral_sql, string_cells
 from registry.compliance.timeliness import CHINA_OFFSET
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES, Department, Project, Site
 from registry.reading import queries, visibility
@@ -97,7 +98,9 @@ async def projects_xlsx(conn: AsyncConnection, path: Path, q=None) -> int:
 async def _csv(conn: AsyncConnection, path: Path, headers: list[str], query: Select) -> int:
     """A CSV file Excel opens as it is (UTF-8 with a byte-order mark): the header, then the
     rows as PostgreSQL's COPY writes them."""
-    compiled = query.compile(dialect=conn.dialect)
+    rows = query.subquery("written")
+    neutral = select(*(neutral_sql(column) for column in rows.c))  # no text reads as a formula
+    compiled = neutral.compile(dialect=conn.dialect)
     statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)"
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None
@@ -119,7 +122,7 @@ async def _sheet(book, title: str, headers: list[str], conn, query: Select) -> i
     count = 0
     async for chunk in _rows(conn, query):
         for row in chunk:
-            sheet.append(row)
+            sheet.append(string_cells(sheet, row))
         count += len(chunk)
     return count
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registry.catalog import get_catalog
 from registry.clock import CST
 from registry.errors import unknown_project
+from registry.links import safe_url
 
 SCHEMAS = Path(__file__).parents[1] / "data" / "oc4ids"
 # A placeholder prefix of the required form until the OC4IDS Helpdesk assigns one.
@@ -160,7 +161,7 @@ def _project(project: dict, sites: list[dict], items: list[dict], departments: d
                     "title": doc["title"],
                     "datePublished": moment(x["published_at"]),
                 }
-                if doc.get("url"):
+                if safe_url(doc.get("url")):  # a link a reader may follow, and nothing else
                     entry["url"] = doc["url"]
                 if key in DOCUMENT_TYPE:
                     entry["documentType"] = DOCUMENT_TYPE[key]

@@ -9,6 +9,7 @@ import io
 
 from openpyxl import Workbook
 
+from registry.cells import neutral, string_cells
 from registry.compliance.scores import Score, score_rows
 
 SHEET = "考核"
@@ -24,7 +25,7 @@ def csv_text(scores: list[Score]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: neutral(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -38,7 +39,7 @@ def xlsx_bytes(scores: list[Score]) -> bytes:
     sheet = book.create_sheet(SHEET)
     sheet.append(columns)
     for row in rows:
-        sheet.append([row[c] for c in columns])
+        sheet.append(string_cells(sheet, [row[c] for c in columns]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -26,6 +26,7 @@ from registry.errors import InvalidInput, Problem
 from registry.geometry import HEIGHTS_DROPPED, geometry_problems, parse_geojson, to_storage
 from registry.identifiers import personal_identifiers
 from registry.language import Phrase, phrase, say
+from registry.links import MAX_URL, safe_url
 
 PHONE = re.compile(r"^[0-9()+\- ]{3,30}(转\d{1,6})?$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d",
@@ -201,6 +202,10 @@ def elements_problems(
 # C0 controls but tab, line feed and carriage return; DEL; unpaired UTF-16 surrogates
 # (PostgreSQL refuses NUL and lone surrogates in text; the others garble what readers see).
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# invisible characters that change how text reads: bidirectional embeddings, overrides and
+# isolates (a title shown backwards, "Trojan Source"), zero-width spaces and joiners, word
+# joiners, a byte-order mark inside text
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def text_problems(
@@ -228,6 +233,20 @@ def text_problems(
                 )
             )
             continue
+        if invisible := INVISIBLE.search(value):
+            problems.append(
+                Problem(
+                    path,
+                    "invisible_character",
+                    say(
+                        "contains the invisible character {code} ({name}), which changes how "
+                        "the text reads; remove it",
+                        code=f"U+{ord(invisible.group()):04X}",
+                        name=unicodedata.name(invisible.group(), "format character"),
+                    ),
+                )
+            )
+            continue
         for found in personal_identifiers(value, resident_ids=path not in official_numbers):
             problems.append(
                 Problem(
@@ -241,6 +260,23 @@ def text_problems(
                 )
             )
     return problems
+
+
+def url_problems(documents: list[dict[str, Any]]) -> list[Problem]:
+    return [
+        Problem(
+            f"documents[{index}].url",
+            "unsafe_url",
+            say(
+                "{url!r} is not a web address: a document link starts with https:// or "
+                "http:// (at most {most} characters)",
+                url=str(doc.get("url"))[:80],
+                most=MAX_URL,
+            ),
+        )
+        for index, doc in enumerate(documents)
+        if not is_blank(doc.get("url")) and not safe_url(doc.get("url"))
+    ]
 
 
 def not_in_future(value: dt.date | None, path: str, why: Phrase) -> list[Problem]:
@@ -344,6 +380,7 @@ def disclosure_content(
                     f"documents[{index}]", "required", say("a document needs a title and a url")
                 )
             )
+    problems += url_problems(documents)
     title = (data.title or f"{project_name} {item.name_zh}").strip()
     problems += text_problems(
         [

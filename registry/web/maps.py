@@ -22,14 +22,16 @@ from registry.reading import features, portal, tiles
 from registry.web.errors import wants_page
 from registry.web.kept import Kept
 from registry.web.pages import render
+from registry.web.security import public_base
 
 GEOJSON = "application/geo+json"
 MVT = "application/vnd.mapbox-vector-tile"
 MAP_PAGE = Path(__file__).parent / "static" / "map.html"
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def _relative(url) -> str:
+    """A link to this server's own resource, as a path (no host to forge)."""
+    return url.path + (f"?{url.query}" if url.query else "")
 
 
 def _wants_html(request: Request) -> bool:
@@ -48,7 +50,7 @@ def _page(request: Request, heading: str, **values) -> HTMLResponse:
         ("description", "links", "conformance", "collections", "features_json", "matched",
          "rows", "pages", "properties", "operations", "api_href"),
     )  # fmt: skip
-    json_href = str(request.url.include_query_params(f="json"))
+    json_href = _relative(request.url.include_query_params(f="json"))
     return render("ogc.html", **{**parts, "trail": [], **values},
                   heading=heading, json_href=json_href)  # fmt: skip
 
@@ -65,7 +67,7 @@ def _as_page(links: list[dict]) -> list[dict]:
 
 
 async def landing(request: Request) -> Response:
-    document = features.landing(_base(request))
+    document = features.landing(public_base(request))
     if _wants_html(request):
         return _page(request, document["title"], description=document["description"],
                      links=_as_page([lk for lk in document["links"] if lk["rel"] != "alternate"]),
@@ -74,7 +76,7 @@ async def landing(request: Request) -> Response:
 
 
 async def api_definition(request: Request) -> Response:
-    document = features.openapi(_base(request))
+    document = features.openapi(public_base(request))
     if _wants_html(request):
         return _page(request, "API 定义 · the API definition", api_href="/ogc/api",
                      operations=[(path, item["get"]) for path, item in document["paths"].items()])  # fmt: skip
@@ -88,11 +90,11 @@ async def conformance(request: Request) -> Response:
 
 
 async def crs(request: Request) -> Response:
-    return JSONResponse(features.crs_description(_base(request), request.path_params["name"]))
+    return JSONResponse(features.crs_description(public_base(request), request.path_params["name"]))
 
 
 async def collections(request: Request) -> Response:
-    base = _base(request)
+    base = public_base(request)
     async with request.app.state.db.read.connect() as conn:
         described = [
             features.describe(c, base, await features.extent(conn, c.id))
@@ -119,7 +121,7 @@ async def collection(request: Request) -> Response:
     coll = features.collection(request.path_params["collection_id"])
     async with request.app.state.db.read.connect() as conn:
         bbox = await features.extent(conn, coll.id)
-    described = features.describe(coll, _base(request), bbox)
+    described = features.describe(coll, public_base(request), bbox)
     if _wants_html(request):
         return _page(request, coll.title, description=coll.description, collections=[described],
                      links=_as_page([lk for lk in described["links"] if lk["rel"] != "alternate"]),
@@ -134,7 +136,7 @@ async def items(request: Request) -> Response:
     html = _wants_html(request)
     params.pop("f", None)  # the links of a page lead to pages, of JSON to JSON
     async with request.app.state.db.read.connect() as conn:
-        body = await features.items(conn, coll.id, query, _base(request), params)
+        body = await features.items(conn, coll.id, query, public_base(request), params)
     if html:
         return _items_page(request, coll, json.loads(body))
     return Response(body, media_type=GEOJSON, headers=_crs_header(request, query))
@@ -172,7 +174,12 @@ async def item(request: Request) -> Response:
     query = features.parse_items_query(coll, params)
     async with request.app.state.db.read.connect() as conn:
         body = await features.items(
-            conn, coll.id, query, _base(request), params, one=request.path_params["feature_id"]
+            conn,
+            coll.id,
+            query,
+            public_base(request),
+            params,
+            one=request.path_params["feature_id"],
         )
     if _wants_html(request):
         feature = json.loads(body)
@@ -193,7 +200,7 @@ async def item(request: Request) -> Response:
 
 
 def _crs_header(request: Request, query) -> dict[str, str]:
-    return {"Content-Crs": f"<{features.crs_uri(_base(request), query.crs)}>"}
+    return {"Content-Crs": f"<{features.crs_uri(public_base(request), query.crs)}>"}
 
 
 async def tile(request: Request) -> Response:
@@ -238,16 +245,16 @@ async def base_layer(request: Request) -> Response:
 
 
 async def tilejson(request: Request) -> Response:
-    return JSONResponse(tiles.tilejson(_base(request)))
+    return JSONResponse(tiles.tilejson(public_base(request)))
 
 
 async def map_page(request: Request) -> Response:
     settings = request.app.state.settings.api
     config = {"basemap": settings.map_basemap_url, "attribution": settings.map_basemap_attribution,
               "crs": settings.map_basemap_crs}  # fmt: skip
-    page = MAP_PAGE.read_text(encoding="utf-8").replace(
-        "__CONFIG__", json.dumps(config, ensure_ascii=False)
-    )
+    # a JSON data block: "<" written as \u003c, so no value can close the element
+    data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
+    page = MAP_PAGE.read_text(encoding="utf-8").replace("__CONFIG__", data)
     return HTMLResponse(page)
 
 

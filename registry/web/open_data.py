@@ -12,17 +12,18 @@ from starlette.routing import Route
 from registry.exports import feed, oc4ids
 from registry.web import report as report_page
 from registry.web.params import moment as as_of
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+from registry.web.security import public_base, public_url
 
 
 async def oc4ids_export(request: Request) -> Response:
     """One project's package in one piece (a 404 names an unknown code); the whole register
     streamed a thousand projects at a time from one REPEATABLE READ snapshot, so memory stays
     bounded and the package is one moment's register."""
-    project, moment, base = request.query_params.get("project"), as_of(request), _base(request)
+    project, moment, base = (
+        request.query_params.get("project"),
+        as_of(request),
+        public_base(request),
+    )
     db = request.app.state.db
     if project:
         async with db.read.connect() as conn:
@@ -60,16 +61,16 @@ async def atom_feed(request: Request) -> Response:
             conn, filters.get("category"), filters.get("region"), filters.get("department"),
             before=before,
         )  # fmt: skip
-    first = f"{_base(request)}/feeds/disclosures.atom" + (
+    first = f"{public_base(request)}/feeds/disclosures.atom" + (
         f"?{urlencode(filters)}" if filters else ""
     )
     following = None
     if len(items) == feed.LIMIT:
-        following = f"{_base(request)}/feeds/disclosures.atom?" + urlencode(
+        following = f"{public_base(request)}/feeds/disclosures.atom?" + urlencode(
             {**filters, "before": feed.cursor(items[-1])}
         )
     return Response(
-        feed.atom(items, _base(request), str(request.url), first, following),
+        feed.atom(items, public_base(request), public_url(request), first, following),
         media_type="application/atom+xml; charset=utf-8",
     )
 

@@ -23,6 +23,7 @@ from registry.catalog import Category, get_catalog
 from registry.clock import china_day, china_minute
 from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
 from registry.language import say
+from registry.links import shown_url
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 from registry.reading import features, portal, queries
 from registry.web.kept import Kept
@@ -34,7 +35,7 @@ PAGES = Environment(
     lstrip_blocks=True,
 )
 # every day and time a page shows is China's (a moment is stored in UTC)
-PAGES.filters.update(china_day=china_day, china_minute=china_minute)
+PAGES.filters.update(china_day=china_day, china_minute=china_minute, shown_url=shown_url)
 PAGE_SIZE = 20
 SORTS = {
     "code": ("CODE", "项目代码", "code"),

@@ -65,7 +65,8 @@ def serve(
         factory=True,
         log_level=log_level,
         log_config=None,
-        proxy_headers=False,
+        proxy_headers=True,  # believed only from REGISTRY_OPS_FORWARDED_ALLOW_IPS
+        forwarded_allow_ips=ops.forwarded_allow_ips,
         access_log=False,
         timeout_graceful_shutdown=ops.shutdown_timeout_s or None,
         workers=workers,

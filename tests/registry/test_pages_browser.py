@@ -14,7 +14,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from tests.browser import accessibility_violations, chromium, console_errors, screenshot
+from tests.browser import (
+    accessibility_violations,
+    chromium,
+    console_errors,
+    csp_violations,
+    screenshot,
+)
 
 PAGES = {
     "home": "/",
@@ -54,6 +60,7 @@ def visited(base):
             browser.get(base + path)
             time.sleep(1.5 if name in ("map", "project") else 0.2)  # let the maps draw
             seen[name] = {
+                "csp": csp_violations(browser),
                 "violations": accessibility_violations(browser),
                 "errors": console_errors(browser),
                 "requests": browser.execute_script(
@@ -65,6 +72,18 @@ def visited(base):
             }
             _shot(browser, f"page-{name}.png")
     return seen
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_runs_under_its_content_security_policy(visited, base, name):
+    """The page says its policy (only the register's own scripts; no framing) and nothing
+    on it, MapLibre's workers included, is blocked by it."""
+    answer = httpx.get(base + PAGES[name], headers={"accept": "text/html"})
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["referrer-policy"] and answer.headers["x-frame-options"] == "DENY"
+    assert visited[name]["csp"] == []
 
 
 @pytest.mark.parametrize("name", list(PAGES))

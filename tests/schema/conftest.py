@@ -53,7 +53,5 @@ async def in_process(settings: Settings | None = None):
     app = create_app(settings or Settings())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://registry.test"
-        ) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             yield client, app

@@ -4,7 +4,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser import chromium, screenshot
+from tests.browser import chromium, csp_violations, screenshot
 
 
 def test_graphiql_runs_the_default_query(gql):
@@ -21,6 +21,8 @@ def test_graphiql_runs_the_default_query(gql):
             "return performance.getEntriesByType('resource').map(e => e.name)"
         )
         path = screenshot(browser, "graphiql.png")
+        blocked = csp_violations(browser)
+    assert blocked == []  # GraphiQL runs under the page's Content-Security-Policy
     assert '"distance"' in result and "南昌" in result
     assert requests and all(r.startswith(base.rsplit("/", 1)[0]) for r in requests), requests
     assert path.stat().st_size > 10_000

@@ -5,7 +5,9 @@
 // finds projects by name or code; names are drawn as labels when zoomed in.
 (function () {
   "use strict";
-  const config = window.REGISTRY_MAP || {};
+  // the page's configuration, a JSON data block (the page runs no inline script: CSP)
+  const given = document.getElementById("map-config");
+  const config = given ? JSON.parse(given.textContent) : {};
   const crs = config.crs || "wgs84"; // the base map's coordinate system: tiles and search follow it
   const STATUS = {
     planning: ["前期", "#6b7280"], approved: ["已批复", "#2563eb"],

@@ -1,0 +1,32 @@
+"""Which links a reader may follow: checked when a link is written (publishing) and again
+where one is shown (pages, exports), so that a stored ``javascript:`` from before the check,
+or from a file nobody checked, never reaches a reader as code."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+SCHEMES = ("http", "https")
+MAX_URL = 2000
+
+
+def safe_url(value: Any) -> bool:
+    """http(s) with a host, or a path of this register's own ("/documents/…"); never
+    javascript:, data:, file:, a protocol-relative //host, whitespace or control characters."""
+    if not isinstance(value, str) or not value or len(value) > MAX_URL:
+        return False
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return False
+    if value.startswith("/"):
+        return not value.startswith("//") and "\\" not in value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in SCHEMES and bool(parts.hostname) and "\\" not in value
+
+
+def shown_url(value: Any) -> str | None:
+    """The link to render, or None (show the title as text)."""
+    return value if safe_url(value) else None
