@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import String, case, func, literal
+from sqlalchemy import String, Text, case, cast, func, literal
+from sqlalchemy.types import NullType
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,11 +28,13 @@ def neutral(value: Any) -> Any:
 
 
 def neutral_sql(column: Any) -> Any:
-    """The same, in SQL, for a text column (other types pass as they are)."""
-    if not isinstance(column.type, String):
+    """The same, in SQL, for a text column (an aggregate of text too); numbers, dates and
+    booleans pass as they are."""
+    if not isinstance(column.type, String | NullType):
         return column
-    starts = func.left(column, 1).in_([literal(c) for c in FORMULA_STARTS])
-    return case((starts, literal("'") + column), else_=column).label(column.name)
+    value = column if isinstance(column.type, String) else cast(column, Text)
+    starts = func.left(value, 1).in_([literal(c) for c in FORMULA_STARTS])
+    return case((starts, literal("'") + value), else_=value).label(column.name)
 
 
 def string_cells(sheet: Any, values: Iterable[Any]) -> list[Any]:

@@ -21,7 +21,18 @@ from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
-from sqlalchemy import Float, Select, Text, case, cast, func, literal, literal_column, select
+from sqlalchemy import (
+    DateTime,
+    Float,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
@@ -81,7 +92,7 @@ def _yes(column):
 def _china_time(column):
     """A moment as China's wall-clock time (Excel keeps no time zone): UTC+8, as
     timeliness judges days (a zone name would bring back 1986-1991's summer time)."""
-    return func.timezone(CHINA_OFFSET, column)
+    return func.timezone(CHINA_OFFSET, column, type_=DateTime)
 
 
 async def projects_csv(conn: AsyncConnection, path: Path, q=None) -> int:
