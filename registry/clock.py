@@ -27,6 +27,27 @@ def today() -> dt.date:
     return _today[1]
 
 
+# the moments a request may name: any a day inside Python's calendar, wherever it is seen
+# from (China, UTC); 9999-12-31T23:59:59Z is the next year in China, and no date at all
+FIRST_MOMENT = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+LAST_MOMENT = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """An ISO 8601 moment (UTC when it names no zone) between FIRST_MOMENT and
+    LAST_MOMENT; ValueError otherwise (not a moment, or past the ends of the calendar)."""
+    at = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    try:
+        inside = FIRST_MOMENT <= at <= LAST_MOMENT
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise ValueError(f"{text!r} is outside {FIRST_MOMENT:%Y-%m-%d} to {LAST_MOMENT:%Y-%m-%d}")
+    return at
+
+
 def china_date(moment: dt.datetime) -> dt.date:
     """The calendar day in China of an aware moment."""
     return moment.astimezone(CST).date()

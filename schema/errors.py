@@ -45,7 +45,9 @@ def format_error(error: GraphQLError, timeout_ms: int | None = None) -> dict[str
         extensions["problems"] = [
             {"path": p.path, "code": p.code, "message": p.message} for p in original.problems
         ]
-    elif original is not None and not isinstance(original, GraphQLError):
+    elif original is not None and not isinstance(original, GraphQLError) and error.path:
+        # a resolver's failure; without a path it is a value refused by a scalar while the
+        # request was validated or its variables coerced: the client's error, said below
         log.exception("resolver failed at %s", error.path, exc_info=original)
         formatted["message"] = say("Internal server error")
         extensions["code"] = "INTERNAL_SERVER_ERROR"

@@ -10,6 +10,7 @@ import graphene
 from graphql.language import ast
 
 from registry.catalog import Category
+from registry.clock import parse_moment
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 
 
@@ -47,22 +48,24 @@ class GeoJSON(graphene.Scalar):
 
 
 class Timestamp(graphene.Scalar):
-    """A moment in UTC, ISO 8601 to the second: 2024-03-10T02:00:00Z."""
+    """A moment in UTC, ISO 8601 to the second: 2024-03-10T02:00:00Z. As input, any ISO 8601
+    moment from 0001-01-02 to 9999-12-30 (UTC when it names no zone)."""
 
     @staticmethod
     def serialize(value: dt.datetime) -> str:
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    parse_value = staticmethod(
-        lambda value: dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    )
-    parse_literal = staticmethod(
-        lambda node, _variables=None: (
-            dt.datetime.fromisoformat(node.value.replace("Z", "+00:00"))
-            if isinstance(node, ast.StringValueNode)
-            else None
-        )
-    )
+    @staticmethod
+    def parse_value(value: Any) -> dt.datetime:
+        if not isinstance(value, str):
+            raise TypeError("a Timestamp is a string")
+        return parse_moment(value)
+
+    @staticmethod
+    def parse_literal(node: ast.ValueNode, _variables: Any = None) -> dt.datetime:
+        if not isinstance(node, ast.StringValueNode):
+            raise TypeError("a Timestamp is a string")
+        return parse_moment(node.value)
 
 
 CategoryKey = graphene.Enum(

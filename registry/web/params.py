@@ -6,6 +6,7 @@ import datetime as dt
 
 from starlette.requests import Request
 
+from registry.clock import parse_moment
 from registry.errors import InvalidInput
 from registry.language import say
 
@@ -16,11 +17,14 @@ def moment(request: Request) -> dt.datetime | None:
     if not value:
         return None
     try:
-        at = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_moment(value)
     except ValueError as exc:
         raise InvalidInput.one(
             "asOf",
             "not_a_moment",
-            say("{value!r} is not a moment (2026-01-31T00:00:00Z)", value=value),
+            say(
+                "{value!r} is not a moment between 0001-01-02 and 9999-12-30 "
+                "(write it as 2026-01-31T00:00:00Z)",
+                value=value[:60],
+            ),
         ) from exc
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
