@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql
 from bench.harness import SERVERS, api_server, database_url, rss_mb
 from registry.catalog import Category
 from registry.exports import downloads as files
+from registry.web import heavy
 
 BASELINES = {
     "projects.csv": lambda: files.project_rows(),
@@ -75,7 +76,7 @@ def main() -> None:
             done.set()
             sampler.join()
             assert answer.status_code == 200, answer.text[:300]
-            note = files.described(folder / download.name) or {}
+            note = heavy.described(folder / download.name) or {}
             baseline = BASELINES.get(download.name)
             copy = copy_seconds(url, baseline(), folder / "baseline.csv") if baseline else None
             ratio = f"{copy / seconds:.2f}" if copy else ""

@@ -133,6 +133,26 @@ class ApiSettings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list; [] disables)."
     )
+    heavy_slots: int = Field(
+        default=1,
+        ge=1,
+        description="Expensive requests one process works on at once: building a whole-"
+        "register file or an as-of export, low-zoom tiles, a part of the register as a file. "
+        "More wait (up to heavy_wait_s) while cheap requests go on; the database's cores are "
+        "what they share (one slot per two cores is a fair start).",
+    )
+    heavy_wait_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="How long an expensive request waits for a slot before it is answered "
+        "503 with Retry-After.",
+    )
+    kept_moments: int = Field(
+        default=8,
+        ge=1,
+        description="As-of exports kept on disk (the latest asked; each is built once per "
+        "moment and state of the register).",
+    )
     public_url: str = Field(
         default="",
         description="The register's public address (scheme, host, path prefix), e.g. "

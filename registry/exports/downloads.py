@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,15 +366,3 @@ def downloads() -> list[Download]:
 
 def by_name(name: str) -> Download | None:
     return next((d for d in downloads() if d.name == name), None)
-
-
-def sidecar(path: Path) -> Path:
-    return path.with_name(path.name + ".json")
-
-
-def described(path: Path) -> dict[str, Any] | None:
-    """What a built file's sidecar says (version, rows, when), or None."""
-    try:
-        return json.loads(sidecar(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None

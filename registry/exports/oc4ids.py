@@ -9,6 +9,7 @@ extension objects `x_landAcquisition` and `x_supervision`. docs/oc4ids.md explai
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -374,10 +375,15 @@ async def projects(
             as_of=as_of,
         ):
             items[r["project_id"]].append(r)
-        yield [_strip(_project(p, sites[p["id"]], items[p["id"]], departments)) for p in rows]
+        # mapping a chunk is Python's work: off the event loop, so a server keeps answering
+        yield await asyncio.to_thread(_mapped, rows, sites, items, departments)
         if len(rows) < chunk:
             return
         after = rows[-1]["code"]
+
+
+def _mapped(rows: list[dict], sites: dict, items: dict, departments: dict) -> list[dict]:
+    return [_strip(_project(p, sites[p["id"]], items[p["id"]], departments)) for p in rows]
 
 
 def header(
@@ -423,7 +429,7 @@ async def stream(
     async for records in projects(conn, project_code, as_of, chunk):
         if check:
             check(records)
-        text_value = b",".join(orjson.dumps(record) for record in records)
+        text_value = await asyncio.to_thread(b",".join, [orjson.dumps(r) for r in records])
         yield text_value if first else b"," + text_value
         first = False
     yield b"]}"

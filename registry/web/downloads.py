@@ -8,73 +8,30 @@ the project list's filters give ``/projects.csv``, ``.xlsx`` and ``.geojson`` of
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
-import json
 import os
 import tempfile
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from registry.clock import CST
 from registry.errors import InvalidInput, NotFound
 from registry.exports import downloads as files
 from registry.language import say
+from registry.web import heavy
 from registry.web.kept import data_version
 from registry.web.pages import list_query, render
 
 _building: dict[str, asyncio.Lock] = {}
 
 
-def folder(request: Request) -> Path:
-    configured = request.app.state.settings.registry.download_dir
-    path = Path(configured or Path(tempfile.gettempdir()) / "registry-downloads")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-# A whole-register file is one long statement (COPY) or cursor: it gets more time than a
-# request's read, and is built once per state of the register, not once per reader.
-BUILD_TIMEOUT = text("SET LOCAL statement_timeout = '15min'")
-
-
-@contextlib.asynccontextmanager
-async def snapshot(request: Request):
-    """One REPEATABLE READ transaction on the read engine: a file is one moment's register."""
-    async with request.app.state.db.read.connect() as conn:
-        repeatable = await conn.execution_options(isolation_level="REPEATABLE READ")
-        async with repeatable.begin():
-            await repeatable.execute(BUILD_TIMEOUT)
-            yield repeatable
-
-
 async def _built(request: Request, download: files.Download) -> Path:
-    """The file for the register as it is now: kept, or built now (once per process)."""
-    path = folder(request) / download.name
-    lock = _building.setdefault(download.name, asyncio.Lock())
-    async with lock, snapshot(request) as conn:
-        version = await data_version(conn)
-        note = files.described(path)
-        if note is not None and note["version"] == version and path.exists():
-            return path
-        partial = path.with_name(f".{uuid.uuid4().hex}.{download.name}")  # keeps its suffix
-        try:
-            rows = await download.build(conn, partial)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-        built = {"version": version, "rows": rows, "bytes": path.stat().st_size,
-                 "built_at": dt.datetime.now(CST).isoformat(timespec="seconds")}  # fmt: skip
-        files.sidecar(path).write_text(json.dumps(built), encoding="utf-8")
-    return path
+    """The file for the register as it is now: kept, or built now (once per state)."""
+    return await heavy.build_kept(request, heavy.folder(request) / download.name, download.build)
 
 
 def _attachment(path: Path, name: str, media_type: str, **kwargs) -> FileResponse:
@@ -110,7 +67,7 @@ async def page(request: Request) -> Response:
         version = await data_version(conn)
     listed = []
     for item in files.downloads():
-        note = files.described(folder(request) / item.name)
+        note = heavy.described(heavy.folder(request) / item.name)
         listed.append({"file": item, "note": note if note and note["version"] == version else None})
     return render("downloads.html", downloads=listed)
 
@@ -136,7 +93,7 @@ async def part(request: Request) -> Response:
     os.close(handle)
     path = Path(name)
     try:
-        async with snapshot(request) as conn:
+        async with heavy.turn(request), heavy.snapshot(request) as conn:
             await build(conn, path, query)
     except BaseException:
         path.unlink(missing_ok=True)

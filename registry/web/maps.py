@@ -7,6 +7,7 @@ description are the OGC exception fields.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from registry.errors import InvalidInput, NotFound, not_one_of
 from registry.geometry import from_storage
 from registry.reading import features, portal, tiles
+from registry.web import heavy
 from registry.web.errors import wants_page
 from registry.web.kept import Kept
 from registry.web.pages import render
@@ -208,7 +210,9 @@ async def tile(request: Request) -> Response:
     layer = request.path_params.get("layer", tiles.LAYER)
     crs = request.query_params.get("crs", "wgs84")
     database = request.app.state.db
-    async with database.read.connect() as conn:
+    # a low-zoom tile draws a district or more: it takes a heavy slot (registry/web/heavy.py)
+    waiting = heavy.turn(request) if z < heavy.HEAVY_ZOOM else contextlib.nullcontext()
+    async with waiting, database.read.connect() as conn:
         started = time.perf_counter()
         data = await tiles.tile(conn, z, x, y, crs, layer)
         database.slow.check(f"tile {z}/{x}/{y}: {tiles.TILE_SQL}", time.perf_counter() - started)

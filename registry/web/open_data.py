@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import datetime as dt
+import hashlib
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from registry.exports import feed, oc4ids
+from registry.web import heavy
 from registry.web import report as report_page
 from registry.web.params import moment as as_of
 from registry.web.security import public_base, public_url
@@ -17,8 +19,10 @@ from registry.web.security import public_base, public_url
 
 async def oc4ids_export(request: Request) -> Response:
     """One project's package in one piece (a 404 names an unknown code); the whole register
-    streamed a thousand projects at a time from one REPEATABLE READ snapshot, so memory stays
-    bounded and the package is one moment's register."""
+    (now, or as of a moment) as a file kept per state of the register: built once, from one
+    REPEATABLE READ snapshot a thousand projects at a time (memory stays bounded), in a
+    heavy slot; every reader after the first gets the kept file. The latest
+    ``REGISTRY_API_KEPT_MOMENTS`` as-of exports are kept."""
     project, moment, base = (
         request.query_params.get("project"),
         as_of(request),
@@ -30,25 +34,23 @@ async def oc4ids_export(request: Request) -> Response:
             document = await oc4ids.package(conn, base, project, moment)
         return JSONResponse(document, media_type="application/json")
 
-    async def body() -> AsyncIterator[bytes]:
-        async with db.read.connect() as conn:
-            snapshot = await conn.execution_options(isolation_level="REPEATABLE READ")
-            async with snapshot.begin():
-                async for piece in oc4ids.stream(snapshot, base, None, moment):
-                    yield piece
+    async def build(conn, path) -> int:
+        count = 0
+        with path.open("wb") as out:
+            async for piece in oc4ids.stream(conn, base, None, moment):
+                out.write(piece)
+                count += 1
+        return count
 
-    pieces = body()
-    # The opening and the first chunk are read before the response starts, so a fault met
-    # there (a timeout, the database down) is answered with its status, like any read.
-    started = [await anext(pieces), await anext(pieces)]
-
-    async def rest() -> AsyncIterator[bytes]:
-        for piece in started:
-            yield piece
-        async for piece in pieces:
-            yield piece
-
-    return StreamingResponse(rest(), media_type="application/json")
+    # the links inside name the base: one file per base (one, with REGISTRY_API_PUBLIC_URL)
+    prefix = hashlib.sha256(base.encode()).hexdigest()[:8]
+    stamp = f"-asof-{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}" if moment else ""
+    path = await heavy.build_kept(request, heavy.folder(request) / f"oc4ids-{prefix}{stamp}.json",
+                                  build)  # fmt: skip
+    if moment:
+        kept = request.app.state.settings.api.kept_moments
+        heavy.keep_latest(heavy.folder(request), "oc4ids-*-asof-*Z.json", kept)
+    return FileResponse(path, media_type="application/json")
 
 
 async def atom_feed(request: Request) -> Response:

@@ -74,8 +74,9 @@ def test_correct_and_withdraw_keep_history_with_who_when_why(api):
     )["withdrawDisclosure"]
     assert withdrawn["action"] == "withdrawn"
     history = withdrawn["disclosure"]["history"]
-    # the item is withdrawn: every revision shows it, with the reason, and no content
-    assert [(h["revision"], h["status"]) for h in history] == [(1, "WITHDRAWN"), (2, "WITHDRAWN")]
+    # every revision hides its content; revision 1 was superseded by the correction,
+    # the withdrawal is revision 2's (and the item's)
+    assert [(h["revision"], h["status"]) for h in history] == [(1, "SUPERSEDED"), (2, "WITHDRAWN")]
     assert (
         history[1]["correctionReason"] == "文号录入错误"
         and history[1]["withdrawnReason"] == "重复发布"
