@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 
 from bench.generate import psycopg_url
 from bench.harness import api_server, compare, database_url, http_worker
-from registry.reading import features, tiles
+from registry.reading import features, ogc_params, tiles
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
@@ -31,7 +31,7 @@ def items_sql(limit: int) -> str:
     """The page of features and the count, as one statement of literal SQL."""
     from sqlalchemy import select
 
-    page = features.BUILDERS["projects"](features.ItemsQuery(limit=limit))
+    page = features.BUILDERS["projects"](ogc_params.ItemsQuery(limit=limit))
     statement = select(page.features(limit, 0), page.total().scalar_subquery())
     compiled = statement.compile(
         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}

@@ -29,7 +29,7 @@ from bench.generate import psycopg_url
 from bench.harness import SERVERS, api_server, database_url, rss_mb
 from registry.db import Database
 from registry.models import Project
-from registry.reading import queries
+from registry.reading import inputs, queries
 
 QUERIES = ("道路", "南昌", "改造", "学校", "桥")
 
@@ -72,7 +72,7 @@ def search(dsn: str) -> list[dict]:
     results = []
     with psycopg.connect(dsn) as conn:
         for text in QUERIES:
-            condition = queries.project_conditions(queries.ProjectQuery(text=text))[0]
+            condition = queries.project_conditions(inputs.ProjectQuery(text=text))[0]
             indexed = str(
                 select(Project.id)
                 .where(condition)

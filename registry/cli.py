@@ -543,17 +543,22 @@ def export_oc4ids(project: str | None, output: str | None, base_url: str, as_of)
     target = Path(output) if output else None
     partial = target.with_name(f".{target.name}.partial") if target else None
 
-    async def write(conn: AsyncConnection) -> None:
-        snapshot = await conn.execution_options(isolation_level="REPEATABLE READ")
-        async with snapshot.begin():
-            with open(partial, "wb") if partial else _stdout_bytes() as handle:
-                async for piece in oc4ids.stream(
-                    snapshot, base_url.rstrip("/"), project, moment, checker
-                ):
-                    handle.write(piece)
+    async def write() -> None:
+        from registry.db import Database
+
+        database = Database()
+        try:
+            async with database.snapshot("15min") as snapshot:
+                with open(partial, "wb") if partial else _stdout_bytes() as handle:
+                    async for piece in oc4ids.stream(
+                        snapshot, base_url.rstrip("/"), project, moment, checker
+                    ):
+                        handle.write(piece)
+        finally:
+            await database.aclose()
 
     try:
-        read(write)
+        asyncio.run(write())
     except RegistryError as exc:
         checker.finish()
         _forget(partial)

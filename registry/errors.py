@@ -148,7 +148,7 @@ def from_database(error: BaseException, timeout_ms: int | None = None) -> Regist
         )
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, pg.QueryCanceled):
-        from registry.metrics import STATEMENT_TIMEOUTS
+        from registry.ops.metrics import STATEMENT_TIMEOUTS
 
         STATEMENT_TIMEOUTS.inc()
         return StatementTimeout.one(

@@ -17,7 +17,7 @@ from graphene.utils.dataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.publishing.keys import Credentials
-from registry.reading import queries
+from registry.reading import disclosures, queries
 from registry.settings import ApiSettings
 
 
@@ -91,10 +91,10 @@ class MomentLoaders:
         def loader(fetch, default=lambda: None):
             return DataLoader(_batch(engine, fetch, default, as_of, moment=True))
 
-        self.disclosures = loader(queries.disclosures_by_project, list)
-        self.history = loader(queries.history_by_lineage, list)
-        self.by_id = loader(queries.disclosures_by_ids)
-        self.current_ids = loader(queries.current_revision_ids)
+        self.disclosures = loader(disclosures.disclosures_by_project, list)
+        self.history = loader(disclosures.history_by_lineage, list)
+        self.by_id = loader(disclosures.disclosures_by_ids)
+        self.current_ids = loader(disclosures.current_revision_ids)
 
 
 @dataclass

@@ -13,11 +13,11 @@ import importlib
 import logging
 import re
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import orjson
+from cachetools import LRUCache
 from graphene.validation import depth_limit_validator
 from graphql import (
     ExecutionContext,
@@ -38,12 +38,12 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from registry import metrics
+from registry.db.replicas import on_driver
 from registry.errors import DATABASE_ERRORS, from_database
 from registry.language import say, shown
+from registry.ops import metrics
 from registry.publishing import keys
 from registry.publishing.keys import Credentials
-from registry.replicas import on_driver
 from registry.settings import ApiSettings
 from schema.compiler import StatementCache, prepare
 from schema.context import Context
@@ -191,14 +191,13 @@ class GraphQLEndpoint:
         self.schema = schema
         self.settings = settings
         self.depth = [depth_limit_validator(max_depth=settings.max_depth)]
-        self.documents: OrderedDict[str, tuple] = OrderedDict()
+        self.documents: LRUCache[str, tuple] = LRUCache(maxsize=DOCUMENT_CACHE_SIZE)
         self.statements = StatementCache()
 
     def checked_document(self, query: str) -> tuple:
         """(document, None) or (None, errors): parsing and validation, cached per query text
         (neither depends on the variables)."""
         if (cached := self.documents.get(query)) is not None:
-            self.documents.move_to_end(query)
             return cached
         try:
             document = parse(query, max_tokens=self.settings.max_tokens)
@@ -213,8 +212,6 @@ class GraphQLEndpoint:
         except GraphQLError as error:
             result = (None, [format_error(error)])
         self.documents[query] = result
-        if len(self.documents) > DOCUMENT_CACHE_SIZE:
-            self.documents.popitem(last=False)
         return result
 
     async def __call__(self, scope, receive, send) -> None:
@@ -370,7 +367,7 @@ class GraphQLEndpoint:
         if prepared is not None:
             data = await self._run_compiled(database, prepared)
             self.statements.answered += 1
-            # PostgreSQL wrote the data as orjson would (schema/compiler.py)
+            # PostgreSQL wrote the data as orjson would (schema/compiler/)
             return Response(
                 b'{"data":' + data.encode() + b"}",
                 status_code=200,

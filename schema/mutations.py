@@ -18,9 +18,9 @@ from registry.catalog import get_catalog
 from registry.errors import RegistryError, Unauthenticated
 from registry.language import N_, say, shown
 from registry.publishing.audit import record_refusal
-from registry.reading import queries
+from registry.reading import disclosures, queries
 from schema.catalog_types import graphql_field_name
-from schema.scalars import JSON, CategoryKey, GeoJSON, ProjectStatus, ProjectType
+from schema.scalars import JSON, CategoryKey, GeoJSON, ProjectStatus, ProjectType, unwrap
 from schema.types import Department, Disclosure, Project
 
 KEY_PROBLEMS = {
@@ -150,10 +150,6 @@ def _elements(raw) -> dict:
     return {by_field.get(k, k): v for k, v in (raw or {}).items()} if isinstance(raw, dict) else raw
 
 
-def _value(enum_value):
-    return getattr(enum_value, "value", enum_value)
-
-
 # --- payloads ------------------------------------------------------------------------
 
 
@@ -185,7 +181,7 @@ DepartmentPayload = _payload("DepartmentPayload", "department", Department)
 
 async def _disclosure(info, disclosure_id):
     async with info.context.engine.connect() as conn:
-        return await queries.disclosure_written(conn, disclosure_id)
+        return await disclosures.disclosure_written(conn, disclosure_id)
 
 
 async def _project(info, code):
@@ -335,7 +331,7 @@ class Mutation(graphene.ObjectType):
     @staticmethod
     async def resolve_upsert_project(root, info, input):
         given = {
-            name: _value(value)
+            name: unwrap(value)
             for name, value in input.items()
             if name not in ("code", "sites")  # the dict holds only the fields sent
         }
@@ -364,7 +360,7 @@ class Mutation(graphene.ObjectType):
     async def resolve_assign_responsibility(
         root, info, project_code, category, department, items=None
     ):
-        category = _value(category)
+        category = unwrap(category)
         action, errors = await run_write(
             info,
             "assignResponsibility",

@@ -8,7 +8,7 @@ from registry.catalog import Category
 from registry.errors import Forbidden, Unauthenticated
 from registry.language import say
 from registry.publishing import audit
-from registry.reading import queries
+from registry.reading import disclosures, inputs, queries
 from schema.catalog_types import CatalogCategory, catalog_categories
 from schema.pagination import Page, connection_type, page_window
 from schema.scalars import (
@@ -19,15 +19,12 @@ from schema.scalars import (
     ProjectStatus,
     ProjectType,
     Timestamp,
+    unwrap,
 )
 from schema.types import DISCLOSURE_TYPES, Department, Disclosure, Project
 
 ProjectConnection = connection_type(Project, "Project")
 DisclosureConnection = connection_type(Disclosure, "Disclosure")
-
-
-def _value(enum_value):
-    return getattr(enum_value, "value", enum_value)
 
 
 class DateRange(graphene.InputObjectType):
@@ -82,42 +79,42 @@ class DisclosureFilter(graphene.InputObjectType):
     )
 
 
-def _range(value) -> queries.DateRange | None:
+def _range(value) -> inputs.DateRange | None:
     if not value:
         return None
-    return queries.DateRange(value.get("from_"), value.get("to"))
+    return inputs.DateRange(value.get("from_"), value.get("to"))
 
 
 def project_query(
     filter=None, bbox=None, intersects=None, near=None, order_by=None, as_of=None
-) -> queries.ProjectQuery:
+) -> inputs.ProjectQuery:
     f = filter or {}
-    return queries.validate_project_query(
-        queries.ProjectQuery(
+    return inputs.validate_project_query(
+        inputs.ProjectQuery(
             text=f.get("text"),
             region_code=f.get("region_code"),
-            statuses=[_value(s) for s in f.get("status") or []],
-            types=[_value(t) for t in f.get("type") or []],
+            statuses=[unwrap(s) for s in f.get("status") or []],
+            types=[unwrap(t) for t in f.get("type") or []],
             industries=f.get("industry") or [],
             responsible_department=f.get("responsible_department"),
-            has_categories=[_value(c) for c in f.get("has_category") or []],
-            lacks_categories=[_value(c) for c in f.get("lacks_category") or []],
+            has_categories=[unwrap(c) for c in f.get("has_category") or []],
+            lacks_categories=[unwrap(c) for c in f.get("lacks_category") or []],
             approved_on=_range(f.get("approved_on")),
             started_on=_range(f.get("started_on")),
             completed_on=_range(f.get("completed_on")),
             bbox=bbox,
             intersects=intersects,
-            near=queries.Near(near["lon"], near["lat"], near["meters"]) if near else None,
-            order=_value(order_by) or ("DISTANCE" if near else "CODE"),
+            near=inputs.Near(near["lon"], near["lat"], near["meters"]) if near else None,
+            order=unwrap(order_by) or ("DISTANCE" if near else "CODE"),
             as_of=as_of,
         )
     )
 
 
-def disclosure_query(filter=None, as_of=None) -> queries.DisclosureQuery:
+def disclosure_query(filter=None, as_of=None) -> inputs.DisclosureQuery:
     f = filter or {}
-    return queries.DisclosureQuery(
-        categories=[_value(c) for c in f.get("category") or []],
+    return inputs.DisclosureQuery(
+        categories=[unwrap(c) for c in f.get("category") or []],
         items=f.get("item") or [],
         project_code=f.get("project_code"),
         publisher=f.get("publisher"),
@@ -333,8 +330,8 @@ class Query(graphene.ObjectType):
         limit, offset = page_window(first, after, ctx.settings)
         return await fetch_page(
             ctx.engine,
-            queries.search_disclosures,
-            queries.count_disclosures,
+            disclosures.search_disclosures,
+            disclosures.count_disclosures,
             disclosure_query(filter, as_of),
             limit,
             offset,
@@ -345,7 +342,7 @@ class Query(graphene.ObjectType):
         if not str(id).isdigit() or len(str(id)) > 18:
             return None
         async with info.context.engine.connect() as conn:
-            row = await queries.disclosure_by_id(conn, int(id), as_of)
+            row = await disclosures.disclosure_by_id(conn, int(id), as_of)
         return {**row, "_as_of": as_of} if row else None
 
     @staticmethod
@@ -367,7 +364,7 @@ class Query(graphene.ObjectType):
     async def resolve_compliance_scoreboard(
         root, info, from_=None, to=None, department=None, as_of=None, scope="public"
     ):
-        public = _value(scope) != "all"
+        public = unwrap(scope) != "all"
         if not public:
             _actor(info, admin=True)
         async with info.context.engine.connect() as conn:
@@ -406,7 +403,9 @@ class Query(graphene.ObjectType):
         async with info.context.engine.connect() as conn:
             rows = [
                 {**row, "_as_of": None}
-                for row in await queries.drafts_of(conn, actor.department or "", limit + 1, offset)
+                for row in await disclosures.drafts_of(
+                    conn, actor.department or "", limit + 1, offset
+                )
             ]
         return Page(
             rows=rows[:limit],
@@ -438,7 +437,7 @@ async def _count_audit(info, actor, outcome, target):
 
 async def _count_drafts(info, department):
     async with info.context.engine.connect() as conn:
-        return await queries.count_drafts(conn, department)
+        return await disclosures.count_drafts(conn, department)
 
 
 ALL_TYPES = list(DISCLOSURE_TYPES.values())

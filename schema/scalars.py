@@ -14,6 +14,12 @@ from registry.clock import parse_moment
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
 
 
+def unwrap(value: Any) -> Any:
+    """An enum argument's Python value: graphene gives a member (``.value``) or the value
+    itself, depending on how it was passed; both mean the same."""
+    return getattr(value, "value", value)
+
+
 def _literal(node: ast.ValueNode) -> Any:
     if isinstance(node, ast.StringValueNode):
         return json.loads(node.value) if node.value.lstrip().startswith("{") else node.value

@@ -24,11 +24,12 @@ from schema.scalars import (
     ProjectStatus,
     ProjectType,
     Timestamp,
+    unwrap,
 )
 
 
 def _crs(value) -> str:
-    return getattr(value, "value", value) or "wgs84"
+    return unwrap(value) or "wgs84"
 
 
 class Department(graphene.ObjectType):

@@ -231,3 +231,26 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("default", max_examples=150, deadline=None)
 _hypothesis_settings.register_profile("fuzz", max_examples=3000, deadline=None)
 _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def registry_session(session, system):
+    """Departments and one project (青山湖区, responsibilities from the catalog), committed:
+    what the loader, upload and story tests start from."""
+    from registry import publishing as pub
+    from tests.registry.factories import seeded
+
+    seeded(session, system)
+    pub.upsert_department(
+        session,
+        system,
+        pub.DepartmentInput(
+            "NRB",
+            "自然资源局(测试)",
+            "government_department",
+            region_code="360100",
+            roles=["natural_resources"],
+        ),
+    )
+    session.commit()
+    return session

@@ -97,7 +97,7 @@ def _sqlalchemy_names(path: Path) -> list[str]:
 def test_sql_lives_under_registry(package):
     found = {}
     for path in sorted((ROOT / package).rglob("*.py")):
-        if path.name == "compiler.py" and package == "schema":
+        if path.parent.name == "compiler" and package == "schema":
             continue  # builds SQL from registry.reading's selectables, on purpose
         if names := _sqlalchemy_names(path):
             found[str(path.relative_to(ROOT))] = names
@@ -127,3 +127,54 @@ def test_public_and_current_are_defined_once():
                 if any(pattern.search(line) for pattern in VISIBILITY):
                     found.append(f"{name}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+# "as of a moment" is one rule: which items were public then (the SQL functions of migration
+# 0005, named by registry/reading/visibility.py) and which projects the register knew then
+# (registry/reading/binds.py known_at). An export or a page that spelt it out again would drift.
+AS_OF = [
+    re.compile(r"public_(disclosures|revisions)_at\s*\(", re.I),  # in SQL text
+    re.compile(r"created_at\s*<=|\.c\.created_at\s*<="),
+]
+DEFINES_AS_OF = {"registry/reading/visibility.py", "registry/reading/binds.py"}
+
+
+def test_the_as_of_rule_is_defined_once():
+    found = []
+    for package in ("registry", "schema", "loaders"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = str(path.relative_to(ROOT))
+            if name in DEFINES_AS_OF or "/migrations/" in name:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if any(pattern.search(line) for pattern in AS_OF):
+                    found.append(f"{name}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+# the map's district sketch: hulls drawn from the register for a base map, not a layer of it
+EXEMPT_FEATURES = {"registry/reading/portal.py"}
+
+
+def test_map_layers_are_defined_once():
+    """A public layer's source and conditions live in registry/reading/layers.py; the OGC
+    pages, the tiles and the downloads read them from there (no land-parcel condition, no
+    tile attribute list written again)."""
+    found = []
+    for package in ("registry", "schema"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = str(path.relative_to(ROOT))
+            if name == "registry/reading/layers.py" or "/migrations/" in name:
+                continue
+            text = path.read_text(encoding="utf-8")
+            # the parcels' condition: land acquisition items drawn by their geometry
+            if re.search(
+                r"land_acquisition[^\n]*\n?[^\n]*\.geom|\.geom[^\n]*land_acquisition", text
+            ):
+                found.append(f"{name}: the land-parcel layer's condition")
+            if "ST_AsMVTGeom" in text and name != "registry/reading/tiles.py":
+                found.append(f"{name}: a tile built outside the layer contract")
+            features = re.search(r"json_build_object\(\s*(literal_column\()?\W*'type'", text)
+            if features and name not in EXEMPT_FEATURES:
+                found.append(f"{name}: a feature built outside the layer contract")
+    assert not found, found

@@ -42,7 +42,7 @@ def test_catalog_page_is_generated_from_the_catalog():
 # Pages whose examples need keys and demo data run in tests of their own.
 DEDICATED = {
     "publishing.md": "tests/schema/test_publishing_docs.py",
-    "maps.md": "tests/registry/test_maps_docs.py",
+    "maps.md": "tests/registry/web/test_maps_docs.py",
 }
 
 

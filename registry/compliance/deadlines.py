@@ -5,7 +5,7 @@ The registry computes deadlines and timeliness in SQL (``registry.compliance.tim
 over the ``calendar_days`` table and its ``workday_index``); these functions are the
 reference that SQL is tested against, and serve code that holds a single date (the loaders
 judge every row they add). Both count with prefix sums, in constant time whatever the span;
-``tests/registry/test_compliance.py`` holds them equal to a day-by-day walk.
+``tests/registry/compliance/test_deadlines.py`` holds them equal to a day-by-day walk.
 """
 
 from __future__ import annotations

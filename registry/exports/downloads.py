@@ -37,11 +37,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registry.catalog import Category, get_catalog
 from registry.cells import neutral_sql, string_cells
 from registry.compliance.timeliness import CHINA_OFFSET
-from registry.models import PROJECT_STATUSES, PROJECT_TYPES, Department, Project, Site
-from registry.reading import queries, visibility
+from registry.models import PROJECT_STATUSES, PROJECT_TYPES
+from registry.reading import inputs, layers, queries, visibility
+from registry.reading.layers import Layer
+from registry.reading.tables import DEP, P, S
 
 CHUNK = 2000
-P, S, DEP = Project.__table__, Site.__table__, Department.__table__
 CSV_MEDIA = "text/csv; charset=utf-8"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON_MEDIA = "application/geo+json"
@@ -63,8 +64,8 @@ async def _rows(conn: AsyncConnection, query: Select) -> AsyncIterator[list[Any]
 # --- projects ----------------------------------------------------------------------------
 
 
-def project_rows(q: queries.ProjectQuery | None = None) -> Select:
-    p = queries.projects_select(q or queries.ProjectQuery()).subquery("p")
+def project_rows(q: inputs.ProjectQuery | None = None) -> Select:
+    p = queries.projects_select(q or inputs.ProjectQuery()).subquery("p")
     public = visibility.public(name="pd")
     categories = (
         select(func.string_agg(public.c.category.distinct(), literal(";")))
@@ -209,48 +210,16 @@ async def disclosures_xlsx(conn: AsyncConnection, path: Path) -> int:
     return count
 
 
-# --- sites and parcels ------------------------------------------------------------------------
+# --- the map layers: sites and parcels, as registry/reading/layers.py defines them ---------
 
 
-def _feature(geometry, properties: dict[str, Any]):
-    pairs = []
-    for name, value in properties.items():
-        pairs += [literal_column(f"'{name}'"), value]
-    return func.json_build_object(
-        literal_column("'type'"), literal("Feature"),
-        literal_column("'geometry'"),
-        func.ST_AsGeoJSON(geometry, queries.GEOJSON_DIGITS).op("::")(literal_column("json")),
-        literal_column("'properties'"), func.json_build_object(*pairs),
-    )  # fmt: skip
-
-
-def site_fields() -> dict[str, Any]:
-    return {"project_code": P.c.code, "project_name": P.c.name, "site_name": S.c.name,
-            "site_kind": S.c.kind, "is_synthetic": P.c.is_synthetic}  # fmt: skip
-
-
-def parcel_source():
-    x = visibility.public(name="x")
-    fields = {"project_code": P.c.code, "project_name": P.c.name, "item": x.c.item_key,
-              "title": x.c.title, "formed_on": cast(x.c.formed_on, Text),
-              "published_at": cast(_china_time(x.c.published_at), Text), "is_synthetic": x.c.is_synthetic}  # fmt: skip
-    source = x.join(P, P.c.id == x.c.project_id)
-    conditions = [x.c.category == "land_acquisition", x.c.geom.is_not(None)]
-    return x.c.geom, fields, source, conditions, x.c.id
-
-
-def site_source():
-    return S.c.geom, site_fields(), S.join(P, P.c.id == S.c.project_id), [], S.c.id
-
-
-async def geojson(conn: AsyncConnection, path: Path, source: Callable) -> int:
-    """A FeatureCollection, each feature written by PostgreSQL."""
-    geometry, fields, joined, conditions, order = source()
+async def geojson(conn: AsyncConnection, path: Path, layer: Layer, conditions=()) -> int:
+    """A layer's public features as a FeatureCollection, each feature written by PostgreSQL."""
     query = (
-        select(cast(_feature(geometry, fields), Text))
-        .select_from(joined)
-        .where(*conditions)
-        .order_by(order)
+        select(cast(layer.feature(), Text))
+        .select_from(layer.source)
+        .where(*layer.conditions, *conditions)
+        .order_by(layer.order)
     )
     count = 0
     with path.open("w", encoding="utf-8") as handle:
@@ -264,15 +233,11 @@ async def geojson(conn: AsyncConnection, path: Path, source: Callable) -> int:
 
 async def project_sites_geojson(conn: AsyncConnection, path: Path, q=None) -> int:
     """The sites of the projects a project query selects."""
-
-    def source():
-        geometry, fields, joined, conditions, order = site_source()
-        if q is not None:
-            matched = queries.projects_select(q).subquery("matched")
-            conditions = [*conditions, S.c.project_id.in_(select(matched.c.id))]
-        return geometry, fields, joined, conditions, order
-
-    return await geojson(conn, path, source)
+    conditions = []
+    if q is not None:
+        matched = queries.projects_select(q).subquery("matched")
+        conditions.append(S.c.project_id.in_(select(matched.c.id)))
+    return await geojson(conn, path, layers.sites(), conditions)
 
 
 # one layer per kind of geometry: GIS formats (Shapefile above all) take one type a layer
@@ -285,16 +250,16 @@ async def geopackage(conn: AsyncConnection, path: Path) -> int:
     import pyogrio.raw
 
     count = 0
-    layers = [(f"sites_{name}", site_source, kind, dimension)
-              for name, (kind, dimension) in DIMENSIONS.items()]  # fmt: skip
-    layers.append(("land_parcels", parcel_source, "MultiPolygon", 2))
-    for layer, source, kind, dimension in layers:
-        geometry, fields, joined, conditions, order = source()
+    written_layers = [(f"sites_{name}", layers.sites(), kind, dimension)
+                      for name, (kind, dimension) in DIMENSIONS.items()]  # fmt: skip
+    written_layers.append(("land_parcels", layers.land_parcels(), "MultiPolygon", 2))
+    for name, layer, kind, dimension in written_layers:
+        properties = layer.property_sql()
         query = (
-            select(func.ST_AsBinary(func.ST_Multi(geometry)), *fields.values())
-            .select_from(joined)
-            .where(*conditions, func.ST_Dimension(geometry) == dimension)
-            .order_by(order)
+            select(func.ST_AsBinary(func.ST_Multi(layer.geometry)), *properties.values())
+            .select_from(layer.source)
+            .where(*layer.conditions, func.ST_Dimension(layer.geometry) == dimension)
+            .order_by(layer.order)
         )
         written = 0
         async for chunk in _rows(conn, query):
@@ -303,8 +268,8 @@ async def geopackage(conn: AsyncConnection, path: Path) -> int:
                 str(path),
                 np.array([bytes(g) for g in columns[0]], dtype=object),
                 [np.array(values, dtype=object) for values in columns[1:]],
-                list(fields),
-                layer=layer,
+                list(properties),
+                layer=name,
                 driver="GPKG",
                 geometry_type=kind,
                 crs="EPSG:4326",
@@ -337,11 +302,11 @@ def _per_category(category: Category) -> Callable[[AsyncConnection, Path], Await
 
 
 async def _sites(conn: AsyncConnection, path: Path) -> int:
-    return await geojson(conn, path, site_source)
+    return await geojson(conn, path, layers.sites())
 
 
 async def _parcels(conn: AsyncConnection, path: Path) -> int:
-    return await geojson(conn, path, parcel_source)
+    return await geojson(conn, path, layers.land_parcels())
 
 
 def downloads() -> list[Download]:

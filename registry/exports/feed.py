@@ -20,13 +20,12 @@ from registry.clock import CST, china_minute
 from registry.errors import InvalidInput, not_one_of
 from registry.identifiers import region_prefix
 from registry.language import say
-from registry.models import Department, Project
 from registry.reading import visibility
-from registry.reading.queries import WITHDRAWN_TITLE
+from registry.reading.disclosures import WITHDRAWN_TITLE
+from registry.reading.tables import DEP, P
 
 ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 100
-P, DEP = Project.__table__, Department.__table__
 
 
 Cursor = tuple[dt.datetime, int]

@@ -20,7 +20,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    Integer,
     Text,
     case,
     cast,
@@ -30,9 +32,15 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from registry.errors import NotFound
 from registry.identifiers import region_prefix
+from registry.language import say
 from registry.reading import visibility
+from registry.reading.inputs import ProjectQuery, validate_project_query
+from registry.reading.ogc_params import MAX_ID, ItemsQuery
+from registry.reading.queries import project_conditions
 from registry.reading.tables import DEP, GEOJSON_DIGITS, P, R, S
 
 # a moment as China reads it, unambiguous anywhere: 2026-12-08T06:38:00+08:00
@@ -82,12 +90,9 @@ class Layer:
             pairs += [literal_column(f"'{prop.name}'"), prop.sql]
         return func.json_build_object(*pairs)
 
-    def feature(self, geometry: Any | None = None) -> Any:
-        """The GeoJSON Feature of a row, built by PostgreSQL (``geometry``: an expression
-        of its own instead of the layer's, e.g. the sites of a project collected)."""
-        drawn = geometry if geometry is not None else func.ST_AsGeoJSON(
-            self.geometry, GEOJSON_DIGITS
-        ).op("::")(literal_column("json"))  # fmt: skip
+    def feature(self) -> Any:
+        """The GeoJSON Feature of a row, built by PostgreSQL."""
+        drawn = func.ST_AsGeoJSON(self.geometry, GEOJSON_DIGITS).op("::")(literal_column("json"))
         return func.json_build_object(
             literal_column("'type'"), literal("Feature"),
             literal_column("'id'"), self.feature_id,
@@ -166,16 +171,12 @@ def land_parcels() -> Layer:
 
 
 def _sites_collected() -> Any:
-    """A project's sites as one GeoJSON geometry (the site itself when it has one)."""
+    """A project's sites as one geometry (the site itself when it has one)."""
     site = S.alias("f_site")
     collected = func.ST_Collect(aggregate_order_by(site.c.geom, site.c.id))
     single = func.ST_GeometryN(collected, 1)
     return (
-        select(
-            func.ST_AsGeoJSON(
-                case((func.count() == 1, single), else_=collected), GEOJSON_DIGITS
-            ).op("::")(literal_column("json"))
-        )
+        select(case((func.count() == 1, single), else_=collected))
         .where(site.c.project_id == P.c.id)
         .scalar_subquery()
     )
@@ -243,4 +244,127 @@ def tile_kind(prop: Property) -> str:
     return "Boolean" if isinstance(prop.sql.type, Boolean) else prop.kind
 
 
-__all__ = ["LAYERS", "Layer", "Property", "land_parcels", "projects", "sites", "tile_kind"]
+# --- the layers the OGC API serves as collections ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    filters: frozenset[str]
+
+
+def _collection(layer: Layer, filters: set[str]) -> Collection:
+    return Collection(layer.id, layer.title, layer.description, frozenset(filters))
+
+
+COLLECTIONS = {
+    "projects": _collection(projects(), {"status", "region", "category"}),
+    "land-parcels": _collection(land_parcels(), set(land_parcels().filters)),
+}
+
+
+def collection(collection_id: str) -> Collection:
+    if collection_id not in COLLECTIONS:
+        raise NotFound.one(
+            "collectionId",
+            "unknown_collection",
+            say(
+                "{id!r} is not a collection ({known})",
+                id=collection_id,
+                known=", ".join(COLLECTIONS),
+            ),
+        )
+    return COLLECTIONS[collection_id]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A collection's features: the feature JSON, the rows it is built from, the row key
+    (``row``), the feature id that orders and names them (``key``) and the filters."""
+
+    feature: Any
+    source: Any
+    row: Any
+    key: Any
+    conditions: list
+
+    def keys(self, limit: int, offset: int):
+        """The rows of a page, found before any feature is built: an offset skips rows
+        without building their JSON."""
+        return (
+            select(self.row.label("row"))
+            .select_from(self.source)
+            .where(*self.conditions)
+            .order_by(self.key)
+            .limit(limit)
+            .offset(offset)
+            .subquery("page_keys")
+        )
+
+    def features(self, limit: int, offset: int):
+        """The page's features as one JSON array (text)."""
+        keys = self.keys(limit, offset)
+        rows = (
+            select(self.feature.label("feature"))
+            .select_from(self.source.join(keys, self.row == keys.c.row))
+            .order_by(self.key)
+            .subquery("page_rows")
+        )
+        return select(
+            cast(func.coalesce(func.json_agg(rows.c.feature), literal_column("'[]'::json")), Text)
+        ).scalar_subquery()
+
+    def total(self):
+        return select(func.count()).select_from(self.source).where(*self.conditions)
+
+    def one(self, feature_id: str):
+        if isinstance(self.key.type, Integer | BigInteger):
+            if not feature_id.isdigit() or int(feature_id) > MAX_ID:
+                return select(literal(None))
+            matches = self.key == int(feature_id)
+        else:
+            matches = self.key == feature_id
+        return (
+            select(cast(self.feature, Text))
+            .select_from(self.source)
+            .where(*self.conditions, matches)
+        )
+
+
+def page(collection_id: str, q: ItemsQuery) -> Page:
+    """A page of a collection's features for an items query: the layer's public rows, the
+    query's filters."""
+    layer = LAYERS[collection_id]()
+    conditions = list(layer.conditions)
+    if collection_id == "projects":  # the project list's own filters, one definition
+        conditions += project_conditions(
+            validate_project_query(
+                ProjectQuery(region_code=q.region, statuses=q.status or [],
+                             has_categories=q.category or [], bbox=q.bbox)
+            )
+        )  # fmt: skip
+    else:
+        for name, condition in layer.filters.items():
+            if (value := getattr(q, name, None)) is not None:
+                conditions += condition(value)
+        if q.bbox:
+            envelope = func.ST_MakeEnvelope(*q.bbox, 4326)
+            conditions.append(func.ST_Intersects(layer.geometry, envelope))
+    return Page(layer.feature(), layer.source, layer.row, layer.order, conditions)
+
+
+async def extent(conn: AsyncConnection, collection_id: str) -> list[float] | None:
+    """A collection's extent: its layer's public geometries (a project's are its sites)."""
+    layer = sites() if collection_id == "projects" else LAYERS[collection_id]()
+    box = await conn.scalar(
+        select(func.ST_Extent(layer.geometry)).select_from(layer.source).where(*layer.conditions)
+    )
+    if box is None:
+        return None
+    return [float(v) for v in str(box)[4:-1].replace(",", " ").split()]
+
+
+__all__ = ["COLLECTIONS", "LAYERS", "Collection", "Layer", "Page", "Property", "collection",
+           "extent", "land_parcels", "page", "projects", "sites", "tile_kind"]  # fmt: skip

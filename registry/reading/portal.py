@@ -13,10 +13,8 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registry.models import Department, Project
-from registry.reading import queries, visibility
-
-P, DEP = Project.__table__, Department.__table__
+from registry.reading import disclosures, inputs, queries, tables, visibility
+from registry.reading.tables import DEP, P
 
 
 async def figures(conn: AsyncConnection) -> dict[str, Any]:
@@ -92,7 +90,7 @@ async def district_name(conn: AsyncConnection, code: str) -> str:
 async def responsible_departments(conn: AsyncConnection) -> list[dict[str, str]]:
     """Departments responsible for at least one project's category, for the filter: one
     index probe each (an IN over the responsibilities read them all)."""
-    R = queries.R
+    R = tables.R
     rows = await conn.execute(
         select(DEP.c.code, DEP.c.name)
         .where(select(R.c.id).where(R.c.department_id == DEP.c.id).exists())
@@ -129,12 +127,12 @@ async def project_page(conn: AsyncConnection, code: str) -> dict[str, Any] | Non
     pid = project["id"]
     sites = (await queries.sites_by_project(conn, [pid])).get(pid, [])
     responsibilities = (await queries.responsibilities_by_project(conn, [pid])).get(pid, [])
-    public = (await queries.disclosures_by_project(conn, [pid])).get(pid, [])
-    withdrawn = await queries.search_disclosures(
-        conn, queries.DisclosureQuery(project_code=code, withdrawn=True), 1000, 0
+    public = (await disclosures.disclosures_by_project(conn, [pid])).get(pid, [])
+    withdrawn = await disclosures.search_disclosures(
+        conn, inputs.DisclosureQuery(project_code=code, withdrawn=True), 1000, 0
     )
     lineages = [d["lineage_id"] for d in (*public, *withdrawn)]
-    history = await queries.history_by_lineage(conn, lineages) if lineages else {}
+    history = await disclosures.history_by_lineage(conn, lineages) if lineages else {}
     departments = {d["id"]: d for d in await queries.departments(conn)}
     for item in (*public, *withdrawn):
         item["publisher"] = departments.get(item["publisher_id"])

@@ -1,85 +1,96 @@
-"""Vector tiles (MVT) built by PostGIS: the `projects` layer, one feature per site, and
-(`/tiles/land-parcels/…`) the `land-parcels` layer of the public land-acquisition parcels.
+"""Vector tiles (MVT) built by PostGIS from the public layers (registry/reading/layers.py):
+``/tiles/…`` the ``projects`` layer, one feature per project site (the ``sites`` layer,
+under the name map styles know), and ``/tiles/land-parcels/…`` the public land-acquisition
+parcels.
 
 Below zoom 10 each site is drawn as a point on its surface (small tiles over a whole
 city); from zoom 10 lines and polygons are drawn as such. The GiST index on site geometry
-picks the sites: an empty tile costs one index probe. Each feature's id is its site's id,
+picks the sites: an empty tile costs one index probe. Each feature's id is its row's id,
 and features come in that order: the same data give the same bytes, on a replica or after
 a restore.
 
 For a base map in GCJ-02 or BD-09 (AMap, Tencent, Baidu), ``crs=gcj02|bd09`` moves every
 vertex as those maps expect, in PostgreSQL (``offset_crs``, migration 0012: exact, the same
-formula as the OGC API and GraphQL use); the sites are picked from a box 0.02° wider than
+formula as the OGC API and GraphQL use); the rows are picked from a box 0.02° wider than
 the tile, so that what the offset (at most about a kilometre) brings into it is drawn.
+
+Each layer's statement is compiled once from its definition, and run straight on psycopg
+(a prepared statement: at high zoom SQLAlchemy's execution layer was a third of the time).
 """
 
 from __future__ import annotations
 
+from functools import cache
+
+from sqlalchemy import Integer, Text, bindparam, case, func, literal_column, select, true
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import InvalidInput, NotFound, not_one_of
 from registry.language import say
+from registry.reading import layers
+from registry.reading.layers import Layer, tile_kind
 
 MAX_ZOOM, POINTS_BELOW = 22, 10
 LAYER = "projects"
-# Each attribute of a tile feature, once: its name, the SQL that gives it, its TileJSON type.
-FIELDS = {
-    "code": ("p.code", "String"),
-    "name": ("p.name", "String"),
-    "status": ("p.status", "String"),
-    "industry": ("p.industry", "String"),
-    "kind": ("s.kind", "String"),
-    "is_synthetic": ("p.is_synthetic", "Boolean"),
-}
-
+PARCEL_LAYER = "land-parcels"
+# the tile layer's name, the public layer it draws, and whether it draws points at low zoom
+TILE_LAYERS = {LAYER: (layers.sites, True), PARCEL_LAYER: (layers.land_parcels, False)}
 # In an offset coordinate system (GCJ-02, BD-09) every vertex moves (offset_crs), and the
 # features are picked from a box wide enough for what the offset brings into the tile.
 OFFSET_MARGIN = 0.02
+TILE_CRS = ("wgs84", "gcj02", "bd09")
 
 
-def tile_sql(
-    layer: str,
-    source: str,
-    alias: str,
-    fields: dict,
-    where: str = "",
-    points_below: bool = False,
-    offset: bool = False,
-) -> str:
-    """One layer's tile: its features (``alias.geom``, ``alias.id``, ``fields``) from
-    ``source``, clipped and encoded by PostGIS; points below zoom POINTS_BELOW if asked."""
-    envelope = "ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)"
+def tile_sql(name: str, layer: Layer, points_below: bool = False, offset: bool = False) -> str:
+    """One layer's tile as SQL text for psycopg (%(z)s, %(x)s, %(y)s, %(crs)s): the layer's
+    public rows in the tile, clipped and encoded by PostGIS."""
+    z, x, y = (bindparam(n, type_=Integer) for n in ("z", "x", "y"))
+    crs = bindparam("crs", type_=Text)
+    merc = func.ST_TileEnvelope(z, x, y)
+    wgs = func.ST_Transform(func.ST_TileEnvelope(z, x, y), 4326)
     if offset:
-        envelope = f"ST_Expand({envelope}, {OFFSET_MARGIN})"
+        wgs = func.ST_Expand(wgs, OFFSET_MARGIN)
+    bounds = select(merc.label("merc"), wgs.label("wgs")).subquery("bounds")
 
-    def moved(geom: str) -> str:
-        return f"offset_crs({geom}, %(crs)s)" if offset else geom
+    def moved(geometry):
+        return func.offset_crs(geometry, crs) if offset else geometry
 
-    drawn = moved(f"{alias}.geom")
+    drawn = moved(layer.geometry)
     if points_below:
-        drawn = (
-            f"CASE WHEN %(z)s < %(points_below)s THEN {moved(f'ST_PointOnSurface({alias}.geom)')}"
-            f"\n                                        ELSE {drawn} END"
+        point = moved(func.ST_PointOnSurface(layer.geometry))
+        drawn = case((z < POINTS_BELOW, point), else_=drawn)
+    features = (
+        select(
+            func.ST_AsMVTGeom(
+                func.ST_Transform(drawn, 3857),
+                bounds.c.merc,
+                literal_column("4096"),
+                literal_column("64"),
+                true(),
+            ).label("geom"),
+            layer.row.label("id"),
+            *(p.sql.label(p.name) for p in layer.properties),
+        )  # fmt: skip
+        .select_from(layer.source.join(bounds, true()))
+        .where(
+            *layer.conditions,
+            layer.geometry.op("&&")(bounds.c.wgs),
+            func.ST_Intersects(layer.geometry, bounds.c.wgs),
         )
-    return f"""
-WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
-                       {envelope} AS wgs),
-features AS (
-  SELECT ST_AsMVTGeom(ST_Transform({drawn}, 3857),
-                      bounds.merc, 4096, 64, true) AS geom,
-         {alias}.id AS id,
-         {", ".join(f"{sql} AS {name}" for name, (sql, _) in fields.items())}
-  FROM {source}, bounds
-  WHERE {where}{alias}.geom && bounds.wgs AND ST_Intersects({alias}.geom, bounds.wgs)
-)
-SELECT ST_AsMVT(features.*, '{layer}', 4096, 'geom', 'id' ORDER BY id)
-FROM features WHERE geom IS NOT NULL
-"""  # fmt: skip
+    )
+    compiled = str(features.compile(dialect=psycopg_dialect()))
+    return (
+        f"WITH features AS ({compiled})\n"
+        f"SELECT ST_AsMVT(features.*, '{name}', 4096, 'geom', 'id' ORDER BY id)\n"
+        "FROM features WHERE geom IS NOT NULL"
+    )
 
 
-SITES = "sites s JOIN projects p ON p.id = s.project_id"
-TILE_SQL = tile_sql(LAYER, SITES, "s", FIELDS, points_below=True)
-SHIFTED_TILE_SQL = tile_sql(LAYER, SITES, "s", FIELDS, points_below=True, offset=True)
+@cache
+def statement(name: str, offset: bool) -> str:
+    layer, points = TILE_LAYERS[name]
+    return tile_sql(name, layer(), points_below=points, offset=offset)
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -89,24 +100,6 @@ def check_tile(z: int, x: int, y: int) -> None:
         raise NotFound.one(
             "x/y", "no_such_tile", say("there is no tile {z}/{x}/{y}", z=z, x=x, y=y)
         )
-
-
-PARCEL_LAYER = "land-parcels"
-PARCEL_FIELDS = {
-    "project_code": ("p.code", "String"),
-    "project_name": ("p.name", "String"),
-    "item": ("x.item_key", "String"),
-    "title": ("x.title", "String"),
-    "formed_on": ("x.formed_on::text", "String"),
-}
-PARCELS = "public_disclosures x JOIN projects p ON p.id = x.project_id"
-ON_PARCELS = "x.category = 'land_acquisition' AND "
-PARCEL_TILE_SQL = tile_sql(PARCEL_LAYER, PARCELS, "x", PARCEL_FIELDS, ON_PARCELS)
-SHIFTED_PARCEL_TILE_SQL = tile_sql(PARCEL_LAYER, PARCELS, "x", PARCEL_FIELDS, ON_PARCELS,
-                                   offset=True)  # fmt: skip
-TILE_CRS = ("wgs84", "gcj02", "bd09")
-SQL = {(LAYER, False): TILE_SQL, (LAYER, True): SHIFTED_TILE_SQL,
-       (PARCEL_LAYER, False): PARCEL_TILE_SQL, (PARCEL_LAYER, True): SHIFTED_PARCEL_TILE_SQL}  # fmt: skip
 
 
 def check_crs(crs: str) -> None:
@@ -119,15 +112,18 @@ async def tile(
 ) -> bytes:
     check_tile(z, x, y)
     check_crs(crs)
-    params = {"z": z, "x": x, "y": y, "points_below": POINTS_BELOW, "crs": crs}
-    sql = SQL[(layer, crs != "wgs84")]
-    # Straight to psycopg on the pooled connection: a tile is one fixed, prepared
-    # statement, and at high zoom SQLAlchemy's execution layer was a third of the time.
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None
-    cursor = await raw.execute(sql, params)
+    cursor = await raw.execute(
+        statement(layer, crs != "wgs84"), {"z": z, "x": x, "y": y, "crs": crs}
+    )
     row = await cursor.fetchone()
     return bytes(row[0] or b"") if row else b""
+
+
+def _fields(name: str) -> dict[str, str]:
+    layer, _ = TILE_LAYERS[name]
+    return {p.name: tile_kind(p) for p in layer().properties}
 
 
 def tilejson(base: str) -> dict:
@@ -143,14 +139,14 @@ def tilejson(base: str) -> dict:
         "vector_layers": [
             {
                 "id": LAYER,
-                "fields": {name: kind for name, (_, kind) in FIELDS.items()},
+                "fields": _fields(LAYER),
                 "minzoom": 0,
                 "maxzoom": MAX_ZOOM,
                 "description": "one feature per project site; points below zoom 10",
             },
             {
                 "id": PARCEL_LAYER,
-                "fields": {name: kind for name, (_, kind) in PARCEL_FIELDS.items()},
+                "fields": _fields(PARCEL_LAYER),
                 "minzoom": 0,
                 "maxzoom": MAX_ZOOM,
                 "description": "the public land-acquisition parcels (their own tiles: "

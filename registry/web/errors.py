@@ -22,9 +22,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from registry import metrics
 from registry.errors import NotFound, Problem, RegistryError, from_database
 from registry.language import say, shown
+from registry.ops import metrics
 from registry.web.pages import problems_page
 
 log = logging.getLogger("registry.web")

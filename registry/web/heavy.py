@@ -4,7 +4,7 @@ A whole-register file (a download, the OC4IDS export, an as-of export), a low-zo
 part of the register as a file keeps a database core busy for seconds. Each waits for one of
 ``REGISTRY_API_HEAVY_SLOTS`` in its process, up to ``REGISTRY_API_HEAVY_WAIT_S``, then is
 answered ``503`` with ``Retry-After``; cheap requests (a page of items, a project, a tile
-of a street) never wait here. tests/registry/test_heavy.py measures a cheap request's p99
+of a street) never wait here. tests/registry/web/test_heavy.py measures a cheap request's p99
 while heavy ones queue.
 
 ``build_kept`` keeps such a file on disk with the state of the register it was built in
@@ -23,7 +23,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
@@ -38,7 +37,7 @@ _building: dict[Path, asyncio.Lock] = {}
 
 # A whole-register file is one long statement (COPY) or cursor: it gets more time than a
 # request's read, and is built once per state of the register, not once per reader.
-BUILD_TIMEOUT = text("SET LOCAL statement_timeout = '15min'")
+BUILD_TIMEOUT = "15min"
 
 
 def _semaphore(request: Request) -> asyncio.Semaphore:
@@ -67,14 +66,9 @@ async def turn(request: Request) -> AsyncIterator[None]:
         semaphore.release()
 
 
-@contextlib.asynccontextmanager
-async def snapshot(request: Request) -> AsyncIterator[AsyncConnection]:
-    """One REPEATABLE READ transaction on the read engine: a file is one moment's register."""
-    async with request.app.state.db.read.connect() as conn:
-        repeatable = await conn.execution_options(isolation_level="REPEATABLE READ")
-        async with repeatable.begin():
-            await repeatable.execute(BUILD_TIMEOUT)
-            yield repeatable
+def snapshot(request: Request) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+    """A file is one moment's register, with a build's time to be written."""
+    return request.app.state.db.snapshot(BUILD_TIMEOUT)
 
 
 def folder(request: Request) -> Path:

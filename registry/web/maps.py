@@ -19,7 +19,8 @@ from starlette.routing import Route
 
 from registry.errors import InvalidInput, NotFound, not_one_of
 from registry.geometry import from_storage
-from registry.reading import features, portal, tiles
+from registry.reading import crs as systems
+from registry.reading import features, layers, ogc_documents, ogc_params, portal, tiles
 from registry.web import heavy
 from registry.web.errors import wants_page
 from registry.web.kept import Kept
@@ -40,8 +41,8 @@ def _wants_html(request: Request) -> bool:
     """``f=html``, or a browser's Accept with no ``f``: the page; else JSON."""
     f = request.query_params.get("f")
     if f is not None:
-        if f not in features.FORMATS:
-            raise InvalidInput([not_one_of("f", f, features.FORMATS)])
+        if f not in ogc_params.FORMATS:
+            raise InvalidInput([not_one_of("f", f, ogc_params.FORMATS)])
         return f == "html"
     return wants_page(request)
 
@@ -69,7 +70,7 @@ def _as_page(links: list[dict]) -> list[dict]:
 
 
 async def landing(request: Request) -> Response:
-    document = features.landing(public_base(request))
+    document = ogc_documents.landing(public_base(request))
     if _wants_html(request):
         return _page(request, document["title"], description=document["description"],
                      links=_as_page([lk for lk in document["links"] if lk["rel"] != "alternate"]),
@@ -78,29 +79,31 @@ async def landing(request: Request) -> Response:
 
 
 async def api_definition(request: Request) -> Response:
-    document = features.openapi(public_base(request))
+    document = ogc_documents.openapi(public_base(request))
     if _wants_html(request):
         return _page(request, "API 定义 · the API definition", api_href="/ogc/api",
                      operations=[(path, item["get"]) for path, item in document["paths"].items()])  # fmt: skip
-    return JSONResponse(document, media_type=features.OPENAPI_MEDIA)
+    return JSONResponse(document, media_type=ogc_documents.OPENAPI_MEDIA)
 
 
 async def conformance(request: Request) -> Response:
     if _wants_html(request):
-        return _page(request, "符合的标准 · conformance classes", conformance=features.CONFORMANCE)
-    return JSONResponse({"conformsTo": features.CONFORMANCE})
+        return _page(
+            request, "符合的标准 · conformance classes", conformance=ogc_documents.CONFORMANCE
+        )
+    return JSONResponse({"conformsTo": ogc_documents.CONFORMANCE})
 
 
 async def crs(request: Request) -> Response:
-    return JSONResponse(features.crs_description(public_base(request), request.path_params["name"]))
+    return JSONResponse(systems.crs_description(public_base(request), request.path_params["name"]))
 
 
 async def collections(request: Request) -> Response:
     base = public_base(request)
     async with request.app.state.db.read.connect() as conn:
         described = [
-            features.describe(c, base, await features.extent(conn, c.id))
-            for c in features.COLLECTIONS.values()
+            ogc_documents.describe(c, base, await layers.extent(conn, c.id))
+            for c in layers.COLLECTIONS.values()
         ]
     if _wants_html(request):
         return _page(request, "数据集 · collections", collections=described)
@@ -120,10 +123,10 @@ async def collections(request: Request) -> Response:
 
 
 async def collection(request: Request) -> Response:
-    coll = features.collection(request.path_params["collection_id"])
+    coll = layers.collection(request.path_params["collection_id"])
     async with request.app.state.db.read.connect() as conn:
-        bbox = await features.extent(conn, coll.id)
-    described = features.describe(coll, public_base(request), bbox)
+        bbox = await layers.extent(conn, coll.id)
+    described = ogc_documents.describe(coll, public_base(request), bbox)
     if _wants_html(request):
         return _page(request, coll.title, description=coll.description, collections=[described],
                      links=_as_page([lk for lk in described["links"] if lk["rel"] != "alternate"]),
@@ -132,7 +135,7 @@ async def collection(request: Request) -> Response:
 
 
 async def items(request: Request) -> Response:
-    coll = features.collection(request.path_params["collection_id"])
+    coll = layers.collection(request.path_params["collection_id"])
     params = dict(request.query_params)
     query = features.parse_items_query(coll, params)
     html = _wants_html(request)
@@ -171,7 +174,7 @@ def _items_page(request: Request, coll, collection: dict) -> HTMLResponse:
 
 
 async def item(request: Request) -> Response:
-    coll = features.collection(request.path_params["collection_id"])
+    coll = layers.collection(request.path_params["collection_id"])
     params = {k: v for k, v in request.query_params.items() if k in ("crs", "f")}
     query = features.parse_items_query(coll, params)
     async with request.app.state.db.read.connect() as conn:
@@ -202,7 +205,7 @@ async def item(request: Request) -> Response:
 
 
 def _crs_header(request: Request, query) -> dict[str, str]:
-    return {"Content-Crs": f"<{features.crs_uri(public_base(request), query.crs)}>"}
+    return {"Content-Crs": f"<{systems.crs_uri(public_base(request), query.crs)}>"}
 
 
 async def tile(request: Request) -> Response:
@@ -215,7 +218,7 @@ async def tile(request: Request) -> Response:
     async with waiting, database.read.connect() as conn:
         started = time.perf_counter()
         data = await tiles.tile(conn, z, x, y, crs, layer)
-        database.slow.check(f"tile {z}/{x}/{y}: {tiles.TILE_SQL}", time.perf_counter() - started)
+        database.slow.check(f"tile {layer} {z}/{x}/{y}", time.perf_counter() - started)
     if not data:
         return Response(status_code=204)
     return Response(data, media_type=MVT, headers={"Cache-Control": "public, max-age=60"})

@@ -28,11 +28,11 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
-from registry import metrics
 from registry.compliance import calendar as calendar_sql
 from registry.db import Database
 from registry.language import say
-from registry.logs import REQUEST_ID
+from registry.ops import metrics
+from registry.ops.logs import REQUEST_ID
 from registry.web.errors import error_response
 
 log = logging.getLogger("registry.access")

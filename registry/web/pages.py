@@ -25,7 +25,7 @@ from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknow
 from registry.language import say
 from registry.links import shown_url
 from registry.models import PROJECT_STATUSES, PROJECT_TYPES
-from registry.reading import features, portal, queries
+from registry.reading import disclosures, inputs, ogc_params, portal, queries
 from registry.web.kept import Kept
 
 PAGES = Environment(
@@ -74,7 +74,7 @@ def _one_of(params: Any, name: str, allowed: Any, problems: list[Problem]) -> st
     return value
 
 
-def list_query(params: Any) -> tuple[queries.ProjectQuery, int, list[Problem]]:
+def list_query(params: Any) -> tuple[inputs.ProjectQuery, int, list[Problem]]:
     """The filters of the list's query string, as a project query and a page number; the
     problems of values no filter knows (each named with the rule broken)."""
     problems: list[Problem] = []
@@ -87,9 +87,9 @@ def list_query(params: Any) -> tuple[queries.ProjectQuery, int, list[Problem]]:
     page_text = params.get("page") or "1"
     page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
     if page < 1:
-        problems.append(Problem("page", "out_of_range", features.between(1, 999_999)))
+        problems.append(Problem("page", "out_of_range", ogc_params.between(1, 999_999)))
         page = 1
-    query = queries.ProjectQuery(
+    query = inputs.ProjectQuery(
         text=(params.get("q") or "").strip() or None,
         region_code=params.get("district") or None,
         statuses=[status] if status else [],
@@ -194,7 +194,7 @@ async def disclosure(request: Request) -> Response:
     found = None
     if text.isdigit() and len(text) < 19:
         async with request.app.state.db.read.connect() as conn:
-            found = await queries.disclosure_by_id(conn, int(text))
+            found = await disclosures.disclosure_by_id(conn, int(text))
             if found is not None:
                 projects = await queries.projects_by_ids(conn, [found["project_id"]])
     if found is None:

@@ -35,7 +35,7 @@ def serve(
     access_log: bool = True,
     workers: int = 1,
 ) -> None:
-    """Serve on every address that can be bound. Logs go through ``registry.logs`` (text or
+    """Serve on every address that can be bound. Logs go through ``registry.ops.logs`` (text or
     JSON); the app writes its own access lines (uvicorn's would carry the query string and
     the client's address). On SIGTERM uvicorn stops accepting, lets in-flight requests
     finish for up to REGISTRY_OPS_SHUTDOWN_TIMEOUT_S, then the app's lifespan closes the
@@ -46,7 +46,7 @@ def serve(
     has its own pools of REGISTRY_POOL_SIZE (+ overflow) connections per engine. Nothing a
     request relies on lives in one process alone: compiled statements are a per-process
     cache of what the schema and the query decide, pending uploads are on disk."""
-    from registry.logs import configure
+    from registry.ops.logs import configure
     from registry.settings import get_settings
 
     os.environ["REGISTRY_OPS_ACCESS_LOG"] = "true" if access_log else "false"

@@ -11,7 +11,7 @@ import pytest
 from loaders import FileRefused, load_file
 from registry.settings import get_settings
 from tests.loaders.files import write_csv, write_zipped_shapefile
-from tests.loaders.test_loading import APPROVAL_HEADERS, approval_row
+from tests.loaders.test_run import APPROVAL_HEADERS, approval_row
 from tests.registry.factories import PROJECT_CODE
 
 

@@ -8,7 +8,7 @@ import pytest
 from loaders import FileRefused, load_file
 from tests.conftest import count
 from tests.loaders.files import write_csv, write_xlsx, write_zipped_shapefile
-from tests.loaders.test_loading import APPROVAL_HEADERS, approval_row
+from tests.loaders.test_run import APPROVAL_HEADERS, approval_row
 from tests.registry.factories import PROJECT_CODE
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import count
-from tests.schema.test_differential import query as valid_query
+from tests.schema.compiler.test_differential import query as valid_query
 
 pytestmark = pytest.mark.generated
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))

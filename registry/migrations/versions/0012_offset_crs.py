@@ -3,7 +3,7 @@ of a WGS 84 geometry as the Chinese web maps (AMap and Tencent; Baidu) expect, s
 vector tiles for such a base map are built by PostGIS like the others.
 
 The offset is the published GCJ-02 formula (the same as the ``prcoords`` library the
-Python side uses; tests/registry/test_tiles.py holds the two together); outside the box
+Python side uses; tests/registry/reading/test_tiles.py holds the two together); outside the box
 ``prcoords`` calls China a point is left as it is. The offset changes too fast with place
 (its terms have periods of a third of a degree) for one shift per tile: 25–120 m off at
 zooms 10–14. Vertex by vertex it is exact.

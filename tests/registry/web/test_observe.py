@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from loaders import FileRefused, load_file
 from loaders.demo import load_demo
-from registry import metrics
 from registry.migrations import refresh_calendar, upgrade
+from registry.ops import metrics
 from registry.publishing.keys import create_key
 from tests.conftest import create_database, drop_database, serving
 from tests.loaders.files import write_csv

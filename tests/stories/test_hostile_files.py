@@ -48,7 +48,7 @@ def test_the_command_line_refuses_each_within_bounds(
     before = _written(engine)
     started = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-S", str(Path(__file__).parent / "peak.py"),
+        [sys.executable, "-S", str(Path(__file__).parents[1] / "loaders" / "peak.py"),
          str(Path(sys.executable).parent / "registry"), "load", "--as", "FGW",
          str(hostile_files[name])],
         capture_output=True, text=True, timeout=300,

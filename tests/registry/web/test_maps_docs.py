@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "maps.md"
+PAGE = Path(__file__).resolve().parents[3] / "docs" / "maps.md"
 LINES = re.findall(r"^\$ ((?:curl|ogrinfo|ogr2ogr) .*)$", PAGE.read_text(encoding="utf-8"), re.M)
 
 

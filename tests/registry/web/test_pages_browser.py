@@ -34,7 +34,7 @@ PAGES = {
 }
 
 
-DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+DOC_IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
 
 
 def _shot(browser, name: str) -> None:

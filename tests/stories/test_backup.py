@@ -22,10 +22,10 @@ from loaders.demo import load_demo
 from registry.migrations import upgrade
 from registry.publishing import Actor
 from registry.publishing.keys import create_key
-from tests.chaos.conftest import dsn
 from tests.conftest import create_database, drop_database, serving
 from tests.registry.factories import give_history
-from tests.schema.test_differential import query
+from tests.schema.compiler.test_differential import query
+from tests.stories.chaos.conftest import dsn
 
 ACTOR = Actor(path="test:backup")
 POSTGIS = re.compile(r" EXTENSION | spatial_ref_sys ")

@@ -1,41 +1,20 @@
-"""Compile common read queries to ONE SQL statement whose JSON PostgreSQL builds.
-
-The graphene resolvers define what every field means; this compiler is a faster way to
-produce the very same answer for the shapes that dominate traffic (project pages with their
-sites, responsibilities and categories). It works from what graphql-core itself computed:
-the validated document, the *coerced* variable values, and the fields as graphql-core
-collects them (fragments, inline fragments, ``@skip``/``@include``, aliases, repeated fields
-merged), so a query means the same on both paths whether its arguments are literals or
-variables. Anything it does not fully understand raises ``Unsupported`` and the query runs
-through graphene, which also produces every error.
-
-PostgreSQL writes the answer as the compact JSON text the API's serialiser (orjson) writes
-for the resolvers: strings through ``to_json``, floats through ``json_number`` (migration
-0007), objects and lists by concatenation in selection order. So both paths send the same
-bytes, which tests/schema/test_differential.py checks on generated queries.
-"""
+"""The walk of a GraphQL selection (as graphql-core collected it) into one SQL statement:
+a cheap ``plan`` of each root field from the request, then the statement's build from it."""
 
 from __future__ import annotations
 
-import re
-from collections import OrderedDict
 from dataclasses import dataclass
-from enum import Enum
-from functools import cache
 from typing import Any
 
 from graphql import (
-    FieldNode,
     GraphQLObjectType,
     GraphQLSchema,
-    OperationType,
     get_argument_values,
 )
 from graphql.execution import ExecutionContext
-from graphql.execution.collect_fields import collect_fields, collect_sub_fields
+from graphql.execution.collect_fields import collect_sub_fields
 from sqlalchemy import (
     Date,
-    Float,
     Integer,
     Text,
     case,
@@ -44,120 +23,40 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    true,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from registry.catalog import Category, get_catalog
 from registry.compliance import timeliness
 from registry.errors import RegistryError
-from registry.reading import queries, visibility
-from registry.reading.queries import DEP, PROJECT_COLUMNS, P, R, S
+from registry.reading import binds, disclosures, inputs, queries, tables, visibility
+from registry.reading.queries import PROJECT_COLUMNS
+from registry.reading.tables import DEP, P, R, S
 from schema.catalog_types import category_type_name, graphql_field_name
+from schema.compiler.jsontext import (
+    NULL,
+    Nodes,
+    Unsupported,
+    beside,
+    boolean,
+    concat,
+    constant,
+    element_columns,
+    geojson,
+    integer,
+    json_list,
+    json_object,
+    list_text,
+    literal_text,
+    number,
+    raw,
+    string,
+    timestamp,
+)
 from schema.pagination import PREFIX, page_window
 from schema.query import project_query
+from schema.scalars import unwrap
 from schema.types import CATEGORY_FIELDS
-
-
-class Unsupported(Exception):
-    """This query shape is left to the graphene resolvers."""
-
-
-Nodes = list[FieldNode]
-NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
-
-
-def _concat(*parts):
-    """Text pieces joined by ``concat()``, nested when there are more than it takes (100)."""
-    if len(parts) <= 90:
-        return func.concat(*parts)
-    return func.concat(*(_concat(*parts[i : i + 90]) for i in range(0, len(parts), 90)))
-
-
-def _literal_text(value: str):
-    """A constant piece of JSON text, inlined as SQL (only names and punctuation)."""
-    if not re.fullmatch(r'[\[\]{}:,"_0-9A-Za-z]*', value):
-        raise Unsupported("not a literal piece of JSON")
-    return literal_column(f"'{value}'", Text)
-
-
-def _string(expression):
-    """Any SQL value as a JSON string (or null), escaped as orjson escapes it."""
-    return func.coalesce(cast(func.to_json(expression), Text), literal_column("'null'"))
-
-
-def _int(expression):
-    return func.coalesce(cast(expression, Text), literal_column("'null'"))
-
-
-def _bool(expression):
-    return func.coalesce(cast(func.to_json(expression), Text), literal_column("'null'"))
-
-
-def _float(expression):
-    """A GraphQL Float as orjson writes it (52000.0, 1.5e-7): migration 0007's json_number."""
-    return func.json_number(cast(expression, Float))
-
-
-def _raw(expression):
-    """Text that is JSON already (PostGIS GeoJSON, a nested object or list)."""
-    return func.coalesce(expression, literal_column("'null'"))
-
-
-def _constant(value: str):
-    return _literal_text(f'"{value}"') if NAME.match(value) else _string(literal(value))
-
-
-NULL = literal_column("'null'", Text)
-
-
-def _timestamp(column):
-    return _string(
-        func.to_char(column.op("AT TIME ZONE")(literal("UTC")), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-    )
-
-
-def _geojson(column):
-    return _raw(func.ST_AsGeoJSON(column, queries.GEOJSON_DIGITS))
-
-
-def _object(pairs: list[tuple[str, Any]]):
-    """The JSON text of an object whose values are JSON text, keys in selection order."""
-    if not pairs or len(pairs) > 60:
-        raise Unsupported("object size")
-    pieces: list[Any] = []
-    for index, (key, value) in enumerate(pairs):
-        if not NAME.match(key):
-            raise Unsupported("not a GraphQL name")
-        pieces += [_literal_text(("{" if index == 0 else ",") + f'"{key}":'), value]
-    return _concat(*pieces, _literal_text("}"))
-
-
-def _list(item, *order_by):
-    """The JSON text of a list of JSON texts (an aggregate: [] when there are none)."""
-    joined = func.string_agg(item, aggregate_order_by(literal_column("','"), *order_by))
-    return _concat(_literal_text("["), func.coalesce(joined, literal_column("''")),
-                   _literal_text("]"))  # fmt: skip
-
-
-def _list_text(aggregated):
-    """An aggregated list's items (text, or NULL for none) as a JSON list."""
-    return _concat(_literal_text("["), func.coalesce(aggregated, literal_column("''")),
-                   _literal_text("]"))  # fmt: skip
-
-
-def _beside(row, laterals: list):
-    """``row`` with each LATERAL subquery joined to it (every row kept)."""
-    for lateral in laterals:
-        row = row.outerjoin(lateral, true())
-    return row
-
-
-@cache
-def _element_columns(category: Category) -> dict[str, tuple[str, str]]:
-    """GraphQL field -> (element key, element type) for a category's type."""
-    return {graphql_field_name(e.key): (e.key, e.type) for e in get_catalog().elements_of(category)}
 
 
 class Compiler:
@@ -192,12 +91,12 @@ class Compiler:
 
     def _plain_crs(self, type_name: str, nodes: Nodes) -> None:
         crs = self.arguments(type_name, nodes).get("crs")
-        if getattr(crs, "value", crs) not in (None, "wgs84"):
+        if unwrap(crs) not in (None, "wgs84"):
             raise Unsupported("non-WGS 84 output")
 
     def _scalars(self, type_name: str, columns: dict[str, Any], nodes: Nodes) -> Any:
         """An object of scalar fields only, picked from ``columns`` (JSON texts)."""
-        return _object(
+        return json_object(
             [
                 (key, self._pick(columns, found))
                 for key, found in self.fields(type_name, nodes).items()
@@ -218,35 +117,35 @@ class Compiler:
 
     def department(self, nodes: Nodes, table):
         columns = {
-            "code": _string(table.c.code),
-            "name": _string(table.c.name),
-            "nameEn": _string(table.c.name_en),
-            "kind": _string(table.c.kind),
-            "uscc": _string(table.c.uscc),
-            "regionCode": _string(table.c.region_code),
-            "roles": _string(table.c.roles),
-            "isSynthetic": _bool(table.c.is_synthetic),
-            "__typename": _constant("Department"),
+            "code": string(table.c.code),
+            "name": string(table.c.name),
+            "nameEn": string(table.c.name_en),
+            "kind": string(table.c.kind),
+            "uscc": string(table.c.uscc),
+            "regionCode": string(table.c.region_code),
+            "roles": string(table.c.roles),
+            "isSynthetic": boolean(table.c.is_synthetic),
+            "__typename": constant("Department"),
         }
         return self._scalars("Department", columns, nodes)
 
     def sites(self, nodes: Nodes, project_id):
         site = S.alias("site")
         columns = {
-            "id": _string(cast(site.c.id, Text)),
-            "name": _string(site.c.name),
-            "kind": _string(site.c.kind),
-            "__typename": _constant("Site"),
+            "id": string(cast(site.c.id, Text)),
+            "name": string(site.c.name),
+            "kind": string(site.c.kind),
+            "__typename": constant("Site"),
         }
         pairs = []
         for key, found in self.fields("Site", nodes).items():
             if found[0].name.value == "geometry":
                 self._plain_crs("Site", found)
-                pairs.append((key, _geojson(site.c.geom)))
+                pairs.append((key, geojson(site.c.geom)))
             else:
                 pairs.append((key, self._pick(columns, found)))
         return (
-            select(_list(_object(pairs), site.c.id))
+            select(json_list(json_object(pairs), site.c.id))
             .where(site.c.project_id == project_id)
             .scalar_subquery()
         )
@@ -255,14 +154,14 @@ class Compiler:
         """One site's geometry, or a GeometryCollection of them all (null without sites)."""
         self._plain_crs("Project", nodes)
         site = S.alias("g")
-        geometry = func.ST_AsGeoJSON(site.c.geom, queries.GEOJSON_DIGITS)
+        geometry = func.ST_AsGeoJSON(site.c.geom, tables.GEOJSON_DIGITS)
         parts = func.string_agg(geometry, aggregate_order_by(literal_column("','"), site.c.id))
-        collection = _concat(
-            _literal_text('{"type":"GeometryCollection","geometries":['), parts,
-            _literal_text("]}"),
+        collection = concat(
+            literal_text('{"type":"GeometryCollection","geometries":['), parts,
+            literal_text("]}"),
         )  # fmt: skip
         count = func.count()
-        return _raw(
+        return raw(
             select(case((count == 0, None), (count == 1, func.min(geometry)), else_=collection))
             .where(site.c.project_id == project_id)
             .scalar_subquery()
@@ -274,11 +173,11 @@ class Compiler:
             *[(resp.c.category == c.category.value, c.name_zh) for c in self.catalog.categories]
         )
         columns = {
-            "category": _string(func.upper(resp.c.category)),
-            "categoryNameZh": _string(names),
-            "itemKeys": _string(resp.c.item_keys),
-            "source": _string(resp.c.source),
-            "__typename": _constant("Responsibility"),
+            "category": string(func.upper(resp.c.category)),
+            "categoryNameZh": string(names),
+            "itemKeys": string(resp.c.item_keys),
+            "source": string(resp.c.source),
+            "__typename": constant("Responsibility"),
         }
         pairs = []
         for key, found in self.fields("Responsibility", nodes).items():
@@ -287,7 +186,7 @@ class Compiler:
             else:
                 pairs.append((key, self._pick(columns, found)))
         return (
-            select(_list(_object(pairs), resp.c.category, resp.c.id))
+            select(json_list(json_object(pairs), resp.c.category, resp.c.id))
             .select_from(resp.join(dep, dep.c.id == resp.c.department_id))
             .where(resp.c.project_id == project_id)
             .scalar_subquery()
@@ -325,19 +224,19 @@ class Compiler:
     def disclosure(self, nodes: Nodes, category: Category, x, dep, source, judged, plan: Plan):
         """One disclosure of ``category`` as JSON text (and the timeliness join, once)."""
         type_name = category_type_name(category)
-        elements = _element_columns(category)
+        elements = element_columns(category)
         columns = {
-            "id": _string(cast(x.c.id, Text)),
-            "category": _string(func.upper(x.c.category)),
-            "title": _string(x.c.title),
-            "ref": _string(x.c.ref),
-            "formedOn": _string(x.c.formed_on),
-            "publishedAt": _timestamp(x.c.published_at),
-            "firstPublishedAt": _timestamp(x.c.first_published_at),
-            "revision": _int(x.c.revision),
-            "isSynthetic": _bool(x.c.is_synthetic),
-            "status": _constant("PUBLISHED"),  # a public list holds published items only
-            "__typename": _constant(type_name),
+            "id": string(cast(x.c.id, Text)),
+            "category": string(func.upper(x.c.category)),
+            "title": string(x.c.title),
+            "ref": string(x.c.ref),
+            "formedOn": string(x.c.formed_on),
+            "publishedAt": timestamp(x.c.published_at),
+            "firstPublishedAt": timestamp(x.c.first_published_at),
+            "revision": integer(x.c.revision),
+            "isSynthetic": boolean(x.c.is_synthetic),
+            "status": constant("PUBLISHED"),  # a public list holds published items only
+            "__typename": constant(type_name),
         }
         pairs = []
         for key, found in self.fields(type_name, nodes).items():
@@ -346,13 +245,13 @@ class Compiler:
                 value = self.department(found, dep)
             elif name == "geometry":
                 self._plain_crs(type_name, found)
-                value = _geojson(x.c.geom)
+                value = geojson(x.c.geom)
             elif name == "withdrawal":
                 value = NULL  # nothing listed here is withdrawn
             elif name in ("deadline", "timeliness"):
                 judged = judged or timeliness.judged(source, x, plan.day)
                 value = (
-                    _string(judged.deadline)
+                    string(judged.deadline)
                     if name == "deadline"
                     else self.timeliness(found, judged)
                 )
@@ -360,19 +259,19 @@ class Compiler:
                 element, kind = elements[name]
                 self._pick({name: None}, found)
                 text_value = x.c.elements.op("->>")(literal(element))
-                value = _float(text_value) if kind == "amount" else _string(text_value)
+                value = number(text_value) if kind == "amount" else string(text_value)
             else:
                 value = self._pick(columns, found)
             pairs.append((key, value))
-        return _object(pairs), judged
+        return json_object(pairs), judged
 
     def timeliness(self, nodes: Nodes, judged: timeliness.Judged):
         columns = {
-            "status": _string(judged.status),
-            "deadline": _string(judged.deadline),
-            "workingDaysLate": _int(judged.working_days_late),
-            "provisional": _bool(judged.provisional),
-            "__typename": _constant("Timeliness"),
+            "status": string(judged.status),
+            "deadline": string(judged.deadline),
+            "workingDaysLate": integer(judged.working_days_late),
+            "provisional": boolean(judged.provisional),
+            "__typename": constant("Timeliness"),
         }
         return self._scalars("Timeliness", columns, nodes)
 
@@ -382,22 +281,22 @@ class Compiler:
         """A project as JSON text; subqueries it needs joined beside ``row`` go to
         ``laterals``."""
         columns = {
-            "code": _string(row.c.code),
-            "name": _string(row.c.name),
-            "description": _string(row.c.description),
-            "projectType": _string(func.upper(row.c.project_type)),
-            "industry": _string(row.c.industry),
-            "regionCode": _string(row.c.region_code),
-            "owner": _string(row.c.owner),
-            "investment": _float(row.c.investment),
-            "status": _string(func.upper(row.c.status)),
-            "approvedOn": _string(row.c.approved_on),
-            "startedOn": _string(row.c.started_on),
-            "completedOn": _string(row.c.completed_on),
-            "updatedAt": _timestamp(row.c.updated_at),
-            "isSynthetic": _bool(row.c.is_synthetic),
-            "distance": _float(row.c.distance),
-            "__typename": _constant("Project"),
+            "code": string(row.c.code),
+            "name": string(row.c.name),
+            "description": string(row.c.description),
+            "projectType": string(func.upper(row.c.project_type)),
+            "industry": string(row.c.industry),
+            "regionCode": string(row.c.region_code),
+            "owner": string(row.c.owner),
+            "investment": number(row.c.investment),
+            "status": string(func.upper(row.c.status)),
+            "approvedOn": string(row.c.approved_on),
+            "startedOn": string(row.c.started_on),
+            "completedOn": string(row.c.completed_on),
+            "updatedAt": timestamp(row.c.updated_at),
+            "isSynthetic": boolean(row.c.is_synthetic),
+            "distance": number(row.c.distance),
+            "__typename": constant("Project"),
         }
         categories = {
             graphql_field_name(name): category for category, name in CATEGORY_FIELDS.items()
@@ -422,10 +321,10 @@ class Compiler:
             lateral = self.categories(wanted, row.c.id, plan)
             laterals.append(lateral)
             pairs = [
-                (key, _list_text(lateral.c[f"c{value}"]) if isinstance(value, int) else value)
+                (key, list_text(lateral.c[f"c{value}"]) if isinstance(value, int) else value)
                 for key, value in pairs
             ]
-        return _object(pairs)
+        return json_object(pairs)
 
     # --- the roots: a cheap plan from the request, an expensive build from the plan -----
 
@@ -434,11 +333,11 @@ class Compiler:
         bound parameters. Cheap: run for every request, cached statement or not."""
         name = nodes[0].name.value
         args = self.arguments("Query", nodes)
-        b = queries.Binds(f"r{index}_")
+        b = binds.Binds(f"r{index}_")
         if name == "project":
             as_of = args.get("as_of")
-            query = queries.ProjectQuery(as_of=as_of)
-            plan = Plan(name, nodes, b, query, queries.as_of_bind(query, b))
+            query = inputs.ProjectQuery(as_of=as_of)
+            plan = Plan(name, nodes, b, query, binds.as_of_bind(query, b))
             plan.code = b("code", args["code"], Text)
         elif name == "projects":
             try:
@@ -453,22 +352,22 @@ class Compiler:
                 )
             except RegistryError as exc:
                 raise Unsupported("refused input: graphene reports it") from exc
-            plan = Plan(name, nodes, b, query, queries.as_of_bind(query, b))
+            plan = Plan(name, nodes, b, query, binds.as_of_bind(query, b))
             plan.limit, plan.offset = b("limit", limit, Integer), b("offset", offset, Integer)
             plan.rows, plan.count = queries.projects_matched(query, b, f"hits{index}")
         else:
             raise Unsupported(name)
-        plan.day = b("day", queries.judging_day(query.as_of), Date)
+        plan.day = b("day", disclosures.judging_day(query.as_of), Date)
         return plan
 
     def project_root(self, plan: Plan, index: int):
         row = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code == plan.code)
         if plan.as_of is not None:
-            row = row.where(queries.known_at(plan.as_of))
+            row = row.where(binds.known_at(plan.as_of))
         found = row.subquery(f"one{index}")
         laterals: list = []
         value = self.project(plan.nodes, found, plan, laterals)
-        return _raw(select(value).select_from(_beside(found, laterals)).scalar_subquery())
+        return raw(select(value).select_from(beside(found, laterals)).scalar_subquery())
 
     def projects(self, plan: Plan, index: int):
         limit, offset = plan.limit, plan.offset
@@ -480,14 +379,14 @@ class Compiler:
             encoded = func.encode(
                 func.convert_to(literal(PREFIX) + cast(position, Text), "UTF8"), "base64"
             )
-            return _string(func.translate(encoded, "+/", "-_"))
+            return string(func.translate(encoded, "+/", "-_"))
 
         pairs = []
         value: Any
         for key, found in self.fields("ProjectConnection", plan.nodes).items():
             name = found[0].name.value
             if name == "totalCount":
-                value = _int(plan.count.scalar_subquery())
+                value = integer(plan.count.scalar_subquery())
             elif name == "nodes":
                 laterals: list = []
                 item = self.project(found, page, plan, laterals)
@@ -499,17 +398,17 @@ class Compiler:
             elif name == "pageInfo":
                 value = self._page_info(found, page, cursor, limit, offset)
             elif name == "__typename":
-                value = _constant("ProjectConnection")
+                value = constant("ProjectConnection")
             else:
                 raise Unsupported(name)
             pairs.append((key, value))
-        return _object(pairs)
+        return json_object(pairs)
 
     @staticmethod
     def _page(item, page, in_page, laterals: list):
         return (
-            select(_list(item, page.c.n))
-            .select_from(_beside(page, laterals))
+            select(json_list(item, page.c.n))
+            .select_from(beside(page, laterals))
             .where(in_page)
             .scalar_subquery()
         )
@@ -523,20 +422,20 @@ class Compiler:
             elif name == "cursor":
                 pairs.append((key, cursor(page.c.n - 1 + offset)))
             elif name == "__typename":
-                pairs.append((key, _constant("ProjectEdge")))
+                pairs.append((key, constant("ProjectEdge")))
             else:
                 raise Unsupported(name)
-        return _object(pairs)
+        return json_object(pairs)
 
     def _page_info(self, nodes: Nodes, page, cursor, limit, offset):
         rows = select(func.count()).select_from(page).scalar_subquery()
         shown = func.least(rows, limit)
         columns = {
-            "hasNextPage": _bool(rows > limit),
-            "hasPreviousPage": _bool(offset > 0),
+            "hasNextPage": boolean(rows > limit),
+            "hasPreviousPage": boolean(offset > 0),
             "startCursor": case((shown > 0, cursor(offset)), else_=NULL),
             "endCursor": case((shown > 0, cursor(shown - 1 + offset)), else_=NULL),
-            "__typename": _constant("PageInfo"),
+            "__typename": constant("PageInfo"),
         }
         return self._scalars("PageInfo", columns, nodes)
 
@@ -547,8 +446,8 @@ class Plan:
 
     name: str
     nodes: Nodes
-    binds: queries.Binds
-    query: queries.ProjectQuery
+    binds: binds.Binds
+    query: inputs.ProjectQuery
     as_of: Any
     code: Any = None
     limit: Any = None
@@ -556,114 +455,3 @@ class Plan:
     offset: Any = None
     rows: Any = None
     day: Any = None
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """SQL text for psycopg and its parameters: the `data` JSON comes back as text."""
-
-    sql: str
-    params: dict[str, Any]
-
-
-DIALECT = psycopg_dialect()
-CACHE_SIZE = 512
-
-
-class StatementCache:
-    """Compiled statements by (document, operation, shape of the variables), least
-    recently used first out. The shape keeps what decides a statement's form (which
-    arguments are given, booleans, enum values, lengths) and drops the values, which reach
-    the statement as named parameters: a client paging through results with variables
-    compiles once."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self.entries: OrderedDict[Any, tuple[str, dict[str, Any]]] = OrderedDict()
-        self.hits = self.misses = 0
-        self.answered = 0  # requests answered by a compiled statement (tests and metrics)
-
-    def get(self, key: Any) -> tuple[str, dict[str, Any]] | None:
-        found = self.entries.get(key)
-        if found is not None:
-            self.entries.move_to_end(key)
-            self.hits += 1
-        else:
-            self.misses += 1
-        return found
-
-    def put(self, key: Any, value: tuple[str, dict[str, Any]]) -> None:
-        self.entries[key] = value
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
-
-
-def shape(value: Any) -> Any:
-    """The form of a coerced variable value, without the values a parameter carries."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, shape(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return ("list", tuple(shape(v) for v in value))
-    if isinstance(value, bool) or value is None or isinstance(value, Enum):
-        return value
-    if isinstance(value, str):
-        return "s" if value else ""
-    return type(value).__name__
-
-
-def prepare(
-    schema: GraphQLSchema,
-    execution: ExecutionContext,
-    settings,
-    document_text: str,
-    cache: StatementCache | None = None,
-) -> Prepared | None:
-    """The SQL that answers the operation, or None (use graphene).
-
-    ``execution`` is graphql-core's ExecutionContext for the request: the operation, its
-    fragments and its coerced variables. With a ``cache``, a statement of the same
-    document, operation and variable shape is reused with this request's parameters."""
-    operation = execution.operation
-    if operation.operation != OperationType.QUERY or schema.query_type is None:
-        return None
-    compiler = Compiler(schema, execution)
-    try:
-        roots = collect_fields(
-            schema, execution.fragments, execution.variable_values, schema.query_type,
-            operation.selection_set,
-        )  # fmt: skip
-        plans = {
-            key: compiler.plan(index, nodes, settings)
-            for index, (key, nodes) in enumerate(roots.items())
-            if nodes[0].name.value != "__typename"
-        }
-    except Unsupported:
-        return None
-    params = {k: v for plan in plans.values() for k, v in plan.binds.values().items()}
-    cache_key = (
-        document_text,
-        operation.name.value if operation.name else None,
-        shape(execution.variable_values),
-    )
-    cached = cache.get(cache_key) if cache is not None else None
-    if cached is not None:
-        sql, constants = cached
-        return Prepared(sql, {**constants, **params})
-    try:
-        pairs = []
-        for index, (key, nodes) in enumerate(roots.items()):
-            name = nodes[0].name.value
-            if name == "__typename":
-                pairs.append((key, _constant("Query")))
-            elif name == "projects":
-                pairs.append((key, compiler.projects(plans[key], index)))
-            else:
-                pairs.append((key, compiler.project_root(plans[key], index)))
-        statement = select(_object(pairs))
-    except Unsupported:
-        return None
-    compiled = statement.compile(dialect=DIALECT)
-    sql, constants = str(compiled), dict(compiled.params)
-    if cache is not None:
-        cache.put(cache_key, (sql, constants))
-    return Prepared(sql, {**constants, **params})

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.registry.test_ogc import get
+from tests.registry.web.test_maps import get
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from registry.errors import InvalidInput, NotFound
 from registry.publishing.content import parse_date
 from registry.publishing.lookups import department_named
 from tests.loaders.files import write_csv, write_xlsx
-from tests.loaders.test_loading import APPROVAL_HEADERS, approval_row
 from tests.loaders.test_refusals import refused
+from tests.loaders.test_run import APPROVAL_HEADERS, approval_row
 
 
 def test_a_header_typo_names_the_column_meant(registry_session, tmp_path):

@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import os
 import select
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 
-from registry.logs import SlowQueries
-from registry.replicas import Reads, Replica, Replicas
+from registry.db.replicas import Reads, Replica, Replicas
+from registry.ops.logs import SlowQueries
 from registry.settings import Settings, get_settings
 
 
@@ -98,7 +98,7 @@ class Database:
     def read(self) -> Any:
         """Where a public read goes: a fit replica, in turn, or the primary (``connect()``
         as an engine's); a replica that fails under a read is left for another or the
-        primary within the same request (registry.replicas.Reads)."""
+        primary within the same request (registry.db.replicas.Reads)."""
         if not self.replicas.replicas:
             return self.primary_read
         if self._reads is None:
@@ -186,6 +186,19 @@ class Database:
             yield f"replica {replica.name}", replica.engine.sync_engine.pool
         if self._write is not None:
             yield "write", self._write.pool
+
+    @asynccontextmanager
+    async def snapshot(self, statement_timeout: str | None = None) -> AsyncIterator[Any]:
+        """One REPEATABLE READ transaction on a read connection: a file or an export of many
+        statements that must be one moment's register. ``statement_timeout`` ("15min")
+        gives a whole-register build more time than a request's read."""
+        async with self.read.connect() as conn:
+            repeatable = await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with repeatable.begin():
+                if statement_timeout is not None:
+                    minutes = int(statement_timeout.removesuffix("min"))  # no SQL from text
+                    await repeatable.execute(text(f"SET LOCAL statement_timeout = '{minutes}min'"))
+                yield repeatable
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -24,8 +24,8 @@ import psycopg
 import pytest
 
 from bench.load_bench import project_codes, write_file
-from tests.chaos.conftest import dsn, wait_until
 from tests.conftest import server_process, serving
+from tests.stories.chaos.conftest import dsn, wait_until
 
 pytestmark = pytest.mark.chaos
 

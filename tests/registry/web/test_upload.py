@@ -21,10 +21,10 @@ from registry.publishing.keys import create_key
 from tests.browser import chromium, screenshot
 from tests.conftest import count
 from tests.loaders.files import write_csv, write_zipped_shapefile
-from tests.loaders.test_loading import APPROVAL_HEADERS, approval_row
+from tests.loaders.test_run import APPROVAL_HEADERS, approval_row
 from tests.registry.factories import PROJECT_CODE
 
-DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+DOC_IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.chaos.conftest import Cluster, as_root, dsn, wait_until
 from tests.conftest import serving
+from tests.stories.chaos.conftest import Cluster, as_root, dsn, wait_until
 
 pytestmark = pytest.mark.chaos
 

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHAOS_URL = os.environ.get(
     "CHAOS_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5439/registry_chaos"
 )
