@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from loaders.base import HeaderFinder, Row, Table, UnreadableFile
 from registry.errors import InvalidInput
@@ -74,7 +75,7 @@ def read_csv(path: Path, sheet: str | None = None) -> Table:
         handle.close()
         raise UnreadableFile.one(path.name, "empty_file", say("has no header row"))
 
-    def numbered():
+    def numbered() -> Any:
         for number, values in enumerate(reader, start=finder.header_row + 1):
             if not any(v.strip() for v in values):
                 continue
@@ -87,7 +88,7 @@ def read_csv(path: Path, sheet: str | None = None) -> Table:
             ) if extra else None  # fmt: skip
             yield Row(f"row {number}", dict(zip(headers, values, strict=False)), problem=problem)
 
-    def rows():
+    def rows() -> Any:
         with handle:
             try:
                 yield from numbered()

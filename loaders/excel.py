@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -30,7 +31,7 @@ def _damaged(path: Path, exc: BaseException) -> UnreadableFile:
     )
 
 
-def _cell(value):
+def _cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time(0) else value
     if isinstance(value, float) and value.is_integer():
@@ -87,7 +88,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
             say("sheet {sheet!r} has no header row", sheet=worksheet.title),
         )
 
-    def rows():
+    def rows() -> Any:
         try:
             number = header_row
             while True:

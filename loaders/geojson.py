@@ -31,7 +31,7 @@ def _invalid(path: Path, exc: Exception) -> UnreadableFile:
     )  # fmt: skip
 
 
-def _open(path: Path):
+def _open(path: Path) -> Any:
     handle = path.open("rb")
     if handle.read(3) != BOM:
         handle.seek(0)
@@ -115,7 +115,7 @@ def read_geojson(path: Path, sheet: str | None = None) -> Table:
             except ijson.JSONError as exc:
                 raise _invalid(path, exc) from exc
 
-    def rows():
+    def rows() -> Any:
         for number, feature in enumerate(features(), start=1):
             label = f"feature {number}"
             properties = feature.get("properties") if isinstance(feature, dict) else None

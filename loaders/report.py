@@ -55,7 +55,7 @@ class FileReport:
     dry_run: bool = False
     table: Any = field(default=None, repr=False, compare=False)  # the open source, to close
 
-    def refuse_file(self, problems) -> None:
+    def refuse_file(self, problems: Any) -> None:
         """Problems of the file as a whole (no row): a reader's, a header's, a setting's."""
         self.problems += [RowProblem("", p.path, p.message, p.code) for p in problems]
 

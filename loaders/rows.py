@@ -63,7 +63,7 @@ def _note_date(value: Any, noted: list[str]) -> None:
         noted.append(SERIAL_NOTE)
 
 
-def row_geometry(row: Row, values: dict[str, Any]):
+def row_geometry(row: Row, values: dict[str, Any]) -> Any:
     """The row's geometry: native (GIS files), WKT, or a longitude/latitude pair."""
     if row.geometry is not None:
         return row.geometry
@@ -84,7 +84,7 @@ def row_geometry(row: Row, values: dict[str, Any]):
     return None
 
 
-def _date(values, key, problems) -> dt.date | None:
+def _date(values: Any, key: Any, problems: Any) -> dt.date | None:
     if key not in values:
         return None
     parsed = parse_date(values[key])
@@ -93,7 +93,9 @@ def _date(values, key, problems) -> dt.date | None:
     return parsed
 
 
-def _choice(values, key, options, what, problems, default=None):
+def _choice(
+    values: Any, key: Any, options: Any, what: Any, problems: Any, default: Any = None
+) -> Any:
     if key not in values:
         return default
     try:
@@ -107,7 +109,7 @@ PROJECT_TEXT = ("name", "region_code", "industry", "description", "owner", "owne
                 "investment")  # fmt: skip
 
 
-def project_input(values, geometry, crs, synthetic: bool) -> pub.ProjectInput:
+def project_input(values: Any, geometry: Any, crs: Any, synthetic: bool) -> pub.ProjectInput:
     """A row of a projects file: the columns it fills are the fields it sets; an empty cell
     (or a column the file does not have) leaves the registered value as it is."""
     problems: list[Problem] = []
@@ -147,7 +149,7 @@ def _items_by_name(category: Category | None) -> dict[str, str]:
     }
 
 
-def item_for(kind: Kind, values) -> str:
+def item_for(kind: Kind, values: Any) -> str:
     if kind.item is not None:
         return kind.item.key
     text = str(values.get("item", ""))
@@ -180,7 +182,9 @@ def item_for(kind: Kind, values) -> str:
     return found
 
 
-def disclosure_input(kind: Kind, values, geometry, crs, synthetic: bool) -> pub.DisclosureInput:
+def disclosure_input(
+    kind: Kind, values: Any, geometry: Any, crs: Any, synthetic: bool
+) -> pub.DisclosureInput:
     item = get_catalog().known_item(item_for(kind, values))
     element_keys = _element_keys(item.key)
     stray = [k for k in values if k in _all_elements() and k not in element_keys]
@@ -237,7 +241,7 @@ def _all_elements() -> frozenset[str]:
     return frozenset(get_catalog().elements)
 
 
-def category_of(values) -> Category:
+def category_of(values: Any) -> Category:
     text = normalise(str(values.get("category", "")))
     catalog = get_catalog()
     for category in Category:

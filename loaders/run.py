@@ -7,6 +7,7 @@ import gc
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -88,7 +89,7 @@ class _Load:
             )
 
     @staticmethod
-    def too_long(row, most: int) -> str | None:
+    def too_long(row: Any, most: int) -> str | None:
         """The first column whose value is longer than a cell may be."""
         return next(
             (k for k, v in row.values.items() if isinstance(v, str) and len(v) > most), None
@@ -99,7 +100,7 @@ class _Load:
 
     # --- kinds ---------------------------------------------------------------------
 
-    def rows(self):
+    def rows(self) -> Any:
         given = limits.limits()
         for row in self.table.rows:
             self.report.rows += 1
@@ -321,7 +322,7 @@ def _renamed(table: Table, rename: dict[str, str]) -> Table:
 
     original = table.rows
 
-    def rows():
+    def rows() -> Any:
         for row in original:
             row.values = {rename.get(k, k): v for k, v in row.values.items()}
             yield row
@@ -377,16 +378,16 @@ def load_file(
 
 
 def _load(
-    session,
-    path,
-    department,
-    kind,
-    crs,
-    sheet,
-    dry_run,
-    synthetic,
-    progress,
-    rename,
+    session: Session,
+    path: Any,
+    department: Any,
+    kind: Any,
+    crs: Any,
+    sheet: Any,
+    dry_run: Any,
+    synthetic: Any,
+    progress: Any,
+    rename: Any,
     report: FileReport,
 ) -> FileReport:
     try:

@@ -18,6 +18,7 @@ import struct
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import shapefile
 from pyproj import CRS
@@ -192,7 +193,7 @@ def read_zipped_shapefile(path: Path, sheet: str | None = None) -> Table:
         raise _damaged(path, exc) from exc
     most = limits.limits().vertices
 
-    def rows():
+    def rows() -> Any:
         with reader:
             for number in range(1, len(vertices) + 1):
                 label = f"record {number}"

@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -294,7 +294,15 @@ def catalog_show(fmt: str) -> None:
     "file's name in front).",
 )
 def load_command(
-    files, department, kind, crs, sheet, dry_run, renames, report_format, errors_to
+    files: Any,
+    department: Any,
+    kind: Any,
+    crs: Any,
+    sheet: Any,
+    dry_run: Any,
+    renames: Any,
+    report_format: Any,
+    errors_to: Any,
 ) -> None:
     """Load department files (CSV, XLSX, GeoJSON, zipped Shapefile); each file is all or nothing."""
     from loaders import FileRefused, load_file
@@ -327,7 +335,7 @@ def load_command(
     sys.exit(1 if refused else 0)
 
 
-def _write_errors(report, name: str, errors_to: str, several: bool) -> None:
+def _write_errors(report: Any, name: str, errors_to: str, several: bool) -> None:
     from pathlib import Path
 
     from loaders.errors_xlsx import write_errors
@@ -342,7 +350,7 @@ def _write_errors(report, name: str, errors_to: str, several: bool) -> None:
     report.notes.append(say("marked copy: {path}", path=target))
 
 
-def _progress(name: str):
+def _progress(name: str) -> Any:
     """A progress bar on a terminal; nothing when output goes elsewhere."""
     if not sys.stderr.isatty():
         return contextlib.nullcontext(None)
@@ -351,7 +359,7 @@ def _progress(name: str):
     bar = tqdm(desc=name, unit=" rows", file=sys.stderr, leave=False)
 
     @contextlib.contextmanager
-    def wrapped():
+    def wrapped() -> Any:
         try:
             yield bar.update
         finally:
@@ -481,7 +489,7 @@ def report() -> None:
 )
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Formed on or after.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Formed on or before.")
-def report_compliance(fmt: str, output: str | None, start, end) -> None:
+def report_compliance(fmt: str, output: str | None, start: Any, end: Any) -> None:
     """Per department and category: published, on time, late, overdue, on-time rate."""
     from registry.compliance.scores import score_rows
     from registry.reading.queries import scoreboard
@@ -531,7 +539,7 @@ def export() -> None:
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]),
     help="As the register stood then (2025-06-30 is its midnight in China).",
 )
-def export_oc4ids(project: str | None, output: str | None, base_url: str, as_of) -> None:
+def export_oc4ids(project: str | None, output: str | None, base_url: str, as_of: Any) -> None:
     """An OC4IDS 0.9 project package, streamed from one snapshot of the register, every
     project validated against the vendored schema as it is written. With -o the file appears
     only when the whole package is valid."""
@@ -580,7 +588,7 @@ def export_oc4ids(project: str | None, output: str | None, base_url: str, as_of)
         )
 
 
-def _stdout_bytes():
+def _stdout_bytes() -> Any:
     return contextlib.nullcontext(sys.stdout.buffer)
 
 

@@ -53,7 +53,7 @@ PROJECT_STATUSES = {
 DISCLOSURE_STATUSES = ("draft", "published", "superseded", "withdrawn")
 
 
-def _one_of(column: str, values) -> str:
+def _one_of(column: str, values: Any) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 

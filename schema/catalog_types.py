@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
 
 from registry.catalog import Catalog, Category, get_catalog
@@ -22,7 +24,7 @@ class CatalogElement(graphene.ObjectType):
     required = graphene.Boolean(required=True)
 
     @staticmethod
-    def from_item_element(ie):
+    def from_item_element(ie: Any) -> Any:
         e = ie.element
         return CatalogElement(
             key=e.key,
@@ -59,7 +61,7 @@ class CatalogItem(graphene.ObjectType):
     confidence = graphene.String(required=True)
 
     @staticmethod
-    def from_item(item):
+    def from_item(item: Any) -> Any:
         limit = item.time_limit
         return CatalogItem(
             key=item.key,

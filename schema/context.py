@@ -27,7 +27,7 @@ def _batch(
     default: Callable[[], Any],
     as_of: dt.datetime | None = None,
     moment: bool = False,
-):
+) -> Any:
     async def load(keys: list) -> list:
         async with engine.connect() as conn:
             found = await (fetch(conn, list(keys), as_of) if moment else fetch(conn, list(keys)))
@@ -69,7 +69,7 @@ class Loaders:
     """Per-request batch loaders: one statement per kind of object, whatever the page."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        def loader(fetch, default=lambda: None):
+        def loader(fetch: Any, default: Any = lambda: None) -> Any:
             return DataLoader(_batch(engine, fetch, default))
 
         self.engine = engine
@@ -88,7 +88,7 @@ class Loaders:
 
 class MomentLoaders:
     def __init__(self, engine: AsyncEngine, as_of: dt.datetime | None) -> None:
-        def loader(fetch, default=lambda: None):
+        def loader(fetch: Any, default: Any = lambda: None) -> Any:
             return DataLoader(_batch(engine, fetch, default, as_of, moment=True))
 
         self.disclosures = loader(disclosures.disclosures_by_project, list)

@@ -104,12 +104,12 @@ def unstorable(value: Any, where: str = "") -> str | None:
     return None
 
 
-def unstorable_literals(document) -> list[GraphQLError]:
+def unstorable_literals(document: Any) -> list[GraphQLError]:
     """String literals in a query that PostgreSQL cannot take, as validation errors."""
     found: list[GraphQLError] = []
 
     class Finder(Visitor):
-        def enter_string_value(self, node, *_args) -> None:
+        def enter_string_value(self, node: Any, *_args: Any) -> None:
             if UNSTORABLE.search(node.value):
                 found.append(GraphQLError(say(
                     "a string contains a NUL character or an unpaired surrogate; remove it"
@@ -140,7 +140,7 @@ def _shown_error(error: dict) -> dict:
 
 
 class RequestProblem(Exception):
-    def __init__(self, status: int, message: str, code: str, headers: dict | None = None):
+    def __init__(self, status: int, message: str, code: str, headers: dict | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.code, self.headers = status, message, code, headers or {}
 
@@ -214,7 +214,7 @@ class GraphQLEndpoint:
         self.documents[query] = result
         return result
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         response = await self.handle(request)
         await response(scope, receive, send)
@@ -396,11 +396,11 @@ class GraphQLEndpoint:
         return self._json(payload, status, media, headers)
 
     @staticmethod
-    async def _run_compiled(database, prepared) -> str:
+    async def _run_compiled(database: Any, prepared: Any) -> str:
         """The compiled statement, straight on the driver connection: psycopg prepares a
         statement it has seen five times, and SQLAlchemy has nothing left to do."""
 
-        async def run(raw) -> Any:
+        async def run(raw: Any) -> Any:
             cursor = await raw.execute(prepared.sql, prepared.params)
             return await cursor.fetchone()
 
@@ -411,7 +411,7 @@ class GraphQLEndpoint:
         return row[0]
 
     @staticmethod
-    async def credentials(request: Request, engine) -> Credentials:
+    async def credentials(request: Request, engine: Any) -> Credentials:
         """Who is calling: a department's key, or why not. Reads with a bad key are answered
         as for anyone; writes refuse it (and audit the attempt)."""
         header = request.headers.get("authorization")
@@ -420,7 +420,9 @@ class GraphQLEndpoint:
         async with engine.connect() as conn:
             return await keys.authenticate(conn, header, "http")
 
-    def _too_costly(self, document, operation: OperationDefinitionNode, variables) -> dict | None:
+    def _too_costly(
+        self, document: Any, operation: OperationDefinitionNode, variables: Any
+    ) -> dict | None:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }

@@ -50,7 +50,7 @@ def estimate_cost(
 ) -> int:
     root = schema.get_root_type(operation.operation)
 
-    def walk(selection_set, parent: Any, multiplier: int, seen: frozenset) -> int:
+    def walk(selection_set: Any, parent: Any, multiplier: int, seen: frozenset) -> int:
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 import anyio.to_thread
 import graphene
+from graphql import GraphQLResolveInfo
+from sqlalchemy.orm import Session
 
 from registry import publishing as pub
 from registry.catalog import get_catalog
@@ -59,13 +62,15 @@ def user_errors(error: RegistryError, argument: str) -> list[UserError]:
     return errors
 
 
-async def run_write(info, action: str, target: str, argument: str, write):
+async def run_write(
+    info: GraphQLResolveInfo, action: str, target: str, argument: str, write: Any
+) -> Any:
     """Run ``write(session, actor)`` for the caller, or return the refusal as user errors."""
     context = info.context
     credentials = context.credentials
     path = f"mutation:{action}"
 
-    def work():
+    def work() -> Any:
         with context.database.session() as session:
             if credentials.actor is None:
                 error = Unauthenticated.one(
@@ -145,7 +150,7 @@ class DepartmentInput(graphene.InputObjectType):
     name_en = graphene.String()
 
 
-def _elements(raw) -> dict:
+def _elements(raw: Any) -> dict:
     by_field = {graphql_field_name(k): k for k in get_catalog().elements}
     return {by_field.get(k, k): v for k, v in (raw or {}).items()} if isinstance(raw, dict) else raw
 
@@ -153,7 +158,7 @@ def _elements(raw) -> dict:
 # --- payloads ------------------------------------------------------------------------
 
 
-def _payload(name: str, field: str, field_type) -> type[graphene.ObjectType]:
+def _payload(name: str, field: str, field_type: Any) -> type[graphene.ObjectType]:
     return type(
         name,
         (graphene.ObjectType,),
@@ -179,17 +184,17 @@ ProjectPayload = _payload("ProjectPayload", "project", Project)
 DepartmentPayload = _payload("DepartmentPayload", "department", Department)
 
 
-async def _disclosure(info, disclosure_id):
+async def _disclosure(info: GraphQLResolveInfo, disclosure_id: Any) -> Any:
     async with info.context.engine.connect() as conn:
         return await disclosures.disclosure_written(conn, disclosure_id)
 
 
-async def _project(info, code):
+async def _project(info: GraphQLResolveInfo, code: Any) -> Any:
     async with info.context.engine.connect() as conn:
         return (await queries.projects_by_codes(conn, [code])).get(code)
 
 
-def _disclosure_input(data) -> pub.DisclosureInput:
+def _disclosure_input(data: Any) -> pub.DisclosureInput:
     return pub.DisclosureInput(
         project_code=data.project_code,
         item=data.item,
@@ -253,10 +258,10 @@ class Mutation(graphene.ObjectType):
     )
 
     @staticmethod
-    async def resolve_publish_disclosure(root, info, input):
+    async def resolve_publish_disclosure(root: Any, info: GraphQLResolveInfo, input: Any) -> Any:
         data = _disclosure_input(input)
 
-        def write(session, actor):
+        def write(session: Session, actor: Any) -> Any:
             outcome = pub.publish_disclosure(session, actor, data)
             return outcome.action, outcome.record.id, outcome.warnings
 
@@ -276,18 +281,18 @@ class Mutation(graphene.ObjectType):
 
     @staticmethod
     async def resolve_correct_disclosure(
-        root,
-        info,
-        id,
-        reason,
-        title=None,
-        elements=None,
-        formed_on=None,
-        documents=None,
-        geometry=None,
-        crs=None,
-    ):
-        def write(session, actor):
+        root: Any,
+        info: GraphQLResolveInfo,
+        id: Any,
+        reason: Any,
+        title: Any = None,
+        elements: Any = None,
+        formed_on: Any = None,
+        documents: Any = None,
+        geometry: Any = None,
+        crs: Any = None,
+    ) -> Any:
+        def write(session: Session, actor: Any) -> Any:
             outcome = pub.correct_disclosure(
                 session,
                 actor,
@@ -313,8 +318,10 @@ class Mutation(graphene.ObjectType):
         )
 
     @staticmethod
-    async def resolve_withdraw_disclosure(root, info, id, reason):
-        def write(session, actor):
+    async def resolve_withdraw_disclosure(
+        root: Any, info: GraphQLResolveInfo, id: Any, reason: Any
+    ) -> Any:
+        def write(session: Session, actor: Any) -> Any:
             outcome = pub.withdraw_disclosure(session, actor, int(id), reason)
             return outcome.action, outcome.record.id, outcome.warnings
 
@@ -329,7 +336,7 @@ class Mutation(graphene.ObjectType):
         )
 
     @staticmethod
-    async def resolve_upsert_project(root, info, input):
+    async def resolve_upsert_project(root: Any, info: GraphQLResolveInfo, input: Any) -> Any:
         given = {
             name: unwrap(value)
             for name, value in input.items()
@@ -358,8 +365,13 @@ class Mutation(graphene.ObjectType):
 
     @staticmethod
     async def resolve_assign_responsibility(
-        root, info, project_code, category, department, items=None
-    ):
+        root: Any,
+        info: GraphQLResolveInfo,
+        project_code: Any,
+        category: Any,
+        department: Any,
+        items: Any = None,
+    ) -> Any:
         category = unwrap(category)
         action, errors = await run_write(
             info,
@@ -379,7 +391,7 @@ class Mutation(graphene.ObjectType):
         )
 
     @staticmethod
-    async def resolve_upsert_department(root, info, input):
+    async def resolve_upsert_department(root: Any, info: GraphQLResolveInfo, input: Any) -> Any:
         data = pub.DepartmentInput(
             code=input.code,
             name=input.name,
@@ -403,10 +415,10 @@ class Mutation(graphene.ObjectType):
         return DepartmentPayload(department=department, action=action, user_errors=errors)
 
 
-def _checked_id(id, write):
+def _checked_id(id: Any, write: Any) -> Any:
     from registry.errors import InvalidInput
 
-    def checked(session, actor):
+    def checked(session: Session, actor: Any) -> Any:
         if not str(id).isdigit():
             raise InvalidInput.one("id", "invalid_id", say("{id!r} is not a disclosure id", id=id))
         return write(session, actor)

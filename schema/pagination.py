@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import graphene
+from graphql import GraphQLResolveInfo
 
 from registry.errors import InvalidInput
 from registry.language import say
@@ -32,7 +33,7 @@ def decode_cursor(cursor: str | None) -> int:
     )
 
 
-def page_window(first: int | None, after: str | None, settings) -> tuple[int, int]:
+def page_window(first: int | None, after: str | None, settings: Any) -> tuple[int, int]:
     """(limit, offset) for a page; InvalidInput past the cap."""
     size = settings.default_page_size if first is None else first
     if size < 0 or size > settings.max_page_size:
@@ -65,7 +66,7 @@ class PageInfo(graphene.ObjectType):
     end_cursor = graphene.String()
 
 
-def connection_type(node_type, name: str) -> type[graphene.ObjectType]:
+def connection_type(node_type: Any, name: str) -> type[graphene.ObjectType]:
     edge = type(
         f"{name}Edge",
         (graphene.ObjectType,),
@@ -75,13 +76,13 @@ def connection_type(node_type, name: str) -> type[graphene.ObjectType]:
         },
     )
 
-    def resolve_edges(page: Page, info):
+    def resolve_edges(page: Page, info: GraphQLResolveInfo) -> Any:
         return [
             {"cursor": encode_cursor(page.offset + i), "node": row}
             for i, row in enumerate(page.rows)
         ]
 
-    def resolve_page_info(page: Page, info):
+    def resolve_page_info(page: Page, info: GraphQLResolveInfo) -> Any:
         last = page.offset + len(page.rows) - 1
         return PageInfo(
             has_next_page=page.has_next,
@@ -90,7 +91,7 @@ def connection_type(node_type, name: str) -> type[graphene.ObjectType]:
             end_cursor=encode_cursor(last) if page.rows else None,
         )
 
-    def resolve_total_count(page: Page, info):
+    def resolve_total_count(page: Page, info: GraphQLResolveInfo) -> Any:
         return page.count()
 
     return type(

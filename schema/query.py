@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
+from graphql import GraphQLResolveInfo
 
 from registry.catalog import Category
 from registry.errors import Forbidden, Unauthenticated
@@ -79,14 +82,19 @@ class DisclosureFilter(graphene.InputObjectType):
     )
 
 
-def _range(value) -> inputs.DateRange | None:
+def _range(value: Any) -> inputs.DateRange | None:
     if not value:
         return None
     return inputs.DateRange(value.get("from_"), value.get("to"))
 
 
 def project_query(
-    filter=None, bbox=None, intersects=None, near=None, order_by=None, as_of=None
+    filter: Any = None,
+    bbox: Any = None,
+    intersects: Any = None,
+    near: Any = None,
+    order_by: Any = None,
+    as_of: Any = None,
 ) -> inputs.ProjectQuery:
     f = filter or {}
     return inputs.validate_project_query(
@@ -111,7 +119,7 @@ def project_query(
     )
 
 
-def disclosure_query(filter=None, as_of=None) -> inputs.DisclosureQuery:
+def disclosure_query(filter: Any = None, as_of: Any = None) -> inputs.DisclosureQuery:
     f = filter or {}
     return inputs.DisclosureQuery(
         categories=[unwrap(c) for c in f.get("category") or []],
@@ -127,7 +135,9 @@ def disclosure_query(filter=None, as_of=None) -> inputs.DisclosureQuery:
     )
 
 
-async def fetch_page(engine, search, count, query, limit: int, offset: int) -> Page:
+async def fetch_page(
+    engine: Any, search: Any, count: Any, query: Any, limit: int, offset: int
+) -> Page:
     async with engine.connect() as conn:
         rows = [
             {**row, "_as_of": query.as_of} for row in await search(conn, query, limit + 1, offset)
@@ -194,7 +204,7 @@ class Viewer(graphene.ObjectType):
     is_admin = graphene.Boolean(required=True)
 
 
-def _actor(info, admin: bool = False):
+def _actor(info: GraphQLResolveInfo, admin: bool = False) -> Any:
     actor = info.context.credentials.actor
     if actor is None:
         raise Unauthenticated.one("", "unauthenticated", say("this needs a department key"))
@@ -300,17 +310,17 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     async def resolve_projects(
-        root,
-        info,
-        filter=None,
-        bbox=None,
-        intersects=None,
-        near=None,
-        order_by=None,
-        first=None,
-        after=None,
-        as_of=None,
-    ):
+        root: Any,
+        info: GraphQLResolveInfo,
+        filter: Any = None,
+        bbox: Any = None,
+        intersects: Any = None,
+        near: Any = None,
+        order_by: Any = None,
+        first: Any = None,
+        after: Any = None,
+        as_of: Any = None,
+    ) -> Any:
         ctx = info.context
         limit, offset = page_window(first, after, ctx.settings)
         query = project_query(filter, bbox, intersects, near, order_by, as_of)
@@ -319,13 +329,22 @@ class Query(graphene.ObjectType):
         )
 
     @staticmethod
-    async def resolve_project(root, info, code, as_of=None):
+    async def resolve_project(
+        root: Any, info: GraphQLResolveInfo, code: Any, as_of: Any = None
+    ) -> Any:
         async with info.context.engine.connect() as conn:
             row = (await queries.projects_by_codes(conn, [code], as_of)).get(code)
         return {**row, "_as_of": as_of} if row else None
 
     @staticmethod
-    async def resolve_disclosures(root, info, filter=None, first=None, after=None, as_of=None):
+    async def resolve_disclosures(
+        root: Any,
+        info: GraphQLResolveInfo,
+        filter: Any = None,
+        first: Any = None,
+        after: Any = None,
+        as_of: Any = None,
+    ) -> Any:
         ctx = info.context
         limit, offset = page_window(first, after, ctx.settings)
         return await fetch_page(
@@ -338,7 +357,9 @@ class Query(graphene.ObjectType):
         )
 
     @staticmethod
-    async def resolve_disclosure(root, info, id, as_of=None):
+    async def resolve_disclosure(
+        root: Any, info: GraphQLResolveInfo, id: Any, as_of: Any = None
+    ) -> Any:
         if not str(id).isdigit() or len(str(id)) > 18:
             return None
         async with info.context.engine.connect() as conn:
@@ -346,24 +367,30 @@ class Query(graphene.ObjectType):
         return {**row, "_as_of": as_of} if row else None
 
     @staticmethod
-    async def resolve_departments(root, info):
+    async def resolve_departments(root: Any, info: GraphQLResolveInfo) -> Any:
         async with info.context.engine.connect() as conn:
             return await queries.departments(conn)
 
     @staticmethod
-    async def resolve_department(root, info, code):
+    async def resolve_department(root: Any, info: GraphQLResolveInfo, code: Any) -> Any:
         async with info.context.engine.connect() as conn:
             found = await queries.departments(conn, code)
         return found[0] if found else None
 
     @staticmethod
-    def resolve_categories(root, info):
+    def resolve_categories(root: Any, info: GraphQLResolveInfo) -> Any:
         return catalog_categories()
 
     @staticmethod
     async def resolve_compliance_scoreboard(
-        root, info, from_=None, to=None, department=None, as_of=None, scope="public"
-    ):
+        root: Any,
+        info: GraphQLResolveInfo,
+        from_: Any = None,
+        to: Any = None,
+        department: Any = None,
+        as_of: Any = None,
+        scope: Any = "public",
+    ) -> Any:
         public = unwrap(scope) != "all"
         if not public:
             _actor(info, admin=True)
@@ -388,7 +415,7 @@ class Query(graphene.ObjectType):
         ]
 
     @staticmethod
-    def resolve_viewer(root, info):
+    def resolve_viewer(root: Any, info: GraphQLResolveInfo) -> Any:
         actor = info.context.credentials.actor
         return Viewer(
             authenticated=actor is not None,
@@ -397,7 +424,9 @@ class Query(graphene.ObjectType):
         )
 
     @staticmethod
-    async def resolve_my_drafts(root, info, first=None, after=None):
+    async def resolve_my_drafts(
+        root: Any, info: GraphQLResolveInfo, first: Any = None, after: Any = None
+    ) -> Any:
         actor = _actor(info)
         limit, offset = page_window(first, after, info.context.settings)
         async with info.context.engine.connect() as conn:
@@ -416,8 +445,14 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     async def resolve_audit_log(
-        root, info, first=None, after=None, actor=None, outcome=None, target=None
-    ):
+        root: Any,
+        info: GraphQLResolveInfo,
+        first: Any = None,
+        after: Any = None,
+        actor: Any = None,
+        outcome: Any = None,
+        target: Any = None,
+    ) -> Any:
         _actor(info, admin=True)
         limit, offset = page_window(first, after, info.context.settings)
         async with info.context.engine.connect() as conn:
@@ -430,12 +465,12 @@ class Query(graphene.ObjectType):
         )
 
 
-async def _count_audit(info, actor, outcome, target):
+async def _count_audit(info: GraphQLResolveInfo, actor: Any, outcome: Any, target: Any) -> Any:
     async with info.context.engine.connect() as conn:
         return await audit.count(conn, actor, outcome, target)
 
 
-async def _count_drafts(info, department):
+async def _count_drafts(info: GraphQLResolveInfo, department: Any) -> Any:
     async with info.context.engine.connect() as conn:
         return await disclosures.count_drafts(conn, department)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Any
 
 import graphene
+from graphql import GraphQLResolveInfo
 
 from registry.catalog import Category, Element, get_catalog
 from registry.compliance import scores as compliance
@@ -28,7 +30,7 @@ from schema.scalars import (
 )
 
 
-def _crs(value) -> str:
+def _crs(value: Any) -> str:
     return unwrap(value) or "wgs84"
 
 
@@ -54,7 +56,7 @@ class Site(graphene.ObjectType):
     geometry = GeoJSON(required=True, crs=OutputCRS(default_value="wgs84"))
 
     @staticmethod
-    def resolve_geometry(root, info, crs="wgs84"):
+    def resolve_geometry(root: Any, info: GraphQLResolveInfo, crs: Any = "wgs84") -> Any:
         return geo.geojson_out(root["geojson"], _crs(crs))
 
 
@@ -71,11 +73,11 @@ class Responsibility(graphene.ObjectType):
     source = graphene.String(required=True, description="catalog (default) or assigned.")
 
     @staticmethod
-    def resolve_category_name_zh(root, info):
+    def resolve_category_name_zh(root: Any, info: GraphQLResolveInfo) -> Any:
         return get_catalog().category_name_zh(root["category"])
 
     @staticmethod
-    def resolve_department(root, info):
+    def resolve_department(root: Any, info: GraphQLResolveInfo) -> Any:
         return info.context.loaders.departments.load(root["department_id"])
 
 
@@ -87,11 +89,11 @@ class Document(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_title(root, info):
+    def resolve_title(root: Any, info: GraphQLResolveInfo) -> Any:
         return root.get("title")
 
     @staticmethod
-    def resolve_url(root, info):
+    def resolve_url(root: Any, info: GraphQLResolveInfo) -> Any:
         return shown_url(root.get("url"))
 
 
@@ -133,23 +135,23 @@ class DisclosureRevision(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_status(root, info):
+    def resolve_status(root: Any, info: GraphQLResolveInfo) -> Any:
         return root["public_status"]
 
     @staticmethod
-    def resolve_superseded_by(root, info):
+    def resolve_superseded_by(root: Any, info: GraphQLResolveInfo) -> Any:
         return root["superseded_by_id"]
 
     @staticmethod
-    def resolve_withdrawn_reason(root, info):
+    def resolve_withdrawn_reason(root: Any, info: GraphQLResolveInfo) -> Any:
         return root["lineage_withdrawn_reason"] if root["public_status"] == "withdrawn" else None
 
     @staticmethod
-    def resolve_withdrawn_at(root, info):
+    def resolve_withdrawn_at(root: Any, info: GraphQLResolveInfo) -> Any:
         return root["lineage_withdrawn_at"] if root["public_status"] == "withdrawn" else None
 
     @staticmethod
-    def resolve_publisher(root, info):
+    def resolve_publisher(root: Any, info: GraphQLResolveInfo) -> Any:
         return info.context.loaders.departments.load(root["publisher_id"])
 
 
@@ -176,7 +178,7 @@ class Withdrawal(graphene.ObjectType):
     by = graphene.Field(Department, description="The department that withdrew it.")
 
     @staticmethod
-    def resolve_by(root, info):
+    def resolve_by(root: Any, info: GraphQLResolveInfo) -> Any:
         by_id = root.get("by_id")
         return info.context.loaders.departments.load(by_id) if by_id is not None else None
 
@@ -241,24 +243,24 @@ class Disclosure(graphene.Interface):
     timeliness = graphene.Field(Timeliness, required=True)
 
     @classmethod
-    def resolve_type(cls, instance, info):
+    def resolve_type(cls, instance: Any, info: GraphQLResolveInfo) -> Any:
         return DISCLOSURE_TYPES[Category(instance["category"])]
 
     @staticmethod
-    def resolve_item(root, info):
+    def resolve_item(root: Any, info: GraphQLResolveInfo) -> Any:
         return _catalog_item(root["item_key"])
 
     @staticmethod
-    async def resolve_project(root, info):
+    async def resolve_project(root: Any, info: GraphQLResolveInfo) -> Any:
         row = await info.context.loaders.projects.load(root["project_id"])
         return {**row, "_as_of": root.get("_as_of")}
 
     @staticmethod
-    def resolve_status(root, info):
+    def resolve_status(root: Any, info: GraphQLResolveInfo) -> Any:
         return root["public_status"]
 
     @staticmethod
-    def resolve_withdrawal(root, info):
+    def resolve_withdrawal(root: Any, info: GraphQLResolveInfo) -> Any:
         if root["lineage_withdrawn_at"] is None:
             return None
         return {
@@ -268,7 +270,7 @@ class Disclosure(graphene.Interface):
         }
 
     @staticmethod
-    async def resolve_current_revision(root, info):
+    async def resolve_current_revision(root: Any, info: GraphQLResolveInfo) -> Any:
         loaders = info.context.loaders.at(root.get("_as_of"))
         current = await loaders.current_ids.load(root["lineage_id"])
         if current is None or current == root["id"]:
@@ -276,11 +278,11 @@ class Disclosure(graphene.Interface):
         return await loaders.by_id.load(current)
 
     @staticmethod
-    def resolve_publisher(root, info):
+    def resolve_publisher(root: Any, info: GraphQLResolveInfo) -> Any:
         return info.context.loaders.departments.load(root["publisher_id"])
 
     @staticmethod
-    async def resolve_responsible_department(root, info):
+    async def resolve_responsible_department(root: Any, info: GraphQLResolveInfo) -> Any:
         rows = await info.context.loaders.responsibilities.load(root["project_id"])
         for row in rows:
             if row["category"] == root["category"] and (
@@ -290,15 +292,15 @@ class Disclosure(graphene.Interface):
         return None
 
     @staticmethod
-    def resolve_deadline(root, info):
+    def resolve_deadline(root: Any, info: GraphQLResolveInfo) -> Any:
         return root["t_deadline"]
 
     @staticmethod
-    def resolve_history(root, info):
+    def resolve_history(root: Any, info: GraphQLResolveInfo) -> Any:
         return info.context.loaders.at(root.get("_as_of")).history.load(root["lineage_id"])
 
     @staticmethod
-    def resolve_timeliness(root, info):
+    def resolve_timeliness(root: Any, info: GraphQLResolveInfo) -> Any:
         return Timeliness(
             status=root["t_status"],
             deadline=root["t_deadline"],
@@ -307,16 +309,16 @@ class Disclosure(graphene.Interface):
         )
 
     @staticmethod
-    def resolve_geometry(root, info, crs="wgs84"):
+    def resolve_geometry(root: Any, info: GraphQLResolveInfo, crs: Any = "wgs84") -> Any:
         return geo.geojson_out(root["geojson"], _crs(crs))
 
 
-def _element_field(element: Element):
+def _element_field(element: Element) -> Any:
     description = f"{element.name_zh} · {element.name_en}"
     if element.type == "date":
         key = element.key
 
-        def resolve(root, info):
+        def resolve(root: Any, info: GraphQLResolveInfo) -> Any:
             value = root["elements"].get(key)
             return dt.date.fromisoformat(value) if value else None
 
@@ -361,8 +363,8 @@ CATEGORY_FIELDS = {
 }
 
 
-def _category_resolver(category: Category):
-    async def resolve(root, info):
+def _category_resolver(category: Category) -> Any:
+    async def resolve(root: Any, info: GraphQLResolveInfo) -> Any:
         rows = await info.context.loaders.at(root.get("_as_of")).disclosures.load(root["id"])
         return [row for row in rows if row["category"] == category.value]
 
@@ -395,7 +397,7 @@ class _ProjectBase(graphene.ObjectType):
     completeness = graphene.Field(Completeness, required=True)
 
     @staticmethod
-    async def resolve_completeness(root, info):
+    async def resolve_completeness(root: Any, info: GraphQLResolveInfo) -> Any:
         rows = await info.context.loaders.at(root.get("_as_of")).disclosures.load(root["id"])
         result = compliance.completeness(
             root["status"], root["project_type"], {r["item_key"] for r in rows}
@@ -408,21 +410,21 @@ class _ProjectBase(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_sites(root, info):
+    def resolve_sites(root: Any, info: GraphQLResolveInfo) -> Any:
         return info.context.loaders.sites.load(root["id"])
 
     @staticmethod
-    async def resolve_geometry(root, info, crs="wgs84"):
+    async def resolve_geometry(root: Any, info: GraphQLResolveInfo, crs: Any = "wgs84") -> Any:
         sites = await info.context.loaders.sites.load(root["id"])
         return geo.geojson_out(geo.collection([s["geojson"] for s in sites]), _crs(crs))
 
     @staticmethod
-    async def resolve_centroid(root, info, crs="wgs84"):
+    async def resolve_centroid(root: Any, info: GraphQLResolveInfo, crs: Any = "wgs84") -> Any:
         sites = await info.context.loaders.sites.load(root["id"])
         return geo.geojson_out(geo.centroid([s["geojson"] for s in sites]), _crs(crs))
 
     @staticmethod
-    def resolve_responsibilities(root, info):
+    def resolve_responsibilities(root: Any, info: GraphQLResolveInfo) -> Any:
         return info.context.loaders.responsibilities.load(root["id"])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -128,7 +128,7 @@ class Catalog(_Frozen):
     expected_approvals: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     _by_key: dict[str, Item] = PrivateAttr(default_factory=dict)
 
-    def model_post_init(self, context) -> None:
+    def model_post_init(self, context: Any) -> None:
         self._by_key = {item.key: item for c in self.categories for item in c.items}
 
     def item(self, key: str) -> Item | None:
@@ -163,7 +163,7 @@ class Catalog(_Frozen):
         return tuple(seen.values())
 
 
-def _checked(model, path: str, problems: list[Problem], **values):
+def _checked(model: Any, path: str, problems: list[Problem], **values: Any) -> Any:
     """``model(**values)``, or None with its validation errors added under ``path``."""
     try:
         return model(**values)

@@ -66,7 +66,7 @@ class _Waiting:
 
     waiting = 0
 
-    def _do_get(self):
+    def _do_get(self) -> Any:
         self.waiting += 1
         try:
             return super()._do_get()  # type: ignore[misc]

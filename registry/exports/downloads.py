@@ -80,26 +80,26 @@ def project_rows(q: inputs.ProjectQuery | None = None) -> Select:
     )  # fmt: skip
 
 
-def _named(column, names: dict[str, str]):
+def _named(column: Any, names: dict[str, str]) -> Any:
     """The Chinese name of a code, by PostgreSQL."""
     return case(names, value=column, else_=column)
 
 
-def _yes(column):
+def _yes(column: Any) -> Any:
     return case((column, literal("是")), else_=literal(""))
 
 
-def _china_time(column):
+def _china_time(column: Any) -> Any:
     """A moment as China's wall-clock time (Excel keeps no time zone): UTC+8, as
     timeliness judges days (a zone name would bring back 1986-1991's summer time)."""
     return func.timezone(CHINA_OFFSET, column, type_=DateTime)
 
 
-async def projects_csv(conn: AsyncConnection, path: Path, q=None) -> int:
+async def projects_csv(conn: AsyncConnection, path: Path, q: Any = None) -> int:
     return await _csv(conn, path, PROJECT_HEADERS, project_rows(q))
 
 
-async def projects_xlsx(conn: AsyncConnection, path: Path, q=None) -> int:
+async def projects_xlsx(conn: AsyncConnection, path: Path, q: Any = None) -> int:
     book = Workbook(write_only=True)
     count = await _sheet(book, "项目 projects", PROJECT_HEADERS, conn, project_rows(q))
     book.save(path)
@@ -127,7 +127,9 @@ async def _csv(conn: AsyncConnection, path: Path, headers: list[str], query: Sel
     return count
 
 
-async def _sheet(book, title: str, headers: list[str], conn, query: Select) -> int:
+async def _sheet(
+    book: Any, title: str, headers: list[str], conn: AsyncConnection, query: Select
+) -> int:
     sheet = book.create_sheet(title[:31])
     sheet.append(headers)
     count = 0
@@ -213,7 +215,7 @@ async def disclosures_xlsx(conn: AsyncConnection, path: Path) -> int:
 # --- the map layers: sites and parcels, as registry/reading/layers.py defines them ---------
 
 
-async def geojson(conn: AsyncConnection, path: Path, layer: Layer, conditions=()) -> int:
+async def geojson(conn: AsyncConnection, path: Path, layer: Layer, conditions: Any = ()) -> int:
     """A layer's public features as a FeatureCollection, each feature written by PostgreSQL."""
     query = (
         select(cast(layer.feature(), Text))
@@ -231,7 +233,7 @@ async def geojson(conn: AsyncConnection, path: Path, layer: Layer, conditions=()
     return count
 
 
-async def project_sites_geojson(conn: AsyncConnection, path: Path, q=None) -> int:
+async def project_sites_geojson(conn: AsyncConnection, path: Path, q: Any = None) -> int:
     """The sites of the projects a project query selects."""
     conditions = []
     if q is not None:

@@ -9,6 +9,7 @@ not its content: their titles read as the withdrawn item's do.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
@@ -31,7 +32,9 @@ LIMIT = 100
 Cursor = tuple[dt.datetime, int]
 
 
-def _events(x, kind: str, filters: dict[str, str | None], limit: int, before: Cursor | None):
+def _events(
+    x: Any, kind: str, filters: dict[str, str | None], limit: int, before: Cursor | None
+) -> Any:
     """The newest ``limit`` publications (each public revision) or withdrawals, with what an
     entry shows: the top of the ``published_at`` or ``withdrawn_at`` index."""
     at = x.c.published_at if kind == "published" else x.c.withdrawn_at
@@ -121,7 +124,7 @@ def atom(
     feed = ET.Element(f"{{{ATOM}}}feed")
     catalog = get_catalog()
 
-    def add(parent, tag, value=None, **attributes):
+    def add(parent: Any, tag: Any, value: Any = None, **attributes: Any) -> Any:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
         if value is not None:
             element.text = value

@@ -1,5 +1,7 @@
 """Alembic environment: the URL comes from the caller (registry.migrations) or the settings."""
 
+from typing import Any
+
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
@@ -12,7 +14,7 @@ config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().database.database_url
 
 
-def include_object(obj, name, type_, reflected, compare_to):
+def include_object(obj: Any, name: Any, type_: Any, reflected: Any, compare_to: Any) -> Any:
     # PostGIS's own tables (spatial_ref_sys, topology...) are not ours to manage.
     if type_ == "table" and reflected and compare_to is None:
         return False
@@ -28,7 +30,7 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection) -> None:
+def _run(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 STATEMENT_CHARS = 500
@@ -78,10 +79,26 @@ class SlowQueries:
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
-    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+    def _before(
+        self,
+        conn: AsyncConnection,
+        cursor: Any,
+        statement: Any,
+        parameters: Any,
+        context: Any,
+        executemany: Any,
+    ) -> None:
         conn.info["started"] = time.perf_counter()  # one statement at a time per connection
 
-    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+    def _after(
+        self,
+        conn: AsyncConnection,
+        cursor: Any,
+        statement: Any,
+        parameters: Any,
+        context: Any,
+        executemany: Any,
+    ) -> None:
         self.check(statement, time.perf_counter() - conn.info["started"])
 
     def check(self, statement: str, seconds: float) -> None:

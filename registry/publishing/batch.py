@@ -199,7 +199,14 @@ def plan(session: Session, actor: Actor, inputs: list[DisclosureInput]) -> list[
 
 
 def _check_row(
-    actor, index, data, catalog, projects, departments, departments_by_id, responsible
+    actor: Any,
+    index: Any,
+    data: Any,
+    catalog: Any,
+    projects: Any,
+    departments: Any,
+    departments_by_id: Any,
+    responsible: Any,
 ) -> Planned:
     item = catalog.item(data.item)
     if item is None:

@@ -53,18 +53,18 @@ class Binds:
         return {key: bind.value for key, bind in self._made.items()}
 
 
-def _point(near: Near, b: Binds):
+def _point(near: Near, b: Binds) -> Any:
     return func.ST_SetSRID(
         func.ST_MakePoint(b("near_lon", near.lon, Float), b("near_lat", near.lat, Float)),
         STORAGE_SRID,
     )
 
 
-def _geography(geom):
+def _geography(geom: Any) -> Any:
     return func.geography(geom)
 
 
-def _site_exists(condition):
+def _site_exists(condition: Any) -> Any:
     return exists(select(literal(1)).select_from(S).where(S.c.project_id == P.c.id, condition))
 
 
@@ -72,7 +72,7 @@ def as_of_bind(q: ProjectQuery, b: Binds) -> BindParameter | None:
     return None if q.as_of is None else b("as_of", q.as_of, DateTime(timezone=True))
 
 
-def known_at(as_of: Any, project=None):
+def known_at(as_of: Any, project: Any = None) -> Any:
     """A project the register knew at ``as_of``: registered by then, or with an item
     public then (records moved from an earlier platform keep their publication dates)."""
     project = P if project is None else project
@@ -83,7 +83,7 @@ def known_at(as_of: Any, project=None):
     )
 
 
-def _category_exists(category: str, as_of: Any, name: str, b: Binds):
+def _category_exists(category: str, as_of: Any, name: str, b: Binds) -> Any:
     x = visibility.public(as_of, name="pc")
     return exists(
         select(literal(1))
@@ -92,7 +92,7 @@ def _category_exists(category: str, as_of: Any, name: str, b: Binds):
     )
 
 
-def _in_range(column, span: DateRange | None, name: str, b: Binds) -> list:
+def _in_range(column: Any, span: DateRange | None, name: str, b: Binds) -> list:
     if span is None:
         return []
     return [
@@ -101,11 +101,11 @@ def _in_range(column, span: DateRange | None, name: str, b: Binds) -> list:
     ]
 
 
-def _any(column, name: str, values: list[str], b: Binds):
+def _any(column: Any, name: str, values: list[str], b: Binds) -> Any:
     return column == any_(b(name, list(values), ARRAY(Text)))
 
 
-def _grouped(rows, key: str) -> dict[int, list[dict]]:
+def _grouped(rows: Any, key: str) -> dict[int, list[dict]]:
     grouped: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         grouped[row[key]].append(row)

@@ -27,7 +27,7 @@ from registry.reading.inputs import DisclosureQuery
 from registry.reading.tables import DEP, GEOJSON_DIGITS, D, P
 
 
-def disclosure_columns(x) -> tuple:
+def disclosure_columns(x: Any) -> tuple:
     """The columns a disclosure is read with, from ``disclosures`` or one of its views."""
     names = (
         "id", "lineage_id", "revision", "project_id", "category", "item_key", "ref",
@@ -46,7 +46,7 @@ def judging_day(as_of: dt.datetime | None) -> dt.date:
     return china_date(as_of) if as_of is not None else today()
 
 
-def _own_withdrawal(x) -> list:
+def _own_withdrawal(x: Any) -> list:
     return [
         x.c.withdrawn_at.label("lineage_withdrawn_at"),
         x.c.withdrawn_reason.label("lineage_withdrawn_reason"),
@@ -68,7 +68,7 @@ def _not_superseded() -> list:
     return [null().label(n) for n in ("superseded_by_id", "superseded_at", "superseded_reason")]
 
 
-def disclosure_select(x, as_of: dt.datetime | None, state: str) -> Select:
+def disclosure_select(x: Any, as_of: dt.datetime | None, state: str) -> Select:
     """Disclosures of ``x`` with their timeliness on the judging day and the state the
     public sees them in. ``state``: "public" (x holds items public at the moment:
     published, no withdrawal), "withdrawn" (x holds items withdrawn by the moment), "seen"
@@ -189,7 +189,7 @@ async def current_revision_ids(
     return {r.lineage_id: r.id for r in rows}
 
 
-def disclosure_conditions(q: DisclosureQuery, x) -> list:
+def disclosure_conditions(q: DisclosureQuery, x: Any) -> list:
     conditions = []
     if q.withdrawn:
         conditions.append(x.c.withdrawn_at <= visibility.moment_or_now(q.as_of))
@@ -219,7 +219,7 @@ def disclosure_conditions(q: DisclosureQuery, x) -> list:
     return conditions
 
 
-def _listed(q: DisclosureQuery):
+def _listed(q: DisclosureQuery) -> Any:
     """The public items now or then, or the withdrawn ones (their withdrawn revision)."""
     if q.withdrawn:
         return visibility.public_revisions(q.as_of, name="x")
@@ -256,7 +256,7 @@ async def disclosure_written(conn: AsyncConnection, disclosure_id: int) -> dict 
     return dict(row._mapping) if row else None
 
 
-def _drafts(department: str):
+def _drafts(department: str) -> Any:
     return D.c.status == "draft", D.c.publisher_id == (
         select(DEP.c.id).where(DEP.c.code == department).scalar_subquery()
     )

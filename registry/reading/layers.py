@@ -290,7 +290,7 @@ class Page:
     key: Any
     conditions: list
 
-    def keys(self, limit: int, offset: int):
+    def keys(self, limit: int, offset: int) -> Any:
         """The rows of a page, found before any feature is built: an offset skips rows
         without building their JSON."""
         return (
@@ -303,7 +303,7 @@ class Page:
             .subquery("page_keys")
         )
 
-    def features(self, limit: int, offset: int):
+    def features(self, limit: int, offset: int) -> Any:
         """The page's features as one JSON array (text)."""
         keys = self.keys(limit, offset)
         rows = (
@@ -316,10 +316,10 @@ class Page:
             cast(func.coalesce(func.json_agg(rows.c.feature), literal_column("'[]'::json")), Text)
         ).scalar_subquery()
 
-    def total(self):
+    def total(self) -> Any:
         return select(func.count()).select_from(self.source).where(*self.conditions)
 
-    def one(self, feature_id: str):
+    def one(self, feature_id: str) -> Any:
         if isinstance(self.key.type, Integer | BigInteger):
             if not feature_id.isdigit() or int(feature_id) > MAX_ID:
                 return select(literal(None))

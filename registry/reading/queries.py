@@ -120,7 +120,7 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
     return conditions
 
 
-def _distance(near: Near, b: Binds):
+def _distance(near: Near, b: Binds) -> Any:
     return (
         select(func.min(func.ST_Distance(_geography(S.c.geom), _geography(_point(near, b)))))
         .where(S.c.project_id == P.c.id)
@@ -128,7 +128,7 @@ def _distance(near: Near, b: Binds):
     )
 
 
-def _order(q: ProjectQuery, distance) -> list:
+def _order(q: ProjectQuery, distance: Any) -> list:
     orders: dict[str, list] = {
         "CODE": [P.c.code],
         "NAME": [P.c.name, P.c.code],

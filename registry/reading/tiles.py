@@ -21,6 +21,7 @@ Each layer's statement is compiled once from its definition, and run straight on
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Integer, Text, bindparam, case, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -53,7 +54,7 @@ def tile_sql(name: str, layer: Layer, points_below: bool = False, offset: bool =
         wgs = func.ST_Expand(wgs, OFFSET_MARGIN)
     bounds = select(merc.label("merc"), wgs.label("wgs")).subquery("bounds")
 
-    def moved(geometry):
+    def moved(geometry: Any) -> Any:
         return func.offset_crs(geometry, crs) if offset else geometry
 
     drawn = moved(layer.geometry)

@@ -9,6 +9,7 @@ moment. This module only names them for SQLAlchemy, with the columns of ``disclo
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Column, FromClause, MetaData, Table, case, exists, func, literal, select
 
@@ -62,7 +63,7 @@ def moment_or_now(as_of: dt.datetime | object | None) -> object:
     return func.now() if as_of is None else as_of
 
 
-def _withdrawal(x: FromClause, column: str, as_of: dt.datetime | object | None):
+def _withdrawal(x: FromClause, column: str, as_of: dt.datetime | object | None) -> Any:
     w = _BASE.alias("w")
     return (
         select(w.c[column])
@@ -72,7 +73,7 @@ def _withdrawal(x: FromClause, column: str, as_of: dt.datetime | object | None):
     )
 
 
-def lineage_withdrawn_at(x: FromClause, as_of: dt.datetime | object | None = None):
+def lineage_withdrawn_at(x: FromClause, as_of: dt.datetime | object | None = None) -> Any:
     """When the item (any revision of ``x``'s lineage) was withdrawn, if by the moment."""
     return _withdrawal(x, "withdrawn_at", as_of)
 
@@ -86,7 +87,7 @@ def withdrawal_columns(x: FromClause, as_of: dt.datetime | object | None = None)
     ]
 
 
-def superseded(x: FromClause, as_of: dt.datetime | object | None = None):
+def superseded(x: FromClause, as_of: dt.datetime | object | None = None) -> Any:
     """Whether a later revision of ``x``'s lineage had been published by the moment."""
     n = _BASE.alias("n")
     return exists(
@@ -103,7 +104,7 @@ def superseding_columns(x: FromClause, as_of: dt.datetime | object | None = None
     its id, when and why. Null for the item's latest revision at the moment."""
     n = _BASE.alias("n")
 
-    def next_revision(column: str):
+    def next_revision(column: str) -> Any:
         return (
             select(n.c[column])
             .where(
@@ -121,7 +122,7 @@ def superseding_columns(x: FromClause, as_of: dt.datetime | object | None = None
     ]
 
 
-def public_status(x: FromClause, as_of: dt.datetime | object | None = None):
+def public_status(x: FromClause, as_of: dt.datetime | object | None = None) -> Any:
     """The state the public sees a revision in at the moment: superseded (a later revision
     was published: a correction replaced it, whatever became of the item after), withdrawn
     (the item's latest revision, when the item was withdrawn) or published."""

@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.background import BackgroundTask
@@ -34,7 +35,7 @@ async def _built(request: Request, download: files.Download) -> Path:
     return await heavy.build_kept(request, heavy.folder(request) / download.name, download.build)
 
 
-def _attachment(path: Path, name: str, media_type: str, **kwargs) -> FileResponse:
+def _attachment(path: Path, name: str, media_type: str, **kwargs: Any) -> FileResponse:
     return FileResponse(
         path,
         media_type=media_type,

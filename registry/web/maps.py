@@ -11,6 +11,7 @@ import contextlib
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from shapely.geometry import mapping, shape
 from starlette.requests import Request
@@ -32,7 +33,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 MAP_PAGE = Path(__file__).parent / "static" / "map.html"
 
 
-def _relative(url) -> str:
+def _relative(url: Any) -> str:
     """A link to this server's own resource, as a path (no host to forge)."""
     return url.path + (f"?{url.query}" if url.query else "")
 
@@ -47,7 +48,7 @@ def _wants_html(request: Request) -> bool:
     return wants_page(request)
 
 
-def _page(request: Request, heading: str, **values) -> HTMLResponse:
+def _page(request: Request, heading: str, **values: Any) -> HTMLResponse:
     """The OGC page template, each of its parts absent unless given."""
     parts = dict.fromkeys(
         ("description", "links", "conformance", "collections", "features_json", "matched",
@@ -147,11 +148,11 @@ async def items(request: Request) -> Response:
     return Response(body, media_type=GEOJSON, headers=_crs_header(request, query))
 
 
-def _cell(value) -> str:
+def _cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 
 
-def _items_page(request: Request, coll, collection: dict) -> HTMLResponse:
+def _items_page(request: Request, coll: Any, collection: dict) -> HTMLResponse:
     found = collection["features"]
     names = [k for k in (found[0]["properties"] if found else {}) if k != "is_synthetic"][:6]
     rows = [
@@ -204,7 +205,7 @@ async def item(request: Request) -> Response:
     return Response(body, media_type=GEOJSON, headers=_crs_header(request, query))
 
 
-def _crs_header(request: Request, query) -> dict[str, str]:
+def _crs_header(request: Request, query: Any) -> dict[str, str]:
     return {"Content-Crs": f"<{systems.crs_uri(public_base(request), query.crs)}>"}
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -34,7 +36,7 @@ async def oc4ids_export(request: Request) -> Response:
             document = await oc4ids.package(conn, base, project, moment)
         return JSONResponse(document, media_type="application/json")
 
-    async def build(conn, path) -> int:
+    async def build(conn: AsyncConnection, path: Any) -> int:
         count = 0
         with path.open("wb") as out:
             async for piece in oc4ids.stream(conn, base, None, moment):

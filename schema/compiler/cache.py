@@ -79,7 +79,7 @@ def shape(value: Any) -> Any:
 def prepare(
     schema: GraphQLSchema,
     execution: ExecutionContext,
-    settings,
+    settings: Any,
     document_text: str,
     cache: StatementCache | None = None,
 ) -> Prepared | None:

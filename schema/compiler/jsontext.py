@@ -36,61 +36,61 @@ Nodes = list[FieldNode]
 NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 
 
-def concat(*parts):
+def concat(*parts: Any) -> Any:
     """Text pieces joined by ``concat()``, nested when there are more than it takes (100)."""
     if len(parts) <= 90:
         return func.concat(*parts)
     return func.concat(*(concat(*parts[i : i + 90]) for i in range(0, len(parts), 90)))
 
 
-def literal_text(value: str):
+def literal_text(value: str) -> Any:
     """A constant piece of JSON text, inlined as SQL (only names and punctuation)."""
     if not re.fullmatch(r'[\[\]{}:,"_0-9A-Za-z]*', value):
         raise Unsupported("not a literal piece of JSON")
     return literal_column(f"'{value}'", Text)
 
 
-def string(expression):
+def string(expression: Any) -> Any:
     """Any SQL value as a JSON string (or null), escaped as orjson escapes it."""
     return func.coalesce(cast(func.to_json(expression), Text), literal_column("'null'"))
 
 
-def integer(expression):
+def integer(expression: Any) -> Any:
     return func.coalesce(cast(expression, Text), literal_column("'null'"))
 
 
-def boolean(expression):
+def boolean(expression: Any) -> Any:
     return func.coalesce(cast(func.to_json(expression), Text), literal_column("'null'"))
 
 
-def number(expression):
+def number(expression: Any) -> Any:
     """A GraphQL Float as orjson writes it (52000.0, 1.5e-7): migration 0007's json_number."""
     return func.json_number(cast(expression, Float))
 
 
-def raw(expression):
+def raw(expression: Any) -> Any:
     """Text that is JSON already (PostGIS GeoJSON, a nested object or list)."""
     return func.coalesce(expression, literal_column("'null'"))
 
 
-def constant(value: str):
+def constant(value: str) -> Any:
     return literal_text(f'"{value}"') if NAME.match(value) else string(literal(value))
 
 
 NULL = literal_column("'null'", Text)
 
 
-def timestamp(column):
+def timestamp(column: Any) -> Any:
     return string(
         func.to_char(column.op("AT TIME ZONE")(literal("UTC")), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
     )
 
 
-def geojson(column):
+def geojson(column: Any) -> Any:
     return raw(func.ST_AsGeoJSON(column, tables.GEOJSON_DIGITS))
 
 
-def json_object(pairs: list[tuple[str, Any]]):
+def json_object(pairs: list[tuple[str, Any]]) -> Any:
     """The JSON text of an object whose values are JSON text, keys in selection order."""
     if not pairs or len(pairs) > 60:
         raise Unsupported("object size")
@@ -102,20 +102,20 @@ def json_object(pairs: list[tuple[str, Any]]):
     return concat(*pieces, literal_text("}"))
 
 
-def json_list(item, *order_by):
+def json_list(item: Any, *order_by: Any) -> Any:
     """The JSON text of a list of JSON texts (an aggregate: [] when there are none)."""
     joined = func.string_agg(item, aggregate_order_by(literal_column("','"), *order_by))
     return concat(literal_text("["), func.coalesce(joined, literal_column("''")),
                    literal_text("]"))  # fmt: skip
 
 
-def list_text(aggregated):
+def list_text(aggregated: Any) -> Any:
     """An aggregated list's items (text, or NULL for none) as a JSON list."""
     return concat(literal_text("["), func.coalesce(aggregated, literal_column("''")),
                    literal_text("]"))  # fmt: skip
 
 
-def beside(row, laterals: list):
+def beside(row: Any, laterals: list) -> Any:
     """``row`` with each LATERAL subquery joined to it (every row kept)."""
     for lateral in laterals:
         row = row.outerjoin(lateral, true())

@@ -104,7 +104,7 @@ class Compiler:
         )
 
     @staticmethod
-    def _pick(columns: dict[str, Any], nodes: Nodes):
+    def _pick(columns: dict[str, Any], nodes: Nodes) -> Any:
         node = nodes[0]
         if node.selection_set is not None or node.arguments:
             raise Unsupported(node.name.value)
@@ -115,7 +115,7 @@ class Compiler:
 
     # --- departments, sites, responsibilities ------------------------------------
 
-    def department(self, nodes: Nodes, table):
+    def department(self, nodes: Nodes, table: Any) -> Any:
         columns = {
             "code": string(table.c.code),
             "name": string(table.c.name),
@@ -129,7 +129,7 @@ class Compiler:
         }
         return self._scalars("Department", columns, nodes)
 
-    def sites(self, nodes: Nodes, project_id):
+    def sites(self, nodes: Nodes, project_id: Any) -> Any:
         site = S.alias("site")
         columns = {
             "id": string(cast(site.c.id, Text)),
@@ -150,7 +150,7 @@ class Compiler:
             .scalar_subquery()
         )
 
-    def project_geometry(self, nodes: Nodes, project_id):
+    def project_geometry(self, nodes: Nodes, project_id: Any) -> Any:
         """One site's geometry, or a GeometryCollection of them all (null without sites)."""
         self._plain_crs("Project", nodes)
         site = S.alias("g")
@@ -167,7 +167,7 @@ class Compiler:
             .scalar_subquery()
         )
 
-    def responsibilities(self, nodes: Nodes, project_id):
+    def responsibilities(self, nodes: Nodes, project_id: Any) -> Any:
         resp, dep = R.alias("resp"), DEP.alias("resp_dep")
         names = case(
             *[(resp.c.category == c.category.value, c.name_zh) for c in self.catalog.categories]
@@ -194,7 +194,7 @@ class Compiler:
 
     # --- disclosures -----------------------------------------------------------------
 
-    def categories(self, wanted: list[tuple[Category, Nodes]], project_id, plan: Plan):
+    def categories(self, wanted: list[tuple[Category, Nodes]], project_id: Any, plan: Plan) -> Any:
         """Every category a project selection asks for, from one pass over the project's
         public disclosures: a LATERAL subquery with one aggregate per selected field, each
         over its category's rows (FILTER). One index scan per project, not one per field."""
@@ -221,7 +221,16 @@ class Compiler:
             .lateral(f"cats{self.laterals}")
         )
 
-    def disclosure(self, nodes: Nodes, category: Category, x, dep, source, judged, plan: Plan):
+    def disclosure(
+        self,
+        nodes: Nodes,
+        category: Category,
+        x: Any,
+        dep: Any,
+        source: Any,
+        judged: Any,
+        plan: Plan,
+    ) -> Any:
         """One disclosure of ``category`` as JSON text (and the timeliness join, once)."""
         type_name = category_type_name(category)
         elements = element_columns(category)
@@ -265,7 +274,7 @@ class Compiler:
             pairs.append((key, value))
         return json_object(pairs), judged
 
-    def timeliness(self, nodes: Nodes, judged: timeliness.Judged):
+    def timeliness(self, nodes: Nodes, judged: timeliness.Judged) -> Any:
         columns = {
             "status": string(judged.status),
             "deadline": string(judged.deadline),
@@ -277,7 +286,7 @@ class Compiler:
 
     # --- projects ----------------------------------------------------------------------
 
-    def project(self, nodes: Nodes, row, plan: Plan, laterals: list):
+    def project(self, nodes: Nodes, row: Any, plan: Plan, laterals: list) -> Any:
         """A project as JSON text; subqueries it needs joined beside ``row`` go to
         ``laterals``."""
         columns = {
@@ -328,7 +337,7 @@ class Compiler:
 
     # --- the roots: a cheap plan from the request, an expensive build from the plan -----
 
-    def plan(self, index: int, nodes: Nodes, settings) -> Plan:
+    def plan(self, index: int, nodes: Nodes, settings: Any) -> Plan:
         """What a root field needs from the request: its arguments, checked, as named
         bound parameters. Cheap: run for every request, cached statement or not."""
         name = nodes[0].name.value
@@ -360,7 +369,7 @@ class Compiler:
         plan.day = b("day", disclosures.judging_day(query.as_of), Date)
         return plan
 
-    def project_root(self, plan: Plan, index: int):
+    def project_root(self, plan: Plan, index: int) -> Any:
         row = select(*PROJECT_COLUMNS, literal(None).label("distance")).where(P.c.code == plan.code)
         if plan.as_of is not None:
             row = row.where(binds.known_at(plan.as_of))
@@ -369,13 +378,13 @@ class Compiler:
         value = self.project(plan.nodes, found, plan, laterals)
         return raw(select(value).select_from(beside(found, laterals)).scalar_subquery())
 
-    def projects(self, plan: Plan, index: int):
+    def projects(self, plan: Plan, index: int) -> Any:
         limit, offset = plan.limit, plan.offset
         ordered = plan.rows.limit(limit + 1).offset(offset).subquery(f"o{index}")
         page = select(ordered, func.row_number().over().label("n")).cte(f"page{index}")
         in_page = page.c.n <= limit
 
-        def cursor(position):
+        def cursor(position: Any) -> Any:
             encoded = func.encode(
                 func.convert_to(literal(PREFIX) + cast(position, Text), "UTF8"), "base64"
             )
@@ -405,7 +414,7 @@ class Compiler:
         return json_object(pairs)
 
     @staticmethod
-    def _page(item, page, in_page, laterals: list):
+    def _page(item: Any, page: Any, in_page: Any, laterals: list) -> Any:
         return (
             select(json_list(item, page.c.n))
             .select_from(beside(page, laterals))
@@ -413,7 +422,9 @@ class Compiler:
             .scalar_subquery()
         )
 
-    def _edge(self, nodes: Nodes, page, cursor, offset, plan: Plan, laterals: list):
+    def _edge(
+        self, nodes: Nodes, page: Any, cursor: Any, offset: Any, plan: Plan, laterals: list
+    ) -> Any:
         pairs = []
         for key, found in self.fields("ProjectEdge", nodes).items():
             name = found[0].name.value
@@ -427,7 +438,7 @@ class Compiler:
                 raise Unsupported(name)
         return json_object(pairs)
 
-    def _page_info(self, nodes: Nodes, page, cursor, limit, offset):
+    def _page_info(self, nodes: Nodes, page: Any, cursor: Any, limit: Any, offset: Any) -> Any:
         rows = select(func.count()).select_from(page).scalar_subquery()
         shown = func.least(rows, limit)
         columns = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -118,7 +119,7 @@ async def stream(
     yield b"]}"
 
 
-def _query(**params) -> str:
+def _query(**params: Any) -> str:
     from urllib.parse import urlencode
 
     given = {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in params.items() if v}
