@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from loaders.base import Table
 from registry.language import N_, Phrase, said, say
 
 ACTIONS = ("added", "updated", "revised", "unchanged", "refused")
@@ -53,7 +54,7 @@ class FileReport:
     changes: list[dict] = field(default_factory=list)  # what was added, updated, revised
     written: bool = False
     dry_run: bool = False
-    table: Any = field(default=None, repr=False, compare=False)  # the open source, to close
+    table: Table | None = field(default=None, repr=False, compare=False)  # open, to close
 
     def refuse_file(self, problems: Any) -> None:
         """Problems of the file as a whole (no row): a reader's, a header's, a setting's."""

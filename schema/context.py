@@ -15,7 +15,9 @@ from typing import Any
 
 from graphene.utils.dataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
 
+from registry.db import Database
 from registry.publishing.keys import Credentials
 from registry.reading import disclosures, queries
 from registry.settings import ApiSettings
@@ -101,9 +103,9 @@ class MomentLoaders:
 class Context:
     engine: AsyncEngine
     settings: ApiSettings
-    request: Any = None
+    request: Request | None = None
     credentials: Credentials = field(default_factory=lambda: Credentials(problem="missing"))
-    database: Any = None  # registry.db.Database: its write engine serves mutations
+    database: Database | None = None  # its write engine serves mutations
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

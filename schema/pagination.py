@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +54,10 @@ def page_window(first: int | None, after: str | None, settings: Any) -> tuple[in
 class Page:
     """A fetched page: ``rows`` (at most ``limit``), whether more follow, and how to count."""
 
-    rows: list[Any]
+    rows: list[dict[str, Any]]
     offset: int
     has_next: bool
-    count: Any  # an awaitable factory: () -> Awaitable[int]
+    count: Callable[[], Awaitable[int]]  # counted only when asked
 
 
 class PageInfo(graphene.ObjectType):

@@ -28,6 +28,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     FromClause,
     Integer,
@@ -107,10 +108,10 @@ class Judged:
     """A FROM clause with the calendar joined, and the timeliness columns over it."""
 
     source: FromClause
-    status: Any
-    deadline: Any
-    working_days_late: Any
-    provisional: Any
+    status: ColumnElement[str]
+    deadline: ColumnElement[dt.date]
+    working_days_late: ColumnElement[int]
+    provisional: ColumnElement[bool]
 
     def columns(self, prefix: str = "t_") -> list:
         return [

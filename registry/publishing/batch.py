@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session
 
 from registry.catalog import Item, get_catalog
@@ -55,7 +55,7 @@ class Planned:
 
     index: int
     action: str  # added | revised | unchanged
-    project: Any  # (id, code, name, approved_on)
+    project: Row[Any]  # (id, code, name, approved_on)
     item: Item
     publisher: Department
     content: Content

@@ -45,7 +45,7 @@ class ProjectQuery:
     started_on: DateRange | None = None
     completed_on: DateRange | None = None
     bbox: list[float] | None = None
-    intersects: Any = None
+    intersects: dict[str, Any] | str | None = None  # GeoJSON, as an object or its text
     near: Near | None = None
     order: str = "CODE"
     as_of: dt.datetime | None = None  # what was public then (projects registered by then)

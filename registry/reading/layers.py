@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
+    FromClause,
     Integer,
     Text,
     case,
@@ -57,7 +59,7 @@ class Property:
     (``String``, ``Number`` or ``Boolean``)."""
 
     name: str
-    sql: Any
+    sql: ColumnElement[Any]
     kind: str = "String"
 
 
@@ -71,14 +73,14 @@ class Layer:
     id: str
     title: str
     description: str
-    source: Any
-    geometry: Any
-    row: Any
-    feature_id: Any
-    order: Any
+    source: FromClause
+    geometry: ColumnElement[Any]
+    row: ColumnElement[int]
+    feature_id: ColumnElement[Any]
+    order: ColumnElement[Any]
     properties: tuple[Property, ...]
-    conditions: tuple[Any, ...] = ()
-    filters: dict[str, Callable[[Any], list]] = field(default_factory=dict)
+    conditions: tuple[ColumnElement[bool], ...] = ()
+    filters: dict[str, Callable[[Any], list[ColumnElement[bool]]]] = field(default_factory=dict)
 
     def property_sql(self) -> dict[str, Any]:
         return {p.name: p.sql for p in self.properties}
@@ -284,11 +286,11 @@ class Page:
     """A collection's features: the feature JSON, the rows it is built from, the row key
     (``row``), the feature id that orders and names them (``key``) and the filters."""
 
-    feature: Any
-    source: Any
-    row: Any
-    key: Any
-    conditions: list
+    feature: ColumnElement[Any]
+    source: FromClause
+    row: ColumnElement[int]
+    key: ColumnElement[Any]
+    conditions: list[ColumnElement[bool]]
 
     def keys(self, limit: int, offset: int) -> Any:
         """The rows of a page, found before any feature is built: an offset skips rows

@@ -3,6 +3,7 @@ a cheap ``plan`` of each root field from the request, then the statement's build
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,10 @@ from graphql import (
 from graphql.execution import ExecutionContext
 from graphql.execution.collect_fields import collect_sub_fields
 from sqlalchemy import (
+    BindParameter,
     Date,
     Integer,
+    Select,
     Text,
     case,
     cast,
@@ -379,8 +382,9 @@ class Compiler:
         return raw(select(value).select_from(beside(found, laterals)).scalar_subquery())
 
     def projects(self, plan: Plan, index: int) -> Any:
-        limit, offset = plan.limit, plan.offset
-        ordered = plan.rows.limit(limit + 1).offset(offset).subquery(f"o{index}")
+        limit, offset, rows, count = plan.limit, plan.offset, plan.rows, plan.count
+        assert limit is not None and offset is not None and rows is not None and count is not None
+        ordered = rows.limit(limit + 1).offset(offset).subquery(f"o{index}")
         page = select(ordered, func.row_number().over().label("n")).cte(f"page{index}")
         in_page = page.c.n <= limit
 
@@ -395,7 +399,7 @@ class Compiler:
         for key, found in self.fields("ProjectConnection", plan.nodes).items():
             name = found[0].name.value
             if name == "totalCount":
-                value = integer(plan.count.scalar_subquery())
+                value = integer(count.scalar_subquery())
             elif name == "nodes":
                 laterals: list = []
                 item = self.project(found, page, plan, laterals)
@@ -459,10 +463,10 @@ class Plan:
     nodes: Nodes
     binds: binds.Binds
     query: inputs.ProjectQuery
-    as_of: Any
-    code: Any = None
-    limit: Any = None
-    count: Any = None
-    offset: Any = None
-    rows: Any = None
-    day: Any = None
+    as_of: BindParameter[dt.datetime] | None
+    code: BindParameter[str] | None = None
+    limit: BindParameter[int] | None = None
+    count: Select[Any] | None = None
+    offset: BindParameter[int] | None = None
+    rows: Select[Any] | None = None
+    day: BindParameter[dt.date] | None = None
