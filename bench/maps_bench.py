@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 
 from bench.generate import psycopg_url
 from bench.harness import api_server, compare, database_url, http_worker
-from registry.reading import features, ogc_params, tiles
+from registry.reading import layers, ogc_params, tiles
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
@@ -31,7 +31,7 @@ def items_sql(limit: int) -> str:
     """The page of features and the count, as one statement of literal SQL."""
     from sqlalchemy import select
 
-    page = features.BUILDERS["projects"](ogc_params.ItemsQuery(limit=limit))
+    page = layers.page("projects", ogc_params.ItemsQuery(limit=limit))
     statement = select(page.features(limit, 0), page.total().scalar_subquery())
     compiled = statement.compile(
         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
@@ -53,10 +53,11 @@ def run(database: str, concurrency: int) -> list[dict]:
     ]
     for z in (10, 12, 14):
         zz, x, y = tile_of(115.95, 28.70, z)
-        params = {"z": zz, "x": x, "y": y, "points_below": tiles.POINTS_BELOW}
+        params = {"z": zz, "x": x, "y": y, "crs": "wgs84"}
         cases.append(
-            (f"tile {zz}/{x}/{y}", f"/tiles/{zz}/{x}/{y}.mvt", tiles.TILE_SQL, params, 200)
-        )
+            (f"tile {zz}/{x}/{y}", f"/tiles/{zz}/{x}/{y}.mvt", tiles.statement(tiles.LAYER, False),
+             params, 200)
+        )  # fmt: skip
     with api_server(url, {"REGISTRY_STATEMENT_TIMEOUT_MS": "60000"}) as base:
         return compare(
             base, dsn, cases, concurrency, lambda base, path, n: http_worker(base + path, n)

@@ -81,6 +81,7 @@ class Layer:
     properties: tuple[Property, ...]
     conditions: tuple[ColumnElement[bool], ...] = ()
     filters: dict[str, Callable[[Any], list[ColumnElement[bool]]]] = field(default_factory=dict)
+    geojson: ColumnElement[Any] | None = None  # the GeoJSON, where it is not the geometry's
 
     def property_sql(self) -> dict[str, Any]:
         return {p.name: p.sql for p in self.properties}
@@ -94,7 +95,11 @@ class Layer:
 
     def feature(self) -> Any:
         """The GeoJSON Feature of a row, built by PostgreSQL."""
-        drawn = func.ST_AsGeoJSON(self.geometry, GEOJSON_DIGITS).op("::")(literal_column("json"))
+        drawn = self.geojson
+        if drawn is None:
+            drawn = func.ST_AsGeoJSON(self.geometry, GEOJSON_DIGITS).op("::")(
+                literal_column("json")
+            )
         return func.json_build_object(
             literal_column("'type'"), literal("Feature"),
             literal_column("'id'"), self.feature_id,
@@ -172,16 +177,15 @@ def land_parcels() -> Layer:
 # --- projects ---------------------------------------------------------------------------
 
 
-def _sites_collected() -> Any:
-    """A project's sites as one geometry (the site itself when it has one)."""
+def _sites_collected(geojson: bool = False) -> Any:
+    """A project's sites as one geometry (the site itself when it has one), or its GeoJSON."""
     site = S.alias("f_site")
     collected = func.ST_Collect(aggregate_order_by(site.c.geom, site.c.id))
     single = func.ST_GeometryN(collected, 1)
-    return (
-        select(case((func.count() == 1, single), else_=collected))
-        .where(site.c.project_id == P.c.id)
-        .scalar_subquery()
-    )
+    geometry: Any = case((func.count() == 1, single), else_=collected)
+    if geojson:
+        geometry = func.ST_AsGeoJSON(geometry, GEOJSON_DIGITS).op("::")(literal_column("json"))
+    return select(geometry).where(site.c.project_id == P.c.id).scalar_subquery()
 
 
 @cache
@@ -217,6 +221,7 @@ def projects() -> Layer:
         "categories are disclosed and who is responsible for each.",
         source=P,
         geometry=_sites_collected(),
+        geojson=_sites_collected(geojson=True),
         row=P.c.id,
         feature_id=P.c.code,
         order=P.c.code,

@@ -23,9 +23,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Text, bindparam, case, func, literal_column, select, true
+from sqlalchemy import Integer, Text, case, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.functions import Function
+from sqlalchemy.types import NullType
 
 from registry.errors import InvalidInput, NotFound, not_one_of
 from registry.language import say
@@ -46,8 +48,9 @@ TILE_CRS = ("wgs84", "gcj02", "bd09")
 def tile_sql(name: str, layer: Layer, points_below: bool = False, offset: bool = False) -> str:
     """One layer's tile as SQL text for psycopg (%(z)s, %(x)s, %(y)s, %(crs)s): the layer's
     public rows in the tile, clipped and encoded by PostGIS."""
-    z, x, y = (bindparam(n, type_=Integer) for n in ("z", "x", "y"))
-    crs = bindparam("crs", type_=Text)
+    # psycopg's placeholders, written as they are; every other value is rendered inline
+    z, x, y = (literal_column(f"%({n})s", Integer) for n in ("z", "x", "y"))
+    crs = literal_column("%(crs)s", Text)
     merc = func.ST_TileEnvelope(z, x, y)
     wgs = func.ST_Transform(func.ST_TileEnvelope(z, x, y), 4326)
     if offset:
@@ -63,12 +66,15 @@ def tile_sql(name: str, layer: Layer, points_below: bool = False, offset: bool =
         drawn = case((z < POINTS_BELOW, point), else_=drawn)
     features = (
         select(
-            func.ST_AsMVTGeom(
+            # a plain function typed as nothing: GeoAlchemy2's own would be read out as EWKB
+            Function(
+                "ST_AsMVTGeom",
                 func.ST_Transform(drawn, 3857),
                 bounds.c.merc,
                 literal_column("4096"),
                 literal_column("64"),
                 true(),
+                type_=NullType(),
             ).label("geom"),
             layer.row.label("id"),
             *(p.sql.label(p.name) for p in layer.properties),
@@ -80,7 +86,11 @@ def tile_sql(name: str, layer: Layer, points_below: bool = False, offset: bool =
             func.ST_Intersects(layer.geometry, bounds.c.wgs),
         )
     )
-    compiled = str(features.compile(dialect=psycopg_dialect()))
+    compiled = str(
+        features.compile(dialect=psycopg_dialect(), compile_kwargs={"literal_binds": True})
+    )
+    for placeholder in ("z", "x", "y", "crs"):  # the compiler doubles a literal %: not these
+        compiled = compiled.replace(f"%%({placeholder})s", f"%({placeholder})s")
     return (
         f"WITH features AS ({compiled})\n"
         f"SELECT ST_AsMVT(features.*, '{name}', 4096, 'geom', 'id' ORDER BY id)\n"

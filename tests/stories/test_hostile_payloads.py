@@ -126,7 +126,7 @@ def test_every_text_field_is_data_on_every_surface(site, session, tmp_path):
         gpkg = tmp / f"register{n}.gpkg"
         gpkg.write_bytes(site.get("/downloads/register.gpkg").content)
         meta, _, _, fields = pyogrio.raw.read(str(gpkg), layer="sites_lines")
-        names = list(fields[list(meta["fields"]).index("project_name")])
+        names = list(fields[list(meta["fields"]).index("name")])  # the sites layer's project name
         assert f"{text}{n}".strip() in names  # an attribute is the text, and only text
         package = site.get(f"/exports/oc4ids.json?project={PROJECT_CODE}").json()
         found = [d.get("url") for p in package["projects"] for d in p.get("documents", [])]

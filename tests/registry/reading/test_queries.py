@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from registry.reading import queries
-from registry.reading.queries import ProjectQuery
+from registry.reading.inputs import ProjectQuery
 
 # Chinese, Latin of both cases, digits, LIKE's own characters, spaces and a few odd ones
 LETTERS = st.sampled_from(list("南昌市道路桥梁改造工程红谷滩AaBbZz09%_\\ -·（）İßΣσς"))

@@ -182,7 +182,8 @@ def test_owslib_lists_and_reads_the_collections(ogc):
 
 
 def test_the_api_definition_describes_every_route_and_parameter_the_server_takes(ogc):
-    from registry.reading.features import COLLECTIONS, COMMON_PARAMS
+    from registry.reading.layers import COLLECTIONS
+    from registry.reading.ogc_params import COMMON_PARAMS
 
     landing = get(ogc).json()
     (desc,) = [link for link in landing["links"] if link["rel"] == "service-desc"]
