@@ -44,9 +44,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database.replicas.start()  # health and lag of the read replicas, if any
+        watch = observe.watch_worker()  # several workers: each says its memory and CPU
         try:
             yield
         finally:  # after uvicorn has let in-flight requests finish (graceful shutdown)
+            if watch is not None:
+                watch.cancel()
             await database.aclose()
 
     middleware = [

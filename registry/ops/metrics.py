@@ -12,11 +12,21 @@ Two kinds of figures:
 
 Label values that come from outside (GraphQL operation names) are bounded: a client cannot
 grow the number of series without limit.
+
+**Several processes** (``registry serve --workers N``): prometheus-client's multiprocess
+mode. ``serve`` gives the server a folder of its own (``PROMETHEUS_MULTIPROC_DIR``, emptied
+at start) before the workers start; each worker writes its counters, histograms and gauges
+there, and a scrape, whichever worker answers it, adds every worker's up
+(``exposition``). A worker that dies keeps its counts (counters never go down when a
+worker is replaced), and the supervisor marks it dead so its live gauges go. What is per
+process — memory, CPU — is said per worker (``registry_worker_*``, with a ``pid`` label).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import resource
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -27,6 +37,8 @@ from prometheus_client import (
     Gauge,
     Histogram,
     disable_created_metrics,
+    generate_latest,
+    multiprocess,
 )
 
 disable_created_metrics()  # no *_created series: Prometheus does not need them
@@ -51,7 +63,22 @@ HTTP_DURATION = Histogram(
     registry=PROCESS,
 )
 IN_FLIGHT = Gauge(
-    "registry_http_requests_in_flight", "HTTP requests being answered now.", registry=PROCESS
+    "registry_http_requests_in_flight",
+    "HTTP requests being answered now (every worker's, added up).",
+    registry=PROCESS,
+    multiprocess_mode="livesum",
+)
+WORKER_MEMORY = Gauge(
+    "registry_worker_resident_memory_bytes",
+    "Resident memory of each server process (several: a pid label each).",
+    registry=PROCESS,
+    multiprocess_mode="liveall",
+)
+WORKER_CPU = Gauge(
+    "registry_worker_cpu_seconds",
+    "CPU time of each server process so far (several: a pid label each).",
+    registry=PROCESS,
+    multiprocess_mode="liveall",
 )
 GRAPHQL_DURATION = Histogram(
     "registry_graphql_operation_duration_seconds",
@@ -95,3 +122,42 @@ def operation_label(name: str | None) -> str:
 
 def count_error(code: str) -> None:
     ERRORS.labels(code=code).inc()
+
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def several_processes() -> bool:
+    """Whether this process is one of several workers sharing a metrics folder."""
+    return bool(os.environ.get(MULTIPROCESS_DIR))
+
+
+def note_worker() -> None:
+    """This process's memory and CPU, into its own series (every worker does, every few
+    seconds, and whichever answers a scrape does at once)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    WORKER_CPU.set(usage.ru_utime + usage.ru_stime)
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        WORKER_MEMORY.set(pages * os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError):  # not Linux: the peak instead
+        WORKER_MEMORY.set(usage.ru_maxrss * 1024)
+
+
+def exposition() -> bytes:
+    """The process figures in the Prometheus text format: this process's, or with several
+    workers every worker's added up (counters and histograms summed, live gauges summed or
+    per pid)."""
+    note_worker()
+    if not several_processes():
+        return generate_latest(PROCESS)
+    gathered = CollectorRegistry()
+    multiprocess.MultiProcessCollector(gathered)
+    return generate_latest(gathered)
+
+
+def forget_worker(pid: int) -> None:
+    """A worker has gone: its live gauges with it (its counts stay)."""
+    if several_processes():
+        multiprocess.mark_process_dead(pid)

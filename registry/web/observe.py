@@ -11,6 +11,7 @@ string, the body, the key or the client's address.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import logging
@@ -281,6 +282,20 @@ AUDIT_LOAD_ROWS = text(
 CALENDAR_REACH = text("SELECT max(day) FILTER (WHERE NOT provisional), max(day) FROM calendar_days")
 
 
+def watch_worker(every_s: float = 5.0) -> asyncio.Task | None:
+    """With several workers, each notes its own memory and CPU every few seconds (a scrape
+    reaches one worker; the others' series must be current too)."""
+    if not metrics.several_processes():
+        return None
+
+    async def note() -> None:
+        while True:
+            metrics.note_worker()
+            await asyncio.sleep(every_s)
+
+    return asyncio.get_running_loop().create_task(note())
+
+
 class MetricsEndpoint:
     """``/metrics``: the process's figures and the database's, in the Prometheus text
     format; 404 when disabled, 401 without the token when one is set."""
@@ -308,5 +323,5 @@ class MetricsEndpoint:
                     headers={"WWW-Authenticate": "Bearer"},
                 )
         await self.figures.refresh()
-        body = generate_latest(metrics.PROCESS) + generate_latest(self.registry)
+        body = metrics.exposition() + generate_latest(self.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import tempfile
+from pathlib import Path
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 log = logging.getLogger("registry.serve")
 
@@ -72,8 +75,43 @@ def serve(
         workers=workers,
     )
     if workers > 1:
-        from uvicorn.supervisors import Multiprocess
-
-        Multiprocess(config, sockets=sockets).run()
+        metrics_folder()  # before a worker starts: they all write their figures there
+        Supervisor(config, sockets=sockets).run()
     else:
         uvicorn.Server(config).run(sockets=sockets)
+
+
+def metrics_folder() -> Path:
+    """The folder the workers' metrics go to: the one PROMETHEUS_MULTIPROC_DIR names, or a
+    new one of this server's; emptied, so a restart starts its counts again."""
+    from registry.ops.metrics import MULTIPROCESS_DIR
+
+    given = os.environ.get(MULTIPROCESS_DIR)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="registry-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):
+        old.unlink()
+    os.environ[MULTIPROCESS_DIR] = str(folder)
+    return folder
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor of the workers, which tells prometheus-client when one has gone
+    (died and been replaced, or stopped by a signal), so its live gauges go with it."""
+
+    def _gone(self, before: set[int | None]) -> None:
+        from registry.ops.metrics import forget_worker
+
+        for pid in before - {process.pid for process in self.processes}:
+            if pid is not None:
+                forget_worker(pid)
+
+    def keep_subprocess_alive(self) -> None:
+        before = {process.pid for process in self.processes}
+        super().keep_subprocess_alive()
+        self._gone(before)
+
+    def handle_signals(self) -> None:
+        before = {process.pid for process in self.processes}
+        super().handle_signals()
+        self._gone(before)

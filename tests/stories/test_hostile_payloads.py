@@ -116,7 +116,12 @@ def test_every_text_field_is_data_on_every_surface(site, session, tmp_path):
             rows = list(csv.reader(io.StringIO(site.get(name).content.decode("utf-8-sig"))))
             formulas = [c for r in rows for c in r if c.startswith(FORMULA_STARTS)]
             assert formulas == [], (name, formulas[:3])
-            kept = [c for r in rows for c in r if (c.startswith(text.strip()) or c[1:].startswith(text.strip()))]
+            kept = [
+                c
+                for r in rows
+                for c in r
+                if (c.startswith(text.strip()) or c[1:].startswith(text.strip()))
+            ]
             assert kept, (name, repr(text), rows[-3:])  # kept, behind an apostrophe where needed
         for name in ("/downloads/projects.xlsx", "/downloads/disclosures.xlsx"):
             book = load_workbook(io.BytesIO(site.get(name).content))
