@@ -360,3 +360,128 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+# --- the list and scope of major projects (重大建设项目名单和范围) -------------------------------
+
+LIST_LEVELS = {"national": "国家", "provincial": "省级", "municipal": "市级", "district": "县区级"}
+LIST_NATURES = {"new": "新开工", "continuing": "续建", "preparatory": "预备"}
+DECLARATION_KINDS = {"not_applicable": "不涉及", "not_yet_formed": "尚未形成"}
+
+
+class ProjectList(Base):
+    """A list of major projects as issued: by which body, under which document, for which
+    year, in force from when to when (a list is annual unless it says otherwise)."""
+
+    __tablename__ = "project_lists"
+    __table_args__ = (CheckConstraint(_one_of("level", LIST_LEVELS), name="level_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(Text)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    doc_no: Mapped[str] = mapped_column(Text, server_default="")
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    in_force_until: Mapped[dt.date | None] = mapped_column(Date)
+    scope_note: Mapped[str] = mapped_column(Text, server_default="")
+    source_url: Mapped[str | None] = mapped_column(Text)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = _now()
+
+    issuer: Mapped[Department] = relationship()
+
+
+class ListEntry(Base):
+    """A project on a list: what the list says of it, from which day, and (after a
+    mid-year adjustment, 调出) until which day and why. Re-added later is a new entry."""
+
+    __tablename__ = "list_entries"
+    __table_args__ = (
+        CheckConstraint(_one_of("nature", LIST_NATURES), name="nature_known"),
+        CheckConstraint("removed_on IS NULL OR removed_on >= added_on", name="removed_after_added"),
+        CheckConstraint(
+            "removed_on IS NULL OR removed_reason IS NOT NULL", name="removal_has_reason"
+        ),
+        Index(
+            "uq_list_entries_current",
+            "list_id",
+            "project_id",
+            unique=True,
+            postgresql_where=text("removed_on IS NULL"),
+        ),
+        Index("ix_list_entries_project", "project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("project_lists.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    row_no: Mapped[str] = mapped_column(Text, server_default="")
+    section: Mapped[str] = mapped_column(Text, server_default="")
+    nature: Mapped[str | None] = mapped_column(Text)
+    scale_content: Mapped[str] = mapped_column(Text, server_default="")
+    period: Mapped[str] = mapped_column(Text, server_default="")
+    total_investment: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    annual_investment: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    responsible_unit: Mapped[str] = mapped_column(Text, server_default="")
+    added_on: Mapped[dt.date] = mapped_column(Date)
+    added_by_adjustment: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    removed_on: Mapped[dt.date | None] = mapped_column(Date)
+    removed_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+
+    list: Mapped[ProjectList] = relationship()
+    project: Mapped[Project] = relationship()
+
+
+class ScopeDesignation(Base):
+    """A project an administrator declared major (in scope) without a list, and why."""
+
+    __tablename__ = "scope_designations"
+    __table_args__ = (Index("ix_scope_designations_project", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    from_on: Mapped[dt.date] = mapped_column(Date)
+    until_on: Mapped[dt.date | None] = mapped_column(Date)
+    designated_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class Declaration(Base):
+    """ "Not applicable" (不涉及) or "not yet formed" (尚未形成) for a category or one item of
+    a project, by the body responsible for it: public, audited, withdrawable."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", DECLARATION_KINDS), name="kind_known"),
+        CheckConstraint(_one_of("category", [c.value for c in Category]), name="category_known"),
+        CheckConstraint(
+            "withdrawn_at IS NULL OR withdrawn_reason IS NOT NULL", name="withdrawal_has_reason"
+        ),
+        Index(
+            "uq_declarations_current",
+            "project_id",
+            "category",
+            text("coalesce(item_key, '')"),
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+        Index("ix_declarations_project", "project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(Text)
+    item_key: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    expected_stage: Mapped[str | None] = mapped_column(Text)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    declared_at: Mapped[dt.datetime] = _now()
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+    department: Mapped[Department] = relationship()

@@ -28,6 +28,11 @@ class RegistrySettings(BaseSettings):
     catalog_path: Path | None = Field(
         default=None, description="A deployment's own catalog YAML instead of the shipped one."
     )
+    scope_path: Path | None = Field(
+        default=None,
+        description="A deployment's own scope rules (which projects are major without a "
+        "list: thresholds by type, industry and investment; format: registry/data/scope.yaml).",
+    )
     calendar_path: Path | None = Field(
         default=None,
         description="A YAML file of State Council holiday notices for years chinese_calendar "

@@ -11,5 +11,10 @@ import graphene
 def build_schema() -> graphene.Schema:
     from schema.mutations import Mutation
     from schema.query import ALL_TYPES, Query
+    from schema.scope import TYPES, ScopeMutation, ScopeQuery
 
-    return graphene.Schema(query=Query, mutation=Mutation, types=ALL_TYPES, auto_camelcase=True)
+    query = type("Query", (ScopeQuery, Query), {})
+    mutation = type("Mutation", (ScopeMutation, Mutation), {})
+    return graphene.Schema(
+        query=query, mutation=mutation, types=[*ALL_TYPES, *TYPES], auto_camelcase=True
+    )

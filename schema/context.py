@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from registry.db import Database
 from registry.publishing.keys import Credentials
-from registry.reading import disclosures, queries
+from registry.reading import disclosures, queries, scope
 from registry.settings import ApiSettings
 
 
@@ -45,6 +45,12 @@ def _at(value: Any, as_of: dt.datetime | None) -> Any:
     if isinstance(value, list):
         return [_at(v, as_of) for v in value]
     return value
+
+
+async def _scope_reasons(
+    conn: Any, project_ids: list[int], as_of: dt.datetime | None
+) -> dict[int, list[dict]]:
+    return await scope.scope_reasons(conn, project_ids, scope.scope_day(as_of))
 
 
 class AllDepartments:
@@ -97,6 +103,8 @@ class MomentLoaders:
         self.history = loader(disclosures.history_by_lineage, list)
         self.by_id = loader(disclosures.disclosures_by_ids)
         self.current_ids = loader(disclosures.current_revision_ids)
+        self.declarations = loader(scope.declarations_by_project, list)
+        self.scope = loader(_scope_reasons, list)
 
 
 @dataclass

@@ -65,6 +65,14 @@ class ProjectFilter(graphene.InputObjectType):
     approved_on = graphene.InputField(DateRange)
     started_on = graphene.InputField(DateRange)
     completed_on = graphene.InputField(DateRange)
+    list = graphene.ID(
+        description="On this list of major projects (projectLists) on the day asked "
+        "(asOf, default today)."
+    )
+    major = graphene.Boolean(
+        description="true: major projects on the day asked (on a list in force, or "
+        "designated); false: the others."
+    )
 
 
 class DisclosureFilter(graphene.InputObjectType):
@@ -110,6 +118,10 @@ def project_query(
             approved_on=_range(f.get("approved_on")),
             started_on=_range(f.get("started_on")),
             completed_on=_range(f.get("completed_on")),
+            list_id=inputs.record_id(f["list"], "filter.list")
+            if f.get("list") is not None
+            else None,
+            major=f.get("major"),
             bbox=bbox,
             intersects=intersects,
             near=inputs.Near(near["lon"], near["lat"], near["meters"]) if near else None,

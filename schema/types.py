@@ -16,6 +16,8 @@ from graphql import GraphQLResolveInfo
 from registry.catalog import Category, Element, get_catalog
 from registry.compliance import scores as compliance
 from registry.links import shown_url
+from registry.models import DECLARATION_KINDS, LIST_LEVELS
+from registry.reading.scope import scope_day
 from schema import geometry as geo
 from schema.catalog_types import CatalogItem, category_type_name, graphql_field_name
 from schema.scalars import (
@@ -187,7 +189,16 @@ class Completeness(graphene.ObjectType):
     """What a project at its stage should have published (catalog: expected_by_status)."""
 
     expected_items = graphene.List(graphene.NonNull(graphene.String), required=True)
-    missing_items = graphene.List(graphene.NonNull(graphene.String), required=True)
+    missing_items = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Expected, not published and not declared (不涉及 / 尚未形成).",
+    )
+    declared_items = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Expected, not published, declared by the responsible body instead.",
+    )
     missing_categories = graphene.List(graphene.NonNull(CategoryKey), required=True)
     complete = graphene.Boolean(required=True)
 
@@ -195,6 +206,69 @@ class Completeness(graphene.ObjectType):
 @cache
 def _catalog_item(key: str) -> CatalogItem:
     return CatalogItem.from_item(get_catalog().known_item(key))
+
+
+catalog_item = _catalog_item
+
+
+ListLevel = graphene.Enum(
+    "ListLevel", [(k.upper(), k) for k in LIST_LEVELS],
+    description="国家 national, 省级 provincial, 市级 municipal, 县区级 district.",
+)  # fmt: skip
+DeclarationKind = graphene.Enum(
+    "DeclarationKind", [(k.upper(), k) for k in DECLARATION_KINDS],
+    description="不涉及 not applicable, 尚未形成 not yet formed.",
+)  # fmt: skip
+
+
+class ScopeReason(graphene.ObjectType):
+    """Why a project is major on a day: a list it is on, an administrator's designation, or
+    a scope rule it meets."""
+
+    kind = graphene.String(required=True, description="list, designation or rule.")
+    name = graphene.String(required=True)
+    list_id = graphene.ID()
+    doc_no = graphene.String()
+    level = graphene.Field(ListLevel)
+    row_no = graphene.String()
+    since = graphene.Date()
+
+
+class ProjectScope(graphene.ObjectType):
+    major = graphene.Boolean(
+        required=True, description="A 重大建设项目 on the day: in scope of the register's rules."
+    )
+    on = graphene.Date(required=True)
+    reasons = graphene.List(graphene.NonNull(ScopeReason), required=True)
+
+
+class DeclarationType(graphene.ObjectType):
+    """ "Not applicable" or "not yet formed" for a category (or one item) of a project, said
+    by its responsible body instead of leaving the category empty."""
+
+    class Meta:
+        name = "Declaration"
+
+    id = graphene.ID(required=True)
+    category = graphene.Field(CategoryKey, required=True)
+    item = graphene.Field(CatalogItem, description="Null: the whole category.")
+    kind = graphene.Field(DeclarationKind, required=True)
+    reason = graphene.String(required=True)
+    expected_stage = graphene.String(description="For 尚未形成: when it is expected.")
+    department = graphene.Field(Department, required=True)
+    declared_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_category(root: Any, info: GraphQLResolveInfo) -> Any:
+        return root["category"]
+
+    @staticmethod
+    def resolve_item(root: Any, info: GraphQLResolveInfo) -> Any:
+        return _catalog_item(root["item_key"]) if root["item_key"] else None
+
+    @staticmethod
+    def resolve_department(root: Any, info: GraphQLResolveInfo) -> Any:
+        return {"code": root["department_code"], "name": root["department_name"]}
 
 
 class Disclosure(graphene.Interface):
@@ -395,19 +469,44 @@ class _ProjectBase(graphene.ObjectType):
     centroid = GeoJSON(crs=OutputCRS(default_value="wgs84"))
     responsibilities = graphene.List(graphene.NonNull(Responsibility), required=True)
     completeness = graphene.Field(Completeness, required=True)
+    scope = graphene.Field(
+        ProjectScope,
+        required=True,
+        description="Is it a major project (重大建设项目) on the day (the project's moment: "
+        "now, or `asOf`), and why: the lists it is on, a designation, a scope rule.",
+    )
+    declarations = graphene.List(
+        graphene.NonNull(DeclarationType),
+        required=True,
+        description="不涉及 / 尚未形成 said by the responsible bodies, in force at the moment.",
+    )
 
     @staticmethod
     async def resolve_completeness(root: Any, info: GraphQLResolveInfo) -> Any:
-        rows = await info.context.loaders.at(root.get("_as_of")).disclosures.load(root["id"])
+        loaders = info.context.loaders.at(root.get("_as_of"))
+        rows = await loaders.disclosures.load(root["id"])
+        declared = await loaders.declarations.load(root["id"])
         result = compliance.completeness(
-            root["status"], root["project_type"], {r["item_key"] for r in rows}
-        )
+            root["status"], root["project_type"], {r["item_key"] for r in rows},
+            declared={(d["category"], d["item_key"]) for d in declared},
+        )  # fmt: skip
         return Completeness(
             expected_items=list(result.expected),
             missing_items=list(result.missing),
+            declared_items=list(result.declared),
             missing_categories=list(result.missing_categories),
             complete=not result.missing,
         )
+
+    @staticmethod
+    async def resolve_scope(root: Any, info: GraphQLResolveInfo) -> Any:
+        reasons = await info.context.loaders.at(root.get("_as_of")).scope.load(root["id"])
+        return ProjectScope(major=bool(reasons), on=scope_day(root.get("_as_of")),
+                            reasons=[ScopeReason(**r) for r in reasons])  # fmt: skip
+
+    @staticmethod
+    def resolve_declarations(root: Any, info: GraphQLResolveInfo) -> Any:
+        return info.context.loaders.at(root.get("_as_of")).declarations.load(root["id"])
 
     @staticmethod
     def resolve_sites(root: Any, info: GraphQLResolveInfo) -> Any:

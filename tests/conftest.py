@@ -29,6 +29,10 @@ SERVER_URL = os.environ.get(
 TABLES = (
     "audit_log",
     "api_keys",
+    "declarations",
+    "scope_designations",
+    "list_entries",
+    "project_lists",
     "disclosures",
     "responsibilities",
     "sites",

@@ -57,6 +57,7 @@ class Element(_Named):
     signed: bool = False
     code: bool = False
     example: str | None = None
+    meaning_zh: str | None = None  # one line: what the element says, for clerks and readers
 
 
 class TimeLimit(_Frozen):
@@ -115,6 +116,8 @@ class CategoryEntry(_Named):
     name_en: str
     default_publisher_zh: str
     items: tuple[Item, ...]
+    channels: tuple[str, ...] = ()  # 公开渠道和载体, keys of Catalog.channels
+    basis: tuple[str, ...] = ()  # 公开依据 beyond the default, keys of Catalog.legal_basis
 
 
 class Catalog(_Frozen):
@@ -122,6 +125,10 @@ class Catalog(_Frozen):
     source: str
     roles: dict[str, Role]
     registrar_roles: tuple[str, ...] = ()
+    list_roles: tuple[str, ...] = ()  # who issues the lists of major projects
+    legal_basis: dict[str, str] = Field(default_factory=dict)
+    default_basis: tuple[str, ...] = ()
+    channels: dict[str, str] = Field(default_factory=dict)
     elements: dict[str, Element]
     categories: tuple[CategoryEntry, ...]
     expected_by_status: dict[str, tuple[str, ...]] = Field(default_factory=dict)
@@ -153,6 +160,15 @@ class Catalog(_Frozen):
     def category_name_zh(self, category: Category | str) -> str:
         """The Chinese name of a category, as the catalog gives it (批准服务信息...)."""
         return self.category(category).name_zh
+
+    def basis_of(self, item: Item) -> tuple[str, ...]:
+        """公开依据 of an item: the default documents and its category's own."""
+        keys = (*self.default_basis, *self.category(item.category).basis)
+        return tuple(self.legal_basis[k] for k in dict.fromkeys(keys))
+
+    def channels_of(self, item: Item) -> tuple[str, ...]:
+        """公开渠道和载体 of an item (its category's), by name."""
+        return tuple(self.channels[k] for k in self.category(item.category).channels)
 
     def elements_of(self, category: Category) -> tuple[Element, ...]:
         """Every element used by an item of the category, in catalog order, once each."""
@@ -228,6 +244,13 @@ def _build(raw: dict) -> Catalog:
                     say("category {category} has no items", category=category.value),
                 )
             )
+        for field_name, known in (("channels", raw.get("channels") or {}),
+                                  ("basis", raw.get("legal_basis") or {})):  # fmt: skip
+            problems += [
+                Problem(f"categories[{c_index}].{field_name}", f"unknown_{field_name}",
+                        say("{key!r} is not defined at the top of the catalog", key=key))
+                for key in raw_cat.get(field_name) or () if key not in known
+            ]  # fmt: skip
         categories.append(
             CategoryEntry(
                 category=category,
@@ -235,6 +258,8 @@ def _build(raw: dict) -> Catalog:
                 name_en=raw_cat["name_en"],
                 default_publisher_zh=raw_cat["default_publisher_zh"],
                 items=tuple(i for i in items if i is not None),
+                channels=tuple(raw_cat.get("channels") or ()),
+                basis=tuple(raw_cat.get("basis") or ()),
             )
         )
     expected = {k: tuple(v) for k, v in (raw.get("expected_by_status") or {}).items()}
@@ -251,11 +276,19 @@ def _build(raw: dict) -> Catalog:
                 if entry not in item_keys
             ]
     registrar_roles = tuple(raw.get("registrar_roles") or ())
+    list_roles = tuple(raw.get("list_roles") or ())
     problems += [
-        Problem("registrar_roles", "unknown_role", role_undefined(role))
-        for role in registrar_roles
+        Problem(section, "unknown_role", role_undefined(role))
+        for section, listed in (("registrar_roles", registrar_roles), ("list_roles", list_roles))
+        for role in listed
         if role not in roles
     ]
+    default_basis = tuple(raw.get("default_basis") or ())
+    problems += [
+        Problem("default_basis", "unknown_basis",
+                say("{key!r} is not defined at the top of the catalog", key=key))
+        for key in default_basis if key not in (raw.get("legal_basis") or {})
+    ]  # fmt: skip
     problems += [
         Problem(f"roles.{key}.fallback", "unknown_role", role_undefined(r.fallback))
         for key, r in roles.items()
@@ -268,6 +301,10 @@ def _build(raw: dict) -> Catalog:
         source=raw.get("source", ""),
         roles=roles,
         registrar_roles=registrar_roles,
+        list_roles=list_roles,
+        legal_basis=raw.get("legal_basis") or {},
+        default_basis=default_basis,
+        channels=raw.get("channels") or {},
         elements=elements,
         categories=tuple(categories),
         expected_by_status=expected,

@@ -131,7 +131,8 @@ def _ordered(scores: dict[tuple[str, str], Score]) -> list[Score]:
 @dataclass(frozen=True)
 class Completeness:
     expected: tuple[str, ...]
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # neither published nor declared
+    declared: tuple[str, ...] = ()  # not published: declared not applicable or not yet formed
 
     @property
     def missing_categories(self) -> tuple[str, ...]:
@@ -143,15 +144,31 @@ class Completeness:
 
 
 def completeness(
-    status: str, project_type: str, published_items: set[str], catalog: Catalog | None = None
+    status: str,
+    project_type: str,
+    published_items: set[str],
+    catalog: Catalog | None = None,
+    declared: set[tuple[str, str | None]] = frozenset(),  # type: ignore[assignment]
 ) -> Completeness:
-    """Which items a project at this stage should have published, and which are missing."""
+    """Which items a project at this stage should have published, which are missing, and
+    which its responsible bodies declared not applicable or not yet formed instead
+    (``declared``: (category, item) pairs, item None for the whole category)."""
     catalog = catalog or get_catalog()
     listed = list(catalog.expected_by_status.get(status, ()))
     if status not in ("planning",):
         listed[2:2] = catalog.expected_approvals.get(project_type, ())
     expected = tuple(dict.fromkeys(listed))
-    return Completeness(expected, tuple(k for k in expected if k not in published_items))
+    unpublished = [k for k in expected if k not in published_items]
+
+    def said(key: str) -> bool:
+        category = catalog.known_item(key).category.value
+        return (category, key) in declared or (category, None) in declared
+
+    return Completeness(
+        expected,
+        tuple(k for k in unpublished if not said(k)),
+        tuple(k for k in unpublished if said(k)),
+    )
 
 
 def score_rows(scores: list[Score]) -> list[dict]:

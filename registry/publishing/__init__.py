@@ -5,7 +5,8 @@
 
 Modules: ``inputs`` (what a write takes and gives back), ``content`` (the content rules),
 ``authority`` (who may do what, where), ``departments``, ``projects`` (and sites),
-``responsibility``, ``batch`` (the engine that checks and writes many disclosures at once),
+``responsibility``, ``scope`` (lists of major projects, designations, declarations),
+``batch`` (the engine that checks and writes many disclosures at once),
 ``disclosures`` (publish, correct, withdraw), ``audit`` and ``keys``.
 """
 
@@ -20,25 +21,45 @@ from registry.publishing.disclosures import (
 )
 from registry.publishing.inputs import (
     BatchResult,
+    DeclarationInput,
     DepartmentInput,
     DisclosureInput,
+    EntryInput,
+    ListInput,
     Outcome,
     ProjectInput,
     SiteInput,
 )
 from registry.publishing.projects import set_sites, upsert_project
 from registry.publishing.responsibility import assign_responsibility
+from registry.publishing.scope import (
+    add_to_list,
+    declare,
+    designate,
+    remove_from_list,
+    save_list,
+    withdraw_declaration,
+)
 
 __all__ = [
     "Actor",
     "BatchResult",
+    "DeclarationInput",
     "DepartmentInput",
     "DisclosureInput",
+    "EntryInput",
+    "ListInput",
     "Outcome",
     "ProjectInput",
     "RowsRefused",
     "SiteInput",
+    "add_to_list",
     "assign_responsibility",
+    "declare",
+    "designate",
+    "remove_from_list",
+    "save_list",
+    "withdraw_declaration",
     "correct_disclosure",
     "publish_disclosure",
     "publish_disclosures",

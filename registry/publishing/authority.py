@@ -63,6 +63,22 @@ def check_registrar(actor: Actor, department: Department | None, what: Phrase) -
     )
 
 
+def check_list_office(actor: Actor, department: Department | None, what: Phrase) -> None:
+    """Refuse unless the actor is privileged or its department holds a role that issues the
+    lists of major projects (the catalog's ``list_roles``: the 重大项目 office)."""
+    if actor.is_privileged:
+        return
+    catalog = get_catalog()
+    if department is not None and set(catalog.list_roles) & set(department.roles or []):
+        return
+    roles = [catalog.roles[r].phrase for r in catalog.list_roles]
+    names = Phrase("或".join(r.zh for r in roles), " or ".join(r.en for r in roles))
+    raise Forbidden.one(
+        "", "not_list_office",
+        say("only an administrator or a {names} {what}", names=names, what=what),
+    )  # fmt: skip
+
+
 def check_region(
     actor: Actor, department: Department | None, region_codes: Iterable[str | None], what: Phrase
 ) -> None:

@@ -94,6 +94,23 @@ def parse_amount(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
+# an amount's unit as lists write it, in 万元 (the register's unit of investment)
+UNITS_IN_WAN = (("亿元", Decimal(10000)), ("亿", Decimal(10000)), ("万元", Decimal(1)),
+                ("万", Decimal(1)), ("元", Decimal("0.0001")))  # fmt: skip
+
+
+def parse_wan(value: Any, unit: Decimal = Decimal(1)) -> Decimal | None:
+    """An amount in 万元: a number in ``unit`` 万元 (10000 for a column headed 亿元), or a
+    number followed by its own unit (5.2亿元, 52000万元)."""
+    text = str(value).strip().replace("，", ",") if not isinstance(value, bool) else ""
+    for suffix, factor in UNITS_IN_WAN:
+        if text.endswith(suffix):
+            text, unit = text.removesuffix(suffix), factor
+            break
+    amount = parse_amount(text)
+    return None if amount is None else amount * unit
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -133,3 +133,50 @@ class BatchResult:
         for outcome in self.outcomes:
             counted[outcome.action] = counted.get(outcome.action, 0) + 1
         return counted
+
+
+@dataclass
+class ListInput:
+    """A list of major projects as issued (名单): by which department, under which document."""
+
+    name: str
+    level: str  # national | provincial | municipal | district
+    year: int | str
+    region_code: str
+    issuer: str  # the issuing department's code
+    issued_on: dt.date | str
+    doc_no: str = ""
+    in_force_until: dt.date | str | None = None  # default: the end of its year
+    scope_note: str = ""
+    source_url: str | None = None
+    is_synthetic: bool = False
+
+
+@dataclass
+class EntryInput:
+    """A project on a list, as the list gives it."""
+
+    project_code: str
+    row_no: str = ""
+    section: str = ""
+    nature: str | None = None  # new | continuing | preparatory (新开工 续建 预备)
+    scale_content: str = ""
+    period: str = ""
+    total_investment: Decimal | float | str | None = None  # 万元
+    annual_investment: Decimal | float | str | None = None  # 万元
+    responsible_unit: str = ""
+    added_on: dt.date | str | None = None  # default: the list's issue date
+    by_adjustment: bool = False  # 增补: added by a mid-year adjustment
+
+
+@dataclass
+class DeclarationInput:
+    """不涉及 / 尚未形成 for a category (or one item) of a project."""
+
+    project_code: str
+    category: str
+    kind: str  # not_applicable | not_yet_formed
+    reason: str
+    item: str | None = None
+    expected_stage: str | None = None
+    department: str | None = None  # defaults to the acting department

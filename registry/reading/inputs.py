@@ -49,6 +49,8 @@ class ProjectQuery:
     near: Near | None = None
     order: str = "CODE"
     as_of: dt.datetime | None = None  # what was public then (projects registered by then)
+    list_id: int | None = None  # on this list (its current entries on the day)
+    major: bool | None = None  # in scope (a major project) on the day, or not
 
 
 def outside(value: object, limit: int) -> str:
@@ -112,6 +114,14 @@ def near_problems(near: Near, path: str = "near") -> list[Problem]:
             Problem(f"{path}.meters", "out_of_range", say("must be at most 1,000,000 metres"))
         )
     return problems
+
+
+def record_id(value: Any, field: str = "id") -> int:
+    """A record id as a client gives it (GraphQL ID, path segment): digits, within int4."""
+    text = str(value)
+    if not text.isdigit() or int(text) > 2_147_483_647:
+        raise InvalidInput.one(field, "invalid_id", say("{id!r} is not a record id", id=text[:40]))
+    return int(text)
 
 
 def validate_project_query(q: ProjectQuery) -> ProjectQuery:

@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     Float,
+    Integer,
     Select,
     Text,
     and_,
@@ -28,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from registry.compliance import scores
 from registry.geometry import STORAGE_SRID
 from registry.identifiers import region_prefix
-from registry.reading import visibility
+from registry.reading import scope, visibility
 from registry.reading.binds import (
     Binds,
     _any,
@@ -43,7 +45,7 @@ from registry.reading.binds import (
 )
 from registry.reading.disclosures import judging_day
 from registry.reading.inputs import Near, ProjectQuery
-from registry.reading.tables import DEP, GEOJSON_DIGITS, P, R, S
+from registry.reading.tables import DEP, GEOJSON_DIGITS, E, P, R, S
 
 
 def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
@@ -88,6 +90,21 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
                 )
             )
         )
+    if q.list_id is not None or q.major is not None:
+        day = b("scope_day", scope.scope_day(q.as_of), Date)
+        if q.list_id is not None:
+            entry = E.alias("on_list")
+            conditions.append(
+                exists(
+                    select(literal(1)).where(
+                        entry.c.project_id == P.c.id,
+                        entry.c.list_id == b("list", q.list_id, Integer),
+                        scope.on_list(entry, day),
+                    )
+                )
+            )
+        if q.major is not None:
+            conditions.append(scope.in_scope(day) if q.major else ~scope.in_scope(day))
     as_of = as_of_bind(q, b)
     conditions += [
         _category_exists(c, as_of, f"has_{i}", b) for i, c in enumerate(q.has_categories)

@@ -17,6 +17,10 @@ TABLES = {
     "disclosures",
     "audit_log",
     "api_keys",
+    "project_lists",
+    "list_entries",
+    "scope_designations",
+    "declarations",
     "alembic_version",
 }
 
