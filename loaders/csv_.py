@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,23 @@ def _malformed(path: Path, line: int, exc: csv.Error) -> UnreadableFile:
         else say("line {line} is not valid CSV ({why})", line=line, why=exc)
     )
     return UnreadableFile.one(path.name, "malformed_csv", reason)  # type: ignore[return-value]
+
+
+def open_grid(path: Path) -> tuple[Iterator[tuple[int, list[str]]], str, Callable[[], None]]:
+    """The file's rows as they are (numbered from 1), its encoding's name, and how to
+    close it: for readers that find their own header (the lists reader)."""
+    encoding = detect_encoding(path)
+    handle = io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="")
+    reader = csv.reader(handle)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with handle:
+            try:
+                yield from enumerate(reader, start=1)
+            except csv.Error as exc:
+                raise _malformed(path, reader.line_num, exc) from exc
+
+    return rows(), "UTF-8" if encoding == "utf-8-sig" else "GBK/GB18030", handle.close
 
 
 def read_csv(path: Path, sheet: str | None = None) -> Table:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_xlsx(path: Path, sheet: str | None = None) -> Table:
+@dataclass
+class Grid:
+    """A sheet's rows as they are (numbered from 1, cells as values), for readers that find
+    their own header (the lists reader) and for ``read_xlsx``."""
+
+    sheet: str
+    rows: Iterator[tuple[int, list[Any]]]
+    notes: list[str]
+    close: Callable[[], None]
+
+
+def open_grid(path: Path, sheet: str | None = None) -> Grid:
     notes: list[str] = []
     try:
         # the workbook is a ZIP: its directory is checked before openpyxl inflates anything
@@ -52,6 +65,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     except (*DAMAGED, InvalidFileException) as exc:
         raise _damaged(path, exc) from exc
     if sheet is not None and sheet not in book.sheetnames:
+        book.close()
         raise UnreadableFile.one(
             path.name,
             "unknown_sheet",
@@ -61,54 +75,63 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
                 sheets=", ".join(book.sheetnames),
             ),
         )
-    finder = HeaderFinder()
-    try:
-        if not sheet and not book.worksheets:
-            raise UnreadableFile.one(path.name, "no_sheet", say("has no sheet"))
-        worksheet = book[sheet] if sheet else book.worksheets[0]
-        rows_iter = worksheet.iter_rows(values_only=True)
-        with remarks(notes):
-            for number, values in enumerate(rows_iter, start=1):
-                if finder.feed(number, list(values)):
-                    break
-            else:
-                finder.give_up()
-    except UnreadableFile:
+    if not sheet and not book.worksheets:
         book.close()
-        raise
-    except DAMAGED as exc:
-        book.close()
-        raise _damaged(path, exc) from exc
-    headers, header_row = finder.header, finder.header_row
-    if headers is None:
-        book.close()
-        raise UnreadableFile.one(
-            path.name,
-            "empty_file",
-            say("sheet {sheet!r} has no header row", sheet=worksheet.title),
-        )
+        raise UnreadableFile.one(path.name, "no_sheet", say("has no sheet"))
+    worksheet = book[sheet] if sheet else book.worksheets[0]
 
-    def rows() -> Any:
+    def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            number = header_row
+            cells = worksheet.iter_rows(values_only=True)
+            number = 0
             while True:
                 said: list[str] = []
                 with remarks(said):
-                    values = next(rows_iter, None)
+                    values = next(cells, None)
+                notes.extend(said)
                 if values is None:
                     return
                 number += 1
-                if all(blank(v) for v in values):
-                    continue
-                yield Row(
-                    f"row {number}",
-                    {h: _cell(v) for h, v in zip(headers, values, strict=False) if h},
-                    notes=tuple(said),
-                )
+                yield number, [_cell(v) for v in values]
         except DAMAGED as exc:
             raise _damaged(path, exc) from exc
         finally:
             book.close()
 
-    notes = [say("sheet: {sheet}", sheet=worksheet.title), *finder.notes(), *notes]
-    return Table(path.name, headers, rows(), notes=notes, close=book.close)
+    return Grid(worksheet.title, rows(), notes, book.close)
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> Table:
+    grid = open_grid(path, sheet)
+    finder = HeaderFinder()
+    try:
+        for number, values in grid.rows:
+            if finder.feed(number, values):
+                break
+        else:
+            finder.give_up()
+    except BaseException:
+        grid.close()
+        raise
+    headers = finder.header
+    if headers is None:
+        grid.close()
+        raise UnreadableFile.one(
+            path.name, "empty_file", say("sheet {sheet!r} has no header row", sheet=grid.sheet)
+        )
+    opening = list(grid.notes)
+
+    def rows() -> Any:
+        for number, values in grid.rows:
+            said, grid.notes[:] = list(grid.notes), []
+            if all(blank(v) for v in values):
+                continue
+            yield Row(
+                f"row {number}",
+                {h: v for h, v in zip(headers, values, strict=False) if h},
+                notes=tuple(said),
+            )
+
+    grid.notes.clear()
+    notes = [say("sheet: {sheet}", sheet=grid.sheet), *finder.notes(), *opening]
+    return Table(path.name, headers, rows(), notes=notes, close=grid.close)

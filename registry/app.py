@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["*"],
             )
         )
+    from registry.web.catalog_pages import ROUTES as CATALOG_ROUTES
     from registry.web.downloads import ROUTES as DOWNLOAD_ROUTES
+    from registry.web.lists import ROUTES as LIST_ROUTES
     from registry.web.maps import ROUTES as MAP_ROUTES
     from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
     from registry.web.pages import ROUTES as PAGE_ROUTES
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *PAGE_ROUTES,
+        *LIST_ROUTES,
+        *CATALOG_ROUTES,
         *DOWNLOAD_ROUTES,
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,

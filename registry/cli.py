@@ -475,6 +475,133 @@ def keys_revoke(key_id: str) -> None:
     )
 
 
+@main.group("lists")
+def lists_group() -> None:
+    """重大建设项目名单 · The lists of major projects: register one, load its table, show it."""
+
+
+@lists_group.command("show")
+@click.argument("list_id", required=False, type=int)
+@click.option(
+    "--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="As on this day (default today)."
+)
+def lists_show(list_id: int | None, day: Any) -> None:
+    """The lists (id, year, level, name, document, members, in force), or one list's
+    entries and its accountability per category and responsible body."""
+    from registry.reading import scope
+
+    on = day.date() if day else None
+
+    async def work(conn: AsyncConnection) -> Any:
+        if list_id is None:
+            return await scope.lists(conn, on), None, None
+        found = await scope.one_list(conn, list_id, on)
+        if found is None:
+            return None, None, None
+        return found, await scope.entries(conn, list_id, on), await scope.figures(conn, list_id, on)
+
+    found, entries, figures = read(work)
+    if list_id is None:
+        click.echo(say("id\tyear\tlevel\tname\tdocument\tissued\tprojects\tin force"))
+        for row in found or []:
+            click.echo(f"{row['id']}\t{row['year']}\t{row['level']}\t{row['name']}\t{row['doc_no']}"
+                       f"\t{row['issued_on']}\t{row['members']}\t{'是' if row['in_force'] else '否'}")  # fmt: skip
+        return
+    if found is None:
+        raise click.ClickException(say("there is no list {id}", id=list_id))
+    click.echo(f"{found['name']}  {found['doc_no']}  {found['issued_on']}  ({found['members']})")
+    for entry in entries or []:
+        gone = (
+            f"  调出 {entry['removed_on']}：{entry['removed_reason']}"
+            if entry["removed_on"]
+            else ""
+        )
+        click.echo(
+            f"  {entry['row_no'] or '-':>4}  {entry['project_code']}  {entry['project_name']}{gone}"
+        )
+    click.echo(say("category\tresponsible\tprojects\tdue\tpublished\ton time\tlate\t"
+                   "not applicable\tnot yet formed\tmissing"))  # fmt: skip
+    for f in figures or []:
+        click.echo(f"{f.category}\t{f.department}\t{f.projects}\t{f.due}\t{f.published}\t"
+                   f"{f.on_time}\t{f.late}\t{f.not_applicable}\t{f.not_yet_formed}\t{f.missing}")  # fmt: skip
+
+
+@lists_group.command("new")
+@click.option("--as", "department", required=True, metavar="DEPARTMENT_CODE",
+              help="The department registering it (`admin` for an administrator).")  # fmt: skip
+@click.option("--name", required=True, help="e.g. 南昌市2024年重大建设项目名单")
+@click.option(
+    "--level", required=True, type=click.Choice(["national", "provincial", "municipal", "district"])
+)
+@click.option("--year", required=True, type=int)
+@click.option("--region", "region_code", required=True, help="The 6-digit division code it covers.")
+@click.option("--issued-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--doc-no", help="e.g. 洪发改重大〔2024〕5号")
+@click.option("--issuer", help="The issuing department's code (default: --as).")
+@click.option("--until", "in_force_until", type=click.DateTime(["%Y-%m-%d"]),
+              help="In force until (default: the end of its year).")  # fmt: skip
+@click.option("--scope-note", help="The scope the notice states.")
+@click.option("--source-url", help="The notice's web address.")
+def lists_new(department: str, name: str, level: str, year: int, region_code: str,
+              issued_on: Any, doc_no: str | None, issuer: str | None, in_force_until: Any,
+              scope_note: str | None, source_url: str | None) -> None:  # fmt: skip
+    """Register a list as issued (or change one: the same issuer and document number)."""
+    from pathlib import Path
+
+    from loaders.run import actor_for
+    from registry import publishing as pub
+
+    try:
+        with write_session() as session:
+            actor = actor_for(session, department, Path("lists-new"))
+            outcome = pub.save_list(session, actor, pub.ListInput(
+                name=name, level=level, year=year, region_code=region_code,
+                issuer=issuer or actor.department or "", issued_on=issued_on.date(),
+                doc_no=doc_no or "", in_force_until=in_force_until.date() if in_force_until else None,
+                scope_note=scope_note or "", source_url=source_url))  # fmt: skip
+    except RegistryError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(say("list {id}: {action}", id=outcome.record.id, action=outcome.action))
+
+
+@lists_group.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--list", "list_id", required=True, type=int, help="The list's id (`registry lists show`)."
+)
+@click.option("--as", "department", required=True, metavar="DEPARTMENT_CODE",
+              help="The department loading it (`admin` for an administrator).")  # fmt: skip
+@click.option("--review", type=click.Path(exists=True, dir_okay=False),
+              help="A review file filled in: its 决定 column decides the rows.")  # fmt: skip
+@click.option("--review-out", type=click.Path(dir_okay=False),
+              help="Where to write the review file (default: FILE's name + .review.csv).")  # fmt: skip
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day the rows join the list (or leave it, under 调出); default: the "
+              "list's issue day.")  # fmt: skip
+@click.option("--adjustment", is_flag=True, help="The file is a mid-year adjustment (增补 / 调出).")
+@click.option("--sheet", help="The XLSX sheet to read (default: the first).")
+@click.option("--dry-run", is_flag=True, help="Check and match everything, write nothing.")
+def lists_load(file: str, list_id: int, department: str, review: str | None,
+               review_out: str | None, day: Any, adjustment: bool, sheet: str | None,
+               dry_run: bool) -> None:  # fmt: skip
+    """Load a list's table as its notice attaches it (XLSX or CSV, usually without project
+    codes): each row matched to a registered project; what is not certain goes to a review
+    file to fill and load again; nothing is written until every row is decided."""
+    from pathlib import Path
+
+    from loaders.lists import load_list
+    from loaders.run import actor_for
+
+    target = Path(review_out) if review_out else Path(file).with_suffix(".review.csv")
+    with write_session() as session:
+        actor = actor_for(session, department, Path(file))
+        load = load_list(session, actor, file, list_id, review=review, review_out=target,
+                         on=day.date() if day else None, adjustment=adjustment, sheet=sheet,
+                         dry_run=dry_run)  # fmt: skip
+    click.echo(load.text())
+    sys.exit(0 if load.report.ok else 1)
+
+
 @main.group()
 def report() -> None:
     """Reports for assessment (考核)."""

@@ -429,6 +429,7 @@ class ListEntry(Base):
     added_by_adjustment: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     removed_on: Mapped[dt.date | None] = mapped_column(Date)
     removed_reason: Mapped[str | None] = mapped_column(Text)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # recorded
     created_at: Mapped[dt.datetime] = _now()
 
     list: Mapped[ProjectList] = relationship()

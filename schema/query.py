@@ -206,6 +206,11 @@ class ComplianceScore(graphene.ObjectType):
         description="Drafts past their deadline: id, project, "
         "item, deadline, working_days_overdue.",
     )
+    out_of_scope = graphene.Int(
+        required=True,
+        description="Of the published, those on projects not in scope (not major) that day: "
+        "counted apart; overdue counts major projects only.",
+    )
 
 
 class Viewer(graphene.ObjectType):
@@ -291,6 +296,7 @@ class Query(graphene.ObjectType):
         from_=graphene.Date(name="from"),
         to=graphene.Date(),
         department=graphene.String(),
+        list=graphene.ID(description="Only the projects on this list on the day judged."),
         as_of=Timestamp(description=AS_OF_DESCRIPTION),
         scope=graphene.Argument(
             lambda: ScoreScope,
@@ -402,12 +408,14 @@ class Query(graphene.ObjectType):
         department: Any = None,
         as_of: Any = None,
         scope: Any = "public",
+        list: Any = None,
     ) -> Any:
         public = unwrap(scope) != "all"
         if not public:
             _actor(info, admin=True)
+        list_id = inputs.record_id(list, "list") if list is not None else None
         async with info.context.engine.connect() as conn:
-            scores = await queries.scoreboard(conn, public, as_of, from_, to)
+            scores = await queries.scoreboard(conn, public, as_of, from_, to, list_id)
             departments = {d["code"]: d for d in await queries.departments(conn)}
         return [
             ComplianceScore(
@@ -421,6 +429,7 @@ class Query(graphene.ObjectType):
                 on_time_rate=s.on_time_rate,
                 working_days_late=s.working_days_late,
                 overdue_items=s.overdue_items,
+                out_of_scope=s.out_of_scope,
             )
             for s in scores
             if department in (None, s.department)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Catalog, Category, get_catalog
@@ -34,6 +34,7 @@ class Score:
     overdue: int = 0
     working_days_late: int = 0
     overdue_items: list[dict] = field(default_factory=list)
+    out_of_scope: int = 0  # of the published: on projects not in scope (no obligation)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -48,27 +49,41 @@ async def scoreboard(
     start: dt.date | None = None,
     end: dt.date | None = None,
     overdue_limit: int = 1000,
+    in_scope: Any = None,
+    only: Any = None,
 ) -> list[Score]:
     """Per publishing department and category, the items of ``source`` (a disclosure
     selectable: the public ones, now or as of a moment, or every current one) counted by
     their timeliness on day ``on``: one grouped statement. Each item counts once, by its
     current revision; items count by the day their information was formed, within
     [start, end]. Overdue items (drafts past their deadline, only in a source that has
-    drafts) are listed, at most ``overdue_limit`` of them."""
+    drafts) are listed, at most ``overdue_limit`` of them.
+
+    ``in_scope``: a selectable of the ids (``id``) of the projects in scope that day; the
+    obligations (overdue) count for them only, and what others published is counted apart
+    (``out_of_scope``). ``only``: a selectable of project ids to count (a list's)."""
     x = source
     judged = timeliness.judged(x, x, on)
     dep, project = DEPARTMENTS.alias("sd"), PROJECTS.alias("sp")
     joined = judged.source.join(dep, dep.c.id == x.c.publisher_id)
     conditions = []
+    obliged: Any = true()
+    if in_scope is not None:
+        scoped = in_scope.alias("scoped")
+        joined = joined.outerjoin(scoped, scoped.c.id == x.c.project_id)
+        obliged = scoped.c.id.is_not(None)
+    if only is not None:
+        conditions.append(x.c.project_id.in_(only))
     if start is not None:
         conditions.append(x.c.formed_on >= start)
     if end is not None:
         conditions.append(x.c.formed_on <= end)
     status, published = judged.status, x.c.first_published_at.is_not(None)
     counted = {
-        name: func.count().filter(status == name)
-        for name in ("on_time", "late", "no_deadline", "overdue")
+        name: func.count().filter(status == name) for name in ("on_time", "late", "no_deadline")
     }
+    counted["overdue"] = func.count().filter(status == "overdue", obliged)
+    counted["out_of_scope"] = func.count().filter(published, ~obliged)
     rows = await conn.execute(
         select(
             dep.c.code,
@@ -95,6 +110,7 @@ async def scoreboard(
             r.no_deadline,
             r.overdue,
             int(r.working_days_late),
+            out_of_scope=r.out_of_scope,
         )  # fmt: skip
         for r in rows
     }
@@ -111,7 +127,7 @@ async def scoreboard(
             judged.working_days_late,
         )  # fmt: skip
         .select_from(joined.join(project, project.c.id == x.c.project_id))
-        .where(*conditions, status == "overdue")
+        .where(*conditions, status == "overdue", obliged)
         .order_by(judged.working_days_late.desc(), x.c.id)
         .limit(overdue_limit)
     )
@@ -187,6 +203,7 @@ def score_rows(scores: list[Score]) -> list[dict]:
             "overdue": s.overdue,
             "on_time_rate": s.on_time_rate,
             "working_days_late": s.working_days_late,
+            "out_of_scope": s.out_of_scope,
         }
         for s in scores
     ]

@@ -12,6 +12,7 @@ register (``ProjectQuery``).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -32,15 +33,17 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
 from registry.cells import neutral_sql, string_cells
+from registry.clock import today
 from registry.compliance.timeliness import CHINA_OFFSET
-from registry.models import PROJECT_STATUSES, PROJECT_TYPES
-from registry.reading import inputs, layers, queries, visibility
+from registry.models import LIST_NATURES, PROJECT_STATUSES, PROJECT_TYPES
+from registry.reading import inputs, layers, queries, scope, visibility
 from registry.reading.layers import Layer
-from registry.reading.tables import DEP, P, S
+from registry.reading.tables import DEP, E, L, P, S
 
 CHUNK = 2000
 CSV_MEDIA = "text/csv; charset=utf-8"
@@ -51,7 +54,8 @@ GPKG_MEDIA = "application/geopackage+sqlite3"
 PROJECT_HEADERS = ["项目代码 code", "项目名称 name", "项目类型 type", "项目状态 status",
                    "区划代码 region", "项目单位 owner", "所属行业 industry", "总投资（万元） investment",
                    "批复日期 approved", "开工日期 started", "竣工日期 completed",
-                   "已公开类别 categories published", "演示数据 synthetic"]  # fmt: skip
+                   "已公开类别 categories published", "重大建设项目 major",
+                   "所在名单 on lists", "演示数据 synthetic"]  # fmt: skip
 
 
 async def _rows(conn: AsyncConnection, query: Select) -> AsyncIterator[list[Any]]:
@@ -72,11 +76,20 @@ def project_rows(q: inputs.ProjectQuery | None = None) -> Select:
         .where(public.c.project_id == p.c.id)
         .scalar_subquery()
     )
+    day = literal(today())
+    entry = E.alias("listed")
+    lists = (
+        select(func.string_agg(L.c.name, aggregate_order_by(literal("；"), L.c.issued_on)))
+        .select_from(entry.join(L, L.c.id == entry.c.list_id))
+        .where(entry.c.project_id == p.c.id, scope.on_list(entry, day), scope.in_force(day))
+        .scalar_subquery()
+    )
     return select(
         p.c.code, p.c.name, _named(p.c.project_type, PROJECT_TYPES),
         _named(p.c.status, PROJECT_STATUSES), p.c.region_code, p.c.owner, p.c.industry,
         cast(p.c.investment, Float), p.c.approved_on, p.c.started_on, p.c.completed_on,
-        categories, _yes(p.c.is_synthetic),
+        categories, case((scope.in_scope(day, p), literal("是")), else_=literal("否")), lists,
+        _yes(p.c.is_synthetic),
     )  # fmt: skip
 
 
@@ -138,6 +151,61 @@ async def _sheet(
             sheet.append(string_cells(sheet, row))
         count += len(chunk)
     return count
+
+
+# --- a list of major projects: its entries as on a day --------------------------------------
+
+LIST_HEADERS = ["名单 list", "序号 row", "分组 section", "项目代码 code", "项目名称 name",
+                "区划代码 region", "建设性质 nature", "建设规模及内容 scale and content",
+                "建设起止年限 period", "总投资（万元） total investment",
+                "年度计划投资（万元） annual investment", "责任单位 responsible unit",
+                "列入日期 added", "增补 added by adjustment", "调出日期 removed",
+                "调出原因 why removed", "在列 on the list"]  # fmt: skip
+
+
+def list_rows(list_id: int, day: dt.date) -> Select:
+    current = scope.on_list(E, literal(day))
+    return (
+        select(
+            L.c.name,
+            E.c.row_no,
+            E.c.section,
+            P.c.code,
+            P.c.name,
+            P.c.region_code,
+            _named(E.c.nature, LIST_NATURES),
+            E.c.scale_content,
+            E.c.period,
+            cast(E.c.total_investment, Float),
+            cast(E.c.annual_investment, Float),
+            E.c.responsible_unit,
+            E.c.added_on,
+            _yes(E.c.added_by_adjustment),
+            case((current, None), else_=E.c.removed_on),
+            case((current, None), else_=E.c.removed_reason),
+            case((current, literal("是")), else_=literal("否")),
+        )  # fmt: skip
+        .select_from(E.join(L, L.c.id == E.c.list_id).join(P, P.c.id == E.c.project_id))
+        .where(E.c.list_id == list_id, E.c.added_on <= day)
+        .order_by(current.desc(), E.c.id)
+    )
+
+
+async def list_csv(conn: AsyncConnection, path: Path, list_id: int, day: dt.date) -> int:
+    return await _csv(conn, path, LIST_HEADERS, list_rows(list_id, day))
+
+
+async def list_xlsx(conn: AsyncConnection, path: Path, list_id: int, day: dt.date) -> int:
+    book = Workbook(write_only=True)
+    count = await _sheet(book, "名单 list", LIST_HEADERS, conn, list_rows(list_id, day))
+    book.save(path)
+    return count
+
+
+LIST_FILES: dict[str, tuple[Callable[..., Awaitable[int]], str]] = {
+    "csv": (list_csv, CSV_MEDIA),
+    "xlsx": (list_xlsx, XLSX_MEDIA),
+}
 
 
 # --- disclosures of a category --------------------------------------------------------------

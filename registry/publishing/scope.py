@@ -207,6 +207,16 @@ def add_to_list(session: Session, actor: Actor, list_id: int, data: EntryInput) 
         )
     )
     if current is None:
+        # added that day and taken off since: already recorded (a file loaded again)
+        recorded = session.scalar(
+            select(ListEntry).where(
+                ListEntry.list_id == list_id,
+                ListEntry.project_id == project.id,
+                ListEntry.added_on == values["added_on"],
+            )
+        )
+        if recorded is not None:
+            return Outcome("unchanged", recorded)
         entry = ListEntry(list_id=list_id, project_id=project.id, **values)
         session.add(entry)
         session.flush()
@@ -248,6 +258,15 @@ def remove_from_list(
         )
     )
     if current is None:
+        recorded = session.scalar(
+            select(ListEntry).where(
+                ListEntry.list_id == list_id,
+                ListEntry.project_id == project.id,
+                ListEntry.removed_on == day,
+            )
+        )
+        if recorded is not None:  # already taken off that day (a file loaded again)
+            return Outcome("unchanged", recorded)
         raise NotFound.one("project_code", "not_on_list", say(
             "project {code} is not on this list", code=project.code))  # fmt: skip
     if day is None or day < current.added_on:
@@ -255,6 +274,7 @@ def remove_from_list(
             "a project cannot leave a list before it was added ({added})",
             added=current.added_on))  # fmt: skip
     current.removed_on, current.removed_reason = day, reason.strip()
+    current.removed_at = dt.datetime.now(dt.UTC)
     return Outcome("removed", current, extra={"project": project.code, "reason": reason.strip()})
 
 

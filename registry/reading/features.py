@@ -74,6 +74,15 @@ def parse_items_query(coll: Collection, params: dict[str, str]) -> ItemsQuery:
         if params.get(name):
             setattr(query, name, [v.strip() for v in params[name].split(",") if v.strip()])
     query.region = params.get("region") or None
+    if params.get("list"):
+        try:
+            query.list_id = inputs.record_id(params["list"], "list")
+        except InvalidInput as exc:
+            problems += exc.problems
+    if params.get("major"):
+        if params["major"] not in ("true", "false"):
+            problems.append(not_one_of("major", params["major"], ["true", "false"]))
+        query.major = params["major"] == "true"
     if problems:
         raise InvalidInput(problems)
     return query

@@ -51,6 +51,7 @@ class ProjectQuery:
     as_of: dt.datetime | None = None  # what was public then (projects registered by then)
     list_id: int | None = None  # on this list (its current entries on the day)
     major: bool | None = None  # in scope (a major project) on the day, or not
+    scope_on: dt.date | None = None  # the day of list_id and major (default: as_of's, or today)
 
 
 def outside(value: object, limit: int) -> str:
@@ -122,6 +123,19 @@ def record_id(value: Any, field: str = "id") -> int:
     if not text.isdigit() or int(text) > 2_147_483_647:
         raise InvalidInput.one(field, "invalid_id", say("{id!r} is not a record id", id=text[:40]))
     return int(text)
+
+
+def iso_day(text: str, field: str, problems: list[Problem]) -> dt.date | None:
+    """A day as a query string gives it (YYYY-MM-DD), or a problem."""
+    try:
+        day = dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or day.year < 1900:
+        problems.append(Problem(field, "not_a_date", say(
+            "{value!r} is not a date (YYYY-MM-DD)", value=text[:40])))  # fmt: skip
+        return None
+    return day
 
 
 def validate_project_query(q: ProjectQuery) -> ProjectQuery:

@@ -267,7 +267,7 @@ def _collection(layer: Layer, filters: set[str]) -> Collection:
 
 
 COLLECTIONS = {
-    "projects": _collection(projects(), {"status", "region", "category"}),
+    "projects": _collection(projects(), {"status", "region", "category", "list", "major"}),
     "land-parcels": _collection(land_parcels(), set(land_parcels().filters)),
 }
 
@@ -349,7 +349,8 @@ def page(collection_id: str, q: ItemsQuery) -> Page:
         conditions += project_conditions(
             validate_project_query(
                 ProjectQuery(region_code=q.region, statuses=q.status or [],
-                             has_categories=q.category or [], bbox=q.bbox)
+                             has_categories=q.category or [], bbox=q.bbox,
+                             list_id=q.list_id, major=q.major)
             )
         )  # fmt: skip
     else:

@@ -135,6 +135,10 @@ PARAMETERS: dict[str, dict] = {
     "category": {"description": "disclosure categories present, comma-separated",
                  "schema": {"type": "string"}},
     "item": {"description": "catalog items, comma-separated", "schema": {"type": "string"}},
+    "list": {"description": "projects on this list of major projects today (its id, as "
+             "/lists gives it)", "schema": {"type": "integer", "minimum": 1}},
+    "major": {"description": "true: major projects today (on a list in force, designated, "
+              "or by a scope rule); false: the others", "schema": {"type": "boolean"}},
 }  # fmt: skip
 
 

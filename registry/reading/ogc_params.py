@@ -24,6 +24,8 @@ class ItemsQuery:
     region: str | None = None
     category: list[str] | None = None
     item: list[str] | None = None
+    list_id: int | None = None  # projects: on this list today
+    major: bool | None = None  # projects: major (in scope) today, or not
 
 
 def between(low: int, high: int) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from registry.reading import disclosures, inputs, queries, tables, visibility
+from registry.clock import today
+from registry.reading import disclosures, inputs, queries, scope, tables, visibility
 from registry.reading.tables import DEP, P
 
 
@@ -148,11 +149,16 @@ async def project_page(conn: AsyncConnection, code: str) -> dict[str, Any] | Non
     by_category: dict[str, list[dict]] = defaultdict(list)
     for item in (*public, *withdrawn):
         by_category[item["category"]].append(item)
+    declared: dict[str, list[dict]] = defaultdict(list)
+    for declaration in (await scope.declarations_by_project(conn, [pid])).get(pid, []):
+        declared[declaration["category"]].append(declaration)
     return {
         "project": project,
         "sites": sites,
         "responsible": responsible,
         "items": by_category,
+        "declared": declared,
+        "scope": (await scope.scope_reasons(conn, [pid], today()))[pid],
     }
 
 

@@ -91,7 +91,7 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
             )
         )
     if q.list_id is not None or q.major is not None:
-        day = b("scope_day", scope.scope_day(q.as_of), Date)
+        day = b("scope_day", q.scope_on or scope.scope_day(q.as_of), Date)
         if q.list_id is not None:
             entry = E.alias("on_list")
             conditions.append(
@@ -294,12 +294,19 @@ async def scoreboard(
     as_of: dt.datetime | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    list_id: int | None = None,
 ) -> list[scores.Score]:
     """The scoreboard of what the public can see (now, or at ``as_of``), or (``public``
     false, for administrators) of every current item: drafts, which may be overdue, and
-    items for specific groups included."""
+    items for specific groups included. Obligations count for projects in scope on the
+    day judged; ``list_id``: only the projects on that list that day."""
     source = visibility.public(as_of, name="x") if public else visibility.CURRENT.alias("x")
-    return await scores.scoreboard(conn, source, judging_day(as_of), start, end)
+    day = judging_day(as_of)
+    scoped = select(P.c.id).where(scope.in_scope(literal(day))).subquery("in_scope")
+    only = None
+    if list_id is not None:
+        only = select(E.c.project_id).where(E.c.list_id == list_id, scope.on_list(E, literal(day)))
+    return await scores.scoreboard(conn, source, day, start, end, in_scope=scoped, only=only)
 
 
 # --- projects in code order, for exports ----------------------------------------------------

@@ -13,6 +13,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from registry.exports import feed, oc4ids
+from registry.exports import list_feed as list_feed_rows
+from registry.reading import inputs
 from registry.web import heavy
 from registry.web import report as report_page
 from registry.web.params import moment as as_of
@@ -79,10 +81,33 @@ async def atom_feed(request: Request) -> Response:
     )
 
 
+async def list_feed(request: Request) -> Response:
+    """Projects put on and taken off the lists; ``list`` one list's; ``before`` pages back."""
+    params = request.query_params
+    before = feed.parse_cursor(params["before"]) if params.get("before") else None
+    list_id = inputs.record_id(params["list"], "list") if params.get("list") else None
+    filters = {"list": str(list_id)} if list_id is not None else {}
+    async with request.app.state.db.read.connect() as conn:
+        items = await list_feed_rows.entries(conn, list_id, before=before)
+    first = f"{public_base(request)}/feeds/lists.atom" + (
+        f"?{urlencode(filters)}" if filters else ""
+    )
+    following = None
+    if len(items) == feed.LIMIT:
+        following = f"{public_base(request)}/feeds/lists.atom?" + urlencode(
+            {**filters, "before": feed.cursor(items[-1])}
+        )
+    return Response(
+        list_feed_rows.atom(items, public_base(request), public_url(request), first, following),
+        media_type="application/atom+xml; charset=utf-8",
+    )
+
+
 ROUTES = [
     Route("/report", report_page.page),
     Route("/report.csv", report_page.download_csv),
     Route("/report.xlsx", report_page.download_xlsx),
     Route("/exports/oc4ids.json", oc4ids_export),
     Route("/feeds/disclosures.atom", atom_feed),
+    Route("/feeds/lists.atom", list_feed),
 ]

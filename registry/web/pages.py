@@ -24,8 +24,8 @@ from registry.clock import china_day, china_minute
 from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
 from registry.language import say
 from registry.links import shown_url
-from registry.models import PROJECT_STATUSES, PROJECT_TYPES
-from registry.reading import disclosures, inputs, ogc_params, portal, queries
+from registry.models import LIST_LEVELS, PROJECT_STATUSES, PROJECT_TYPES
+from registry.reading import disclosures, inputs, ogc_params, portal, queries, scope
 from registry.web.kept import Kept
 
 PAGES = Environment(
@@ -44,7 +44,9 @@ SORTS = {
     "investment": ("INVESTMENT_DESC", "总投资（高→低）", "investment, largest first"),
     "updated": ("UPDATED_DESC", "最近更新", "recently updated"),
 }
-FILTERS = ("q", "district", "status", "type", "has", "lacks", "department", "sort")
+FILTERS = ("q", "district", "status", "type", "has", "lacks", "department", "list", "major",
+           "on", "sort")  # fmt: skip
+MAJOR = {"yes": True, "no": False}
 
 
 def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -60,7 +62,8 @@ FIGURES = Kept()  # counting 500,000 public items takes a second: once per chang
 async def home(request: Request) -> Response:
     async with request.app.state.db.read.connect() as conn:
         figures = await FIGURES.get(conn, "figures", lambda: portal.figures(conn))
-    return render("home.html", figures=figures)
+        in_force = await scope.lists(conn, in_force_only=True)
+    return render("home.html", figures=figures, lists=in_force, levels=LIST_LEVELS)
 
 
 # --- the project list -----------------------------------------------------------------
@@ -89,6 +92,16 @@ def list_query(params: Any) -> tuple[inputs.ProjectQuery, int, list[Problem]]:
     if page < 1:
         problems.append(Problem("page", "out_of_range", ogc_params.between(1, 999_999)))
         page = 1
+    major = _one_of(params, "major", MAJOR, problems)
+    list_id = None
+    if params.get("list"):
+        try:
+            list_id = inputs.record_id(params["list"], "list")
+        except RegistryError as exc:
+            problems += exc.problems
+    on = None
+    if params.get("on"):
+        on = inputs.iso_day(params["on"], "on", problems)
     query = inputs.ProjectQuery(
         text=(params.get("q") or "").strip() or None,
         region_code=params.get("district") or None,
@@ -97,6 +110,9 @@ def list_query(params: Any) -> tuple[inputs.ProjectQuery, int, list[Problem]]:
         responsible_department=params.get("department") or None,
         has_categories=[has] if has else [],
         lacks_categories=[lacks] if lacks else [],
+        list_id=list_id,
+        major=MAJOR[major] if major else None,
+        scope_on=on,
         order=SORTS[sort][0],
     )
     return query, page, problems
@@ -107,7 +123,9 @@ def _link(params: dict[str, str], **changed: Any) -> str:
     return "/projects" + (f"?{urlencode(merged)}" if merged else "")
 
 
-def _filter_choices(districts: list[dict], departments: list[dict]) -> list[tuple]:
+def _filter_choices(
+    districts: list[dict], departments: list[dict], lists: list[dict]
+) -> list[tuple]:
     """(parameter, label in Chinese, in English, [(value, shown)]) for each filter."""
     categories = [
         (e.category.value, f"{e.name_zh} · {e.name_en}") for e in get_catalog().categories
@@ -120,6 +138,8 @@ def _filter_choices(districts: list[dict], departments: list[dict]) -> list[tupl
         ("lacks", "尚未公开的类别", "has not published", categories),
         ("department", "负责部门", "responsible body",
          [(d["code"], f"{d['name']}（{d['code']}）") for d in departments]),
+        ("list", "所在名单", "on the list", [(str(x["id"]), x["name"]) for x in lists]),
+        ("major", "重大建设项目", "major project", [("yes", "是 · yes"), ("no", "否 · no")]),
         ("sort", "排序", "order", [(k, f"{zh} · {en}") for k, (_, zh, en) in SORTS.items()]),
     ]  # fmt: skip
 
@@ -130,6 +150,7 @@ async def project_list(request: Request) -> Response:
     async with request.app.state.db.read.connect() as conn:
         districts = await portal.districts(conn)
         departments = await portal.responsible_departments(conn)
+        lists = await scope.lists(conn)
         if problems:
             rows, total, published = [], 0, {}
         else:
@@ -142,7 +163,7 @@ async def project_list(request: Request) -> Response:
     return render(
         "projects.html",
         400 if problems else 200,
-        filters=_filter_choices(districts, departments),
+        filters=_filter_choices(districts, departments, lists),
         rows=rows,
         total=total,
         page=page,

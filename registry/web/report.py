@@ -16,14 +16,14 @@ from starlette.responses import Response
 from registry.catalog import Category
 from registry.clock import today
 from registry.compliance.scores import Score, by_department, score_rows
-from registry.errors import InvalidInput, Problem, not_one_of
+from registry.errors import InvalidInput, Problem, RegistryError, not_one_of
 from registry.exports import scoreboard as files
 from registry.language import say
-from registry.reading import queries
+from registry.reading import inputs, queries, scope
 from registry.web.pages import render
 from registry.web.params import moment
 
-FILTERS = ("from", "to", "department", "category")
+FILTERS = ("from", "to", "department", "category", "list")
 
 
 def chart(departments: list[dict]) -> Markup:
@@ -77,9 +77,15 @@ async def chosen(request: Request, conn: AsyncConnection) -> tuple[list[Score], 
     category = params.get("category") or None
     if category is not None and category not in {c.value for c in Category}:
         problems.append(not_one_of("category", category, [c.value for c in Category]))
+    list_id = None
+    if params.get("list"):
+        try:
+            list_id = inputs.record_id(params["list"], "list")
+        except RegistryError as exc:
+            problems += exc.problems
     if problems:
         raise InvalidInput(problems)
-    board = await queries.scoreboard(conn, True, moment(request), start, end)
+    board = await queries.scoreboard(conn, True, moment(request), start, end, list_id)
     department = params.get("department") or None
     board = [
         s
@@ -99,12 +105,14 @@ async def page(request: Request) -> Response:
     async with request.app.state.db.read.connect() as conn:
         board, given = await chosen(request, conn)
         departments = [(d["code"], d["name"]) for d in await queries.departments(conn)]
+        lists = await scope.lists(conn)
     bodies = sorted(by_department(board), key=_rate_order)
     start, end = given.get("from"), given.get("to")
     return render(
         "report.html",
         given=given,
         departments=departments,
+        lists=lists,
         query=f"?{urlencode(given)}" if given else "",
         period_zh=f"{start or '最早'} 至 {end or '今天'}" if start or end else "全部时间",
         period_en=f"{start or 'the start'} to {end or 'today'}" if start or end else "all time",

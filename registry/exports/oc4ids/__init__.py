@@ -25,7 +25,7 @@ from registry.exports.oc4ids.validation import (
     project_validator,
     validator,
 )
-from registry.reading import disclosures, queries
+from registry.reading import disclosures, queries, scope
 
 CHUNK = 1000  # projects built, written and forgotten at a time: the export's memory bound
 
@@ -53,16 +53,21 @@ async def projects(
         ids = [p["id"] for p in rows]
         sites = await queries.sites_by_project(conn, ids)
         items = await disclosures.public_items(conn, ids, as_of)
+        reasons = await scope.scope_reasons(conn, ids, scope.scope_day(as_of))
         # mapping a chunk is Python's work: off the event loop, so a server keeps answering
-        yield await asyncio.to_thread(_mapped, rows, sites, items, departments)
+        yield await asyncio.to_thread(_mapped, rows, sites, items, departments, reasons)
         if len(rows) < chunk:
             return
         after = rows[-1]["code"]
 
 
-def _mapped(rows: list[dict], sites: dict, items: dict, departments: Departments) -> list[dict]:
+def _mapped(rows: list[dict], sites: dict, items: dict, departments: Departments,
+            reasons: dict) -> list[dict]:  # fmt: skip
     return [
-        project_record(p, sites.get(p["id"], []), items.get(p["id"], []), departments) for p in rows
+        project_record(
+            p, sites.get(p["id"], []), items.get(p["id"], []), departments, reasons.get(p["id"], [])
+        )  # fmt: skip
+        for p in rows
     ]
 
 

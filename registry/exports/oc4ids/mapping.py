@@ -287,11 +287,32 @@ def parties(roles: dict[str, set[str]], departments: Departments) -> list[dict]:
     return [party(*departments[code], found) for code, found in sorted(roles.items())]
 
 
+def scope_fields(reasons: list[dict]) -> dict[str, Any]:
+    """Why the project is major (registry/reading/scope.py): each list it is on as an
+    additional classification (scheme CN-ZDXM-LIST, the list's id, its name and document),
+    and x_majorProject."""
+    listed = [
+        {"scheme": "CN-ZDXM-LIST", "id": str(r["list_id"]),
+         "description": r["name"] + (f"（{r['doc_no']}）" if r["doc_no"] else "")}
+        for r in reasons if r["kind"] == "list"
+    ]  # fmt: skip
+    return {"x_majorProject": bool(reasons), "listed": listed}
+
+
 def project_record(
-    project: dict, sites: list[dict], items: list[dict], departments: Departments
-) -> dict:
+    project: dict, sites: list[dict], items: list[dict], departments: Departments,
+    reasons: list[dict] | None = None,
+) -> dict:  # fmt: skip
     """One OC4IDS project (nulls left out: OC4IDS types do not admit them)."""
     record = identification(project)
+    if reasons is not None:
+        found = scope_fields(reasons)
+        record["x_majorProject"] = found["x_majorProject"]
+        if found["listed"]:
+            record["additionalClassifications"] = [
+                *record.get("additionalClassifications", []),
+                *found["listed"],
+            ]
     record["locations"] = locations(project, sites)
     if (money := budget(project)) is not None:
         record["budget"] = money

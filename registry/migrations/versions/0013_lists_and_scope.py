@@ -53,6 +53,7 @@ CREATE TABLE list_entries (
   added_by_adjustment boolean NOT NULL DEFAULT false,
   removed_on date,
   removed_reason text,
+  removed_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT removed_after_added CHECK (removed_on IS NULL OR removed_on >= added_on),
   CONSTRAINT removal_has_reason CHECK (removed_on IS NULL OR removed_reason IS NOT NULL)
@@ -60,6 +61,8 @@ CREATE TABLE list_entries (
 CREATE UNIQUE INDEX uq_list_entries_current ON list_entries (list_id, project_id)
   WHERE removed_on IS NULL;
 CREATE INDEX ix_list_entries_project ON list_entries (project_id);
+CREATE INDEX ix_list_entries_created ON list_entries (created_at, id);
+CREATE INDEX ix_list_entries_removed ON list_entries (removed_at, id) WHERE removed_at IS NOT NULL;
 
 CREATE TABLE scope_designations (
   id serial PRIMARY KEY,

@@ -1,10 +1,19 @@
-// A small map of the features a page holds (a project's sites, a page of OGC features):
-// drawn from the page itself (no tiles, nothing fetched), framed to fit, with a scale bar.
+// A small map of the features a page holds (a project's sites, a page of OGC features) or
+// names (data-src: a list's projects, fetched from the register itself): no tiles, framed
+// to fit, with a scale bar.
 (function () {
   "use strict";
   var element = document.getElementById("site-map");
   if (!element || !window.maplibregl) return;
-  var sites = JSON.parse(element.getAttribute("data-features"));
+  if (element.hasAttribute("data-features")) {
+    draw(JSON.parse(element.getAttribute("data-features")));
+  } else if (element.hasAttribute("data-src")) {
+    fetch(element.getAttribute("data-src"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (sites) { if (sites) draw(sites); });
+  }
+
+  function draw(sites) {
   var bounds = new maplibregl.LngLatBounds();
   function extend(coordinates) {
     if (typeof coordinates[0] === "number") bounds.extend(coordinates);
@@ -39,4 +48,5 @@
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }));
+  }
 })();
