@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.geometries import random_geometry
+from bench.names import owner_names, project_names
 from loaders.demo import load_demo
 from registry.catalog import get_catalog
 from registry.migrations import upgrade
@@ -78,6 +79,9 @@ def generate(url: str, projects: int, disclosures: int, seed: int = 1) -> dict[s
     with psycopg.connect(psycopg_url(url)) as conn:
         departments = dict(conn.execute("SELECT code, id FROM departments").fetchall())
         first_project = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM projects").fetchone()[0]
+        regions = [rng.choice(DISTRICTS) for _ in range(projects)]
+        names = project_names(rng, regions)  # a city's names: near twins among them
+        owners = owner_names(rng)
         start = time.perf_counter()
         with conn.cursor().copy(
             "COPY projects (id, code, name, description, project_type, industry, "
@@ -85,18 +89,18 @@ def generate(url: str, projects: int, disclosures: int, seed: int = 1) -> dict[s
             "FROM STDIN"
         ) as copy:
             for i in range(projects):
-                region, kind = rng.choice(DISTRICTS), rng.choice(KINDS)
+                region, kind = regions[i], rng.choice(KINDS)
                 approved = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 2000))
                 copy.write_row(
                     (
                         first_project + i,
                         f"2301-{region}-48-01-{i:06d}",
-                        f"{kind}工程{i}号",
+                        names[i],
                         f"【演示数据】基准测试项目 {i}",
                         "approval",
                         kind,
                         region,
-                        "某建设单位",
+                        owners[i % len(owners)],
                         rng.randint(1000, 500000),
                         rng.choice(STATUSES),
                         approved,

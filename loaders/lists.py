@@ -35,9 +35,10 @@ from loaders.report import FileReport, RowProblem
 from registry import publishing as pub
 from registry.errors import Problem, RegistryError
 from registry.identifiers import PROJECT_CODE, project_code_problem
-from registry.language import say
+from registry.language import N_, said, say
 from registry.models import Department, Project, ProjectList
 from registry.publishing import Actor
+from registry.publishing.audit import record_load
 from registry.publishing.content import UNITS_IN_WAN, parse_wan
 
 HEADER_LOOKAHEAD = 15
@@ -338,11 +339,11 @@ def decide(table: ListTable, matcher: Matcher) -> list[Decision]:
 REVIEW_HEADERS = ["行", "序号", "名单中的项目名称", "责任单位", "所在地", "项目代码（名单）",
                   "状态", "候选1", "候选2", "候选3", "候选4", "候选5", "决定", "说明"]  # fmt: skip
 WHY = {
-    "no_candidate": "no registered project has a name like it",
-    "weak": "no candidate is strong enough",
-    "close": "two candidates are close",
-    "unknown_code": "its project code is not registered",
-    "twice": "two rows of the list match the same project",
+    "no_candidate": N_("no registered project has a name like it"),
+    "weak": N_("no candidate is strong enough"),
+    "close": N_("two candidates are close"),
+    "unknown_code": N_("its project code is not registered"),
+    "twice": N_("two rows of the list match the same project"),
 }
 NEW, NONE = "新建", "不匹配"
 
@@ -359,7 +360,7 @@ def _state(decision: Decision) -> str:
         return say("matched by name ({score} points)", score=round(decision.match.taken.score))  # type: ignore[union-attr]
     if decision.how == "review":
         return say("decided in the review")
-    return say("to decide: {why}", why=say(WHY.get(decision.match.why, "to decide")))
+    return say("to decide: {why}", why=said(WHY.get(decision.match.why, WHY["weak"])))
 
 
 def write_review(decisions: list[Decision], target: Path) -> Path:
@@ -381,29 +382,34 @@ def write_review(decisions: list[Decision], target: Path) -> Path:
     return target
 
 
-def apply_review(decisions: list[Decision], review: Path, report: FileReport) -> None:
-    """Take the clerk's 决定 for each row from a filled review file (rows not in it keep
-    the matcher's decision; a row whose name differs means the file is for another list)."""
+def read_review(review: Path) -> list[dict[str, str]]:
+    """A filled review file's records (UTF-8 or GBK, as Excel saves it)."""
     from loaders.csv_ import detect_encoding
 
-    by_row = {d.row.label.removeprefix("row "): d for d in decisions}
     text = review.read_text(encoding=detect_encoding(review))
-    for line, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+    return [dict(record) for record in csv.DictReader(io.StringIO(text))]
+
+
+def apply_review(decisions: list[Decision], records: list[dict[str, str]],
+                 report: FileReport) -> None:  # fmt: skip
+    """Take the clerk's 决定 (and 说明) for each row named by 行 (from a filled review file,
+    or the upload page's choices); rows not named keep the matcher's decision, and a row
+    whose name differs means the decisions are for another list."""
+    by_row = {d.row.label.removeprefix("row "): d for d in decisions}
+    for line, record in enumerate(records, start=2):
         label = f"row {line}"
         row = (record.get("行") or "").strip()
         decision = by_row.get(row)
-        if decision is None or (
-            record.get("名单中的项目名称") or ""
-        ).strip() != decision.row.values.get("name", ""):
+        name = (record.get("名单中的项目名称") or "").strip()
+        if decision is None or (name and name != decision.row.values.get("name", "")):
             report.problems.append(RowProblem(label, "行", say(
                 "the review file does not belong to this list (row {row} is not {name!r})",
-                row=row, name=(record.get("名单中的项目名称") or "")[:40]), "review_mismatch"))  # fmt: skip
+                row=row, name=name[:40]), "review_mismatch"))  # fmt: skip
             continue
         chosen = unicodedata.normalize("NFKC", record.get("决定") or "").strip()
         reason = (record.get("说明") or "").strip()
-        if not chosen:
-            continue
-        _choose(decision, chosen, reason, label, report)
+        if chosen:
+            _choose(decision, chosen, reason, label, report)
 
 
 def _choose(decision: Decision, chosen: str, reason: str, label: str, report: FileReport) -> None:
@@ -466,10 +472,17 @@ class ListLoad:
 
     def text(self) -> str:
         lines = [self.report.text(), "  " + self.summary()]
-        if self.review is not None:
+        if self.review is not None and self.undecided:
             lines.append("  " + say(
                 "review file: {path} — fill 决定 for the rows to decide and load again with "
                 "--review {path}", path=self.review))  # fmt: skip
+        elif self.review is not None:
+            lines.append("  " + say("every row's decision: {path}", path=self.review))
+        for d in self.decisions:
+            if d.unmatched is not None:
+                lines.append("  " + say("{row}: {name} left unmatched: {reason}",
+                                        row=d.row.label, name=d.row.values.get("name", ""),
+                                        reason=d.unmatched))  # fmt: skip
         return "\n".join(lines)
 
 
@@ -478,7 +491,7 @@ def load_list(
     actor: Actor,
     path: Path | str,
     list_id: int,
-    review: Path | str | None = None,
+    review: Path | str | list[dict[str, str]] | None = None,
     review_out: Path | str | None = None,
     on: dt.date | None = None,
     adjustment: bool = False,
@@ -487,7 +500,8 @@ def load_list(
     synthetic: bool = False,
 ) -> ListLoad:
     """Read, match and (when every row is decided and nothing is refused) write a list's
-    entries in the session (the caller commits). ``on``: the day the rows join (or, under
+    entries in the session (the caller commits); ``review``: a filled review file, or its
+    records (行, 决定, 说明). ``on``: the day the rows join (or, under
     a 调出 section, leave) the list; by default the list's issue day. ``adjustment``: the
     file is a mid-year adjustment (its rows are 增补, or 调出 under such a section)."""
     path = Path(path)
@@ -508,7 +522,8 @@ def load_list(
         report.notes.append(say("title: {title}", title=table.title))
     decisions = decide(table, matcher_for(session))
     if review is not None:
-        apply_review(decisions, Path(review), report)
+        records = review if isinstance(review, list) else read_review(Path(review))
+        apply_review(decisions, records, report)
     load = ListLoad(report, decisions)
     if load.undecided or not report.ok:
         if review_out is not None:
@@ -533,6 +548,11 @@ def load_list(
     if review_out is not None:
         load.review = write_review(decisions, Path(review_out))
     report.written = report.ok and not dry_run
+    if report.written:
+        unmatched = [{"row": d.row.label, "name": d.row.values.get("name", ""),
+                      "reason": d.unmatched} for d in decisions if d.unmatched is not None]  # fmt: skip
+        record_load(session, actor, path.name, "list", load.counts(),
+                        extra={"list": list_id, "unmatched": unmatched})  # fmt: skip
     return load
 
 

@@ -231,6 +231,7 @@ class ScopeReason(graphene.ObjectType):
     doc_no = graphene.String()
     level = graphene.Field(ListLevel)
     row_no = graphene.String()
+    rule = graphene.String(description="The scope rule's key (kind rule).")
     since = graphene.Date()
 
 
@@ -502,7 +503,8 @@ class _ProjectBase(graphene.ObjectType):
     async def resolve_scope(root: Any, info: GraphQLResolveInfo) -> Any:
         reasons = await info.context.loaders.at(root.get("_as_of")).scope.load(root["id"])
         return ProjectScope(major=bool(reasons), on=scope_day(root.get("_as_of")),
-                            reasons=[ScopeReason(**r) for r in reasons])  # fmt: skip
+                            reasons=[ScopeReason(**{k: v for k, v in r.items() if k[0] != "_"})
+                                     for r in reasons])  # fmt: skip
 
     @staticmethod
     def resolve_declarations(root: Any, info: GraphQLResolveInfo) -> Any:

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 OUT = Path(__file__).parents[1] / "registry" / "data" / "demo" / "lists"
+DOCS = Path(__file__).parents[1] / "docs" / "examples"
 HEADER = ["序号", "项目名称", "建设性质", "建设规模及内容", "建设起止年限", "投资（亿元）", None,
           "责任单位", "所在地"]  # fmt: skip
 # (name as the list writes it, 建设规模及内容, 起止年限, 总投资 亿元, 2024 计划 亿元, 责任单位, 所在地)
@@ -148,8 +149,29 @@ def province_list() -> None:
     )
 
 
+def docs_example() -> None:
+    """docs/lists.md's walkthrough: the city's 2025 list, four rows a clerk typed, two of
+    them for the review (a name shortened too far, a phase not registered)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "附件"
+    title(sheet, "南昌市2025年重大建设项目名单", 6)
+    sheet.append(["序号", "项目名称", "建设性质", "总投资（亿元）", "责任单位", "所在地"])
+    sheet.append(["一、续建项目（3个）"])
+    sheet.append([1, "南昌地铁5号线（一期）", "续建", 280, "南昌轨道交通集团", "南昌市"])
+    sheet.append([2, "赣江新洲大桥项目", "续建", 45, "南昌城投公司", "南昌市"])
+    sheet.append([3, "红谷滩区实验学校", "续建", 4.2, "红谷滩区人民政府", "红谷滩区"])
+    sheet.append(["二、新开工项目（1个）"])
+    sheet.append(
+        [1, "南昌市城市生命线安全工程（二期）", "新开工", 4.5, "南昌市城市管理局", "南昌市"]
+    )
+    sheet.append(["合计", None, None, 333.7])
+    book.save(DOCS / "南昌市2025年重大建设项目名单.xlsx")
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     city_list()
     adjustment()
     province_list()
+    docs_example()

@@ -209,6 +209,27 @@ def demo_data(engine):
     truncate(engine)
 
 
+@pytest.fixture(scope="module")
+def keys(demo_data) -> dict[str, str]:
+    """Keys for 发改委, 建设局, an administrator (行政审批局), and a revoked one."""
+    from sqlalchemy.orm import Session
+
+    from registry.publishing.keys import create_key, revoke_key
+
+    with Session(demo_data) as session, session.begin():
+        made = {
+            name: create_key(session, code, admin=admin)[1]
+            for name, code, admin in (
+                ("fgw", "NCFGW", False),
+                ("jsj", "NCJSJ", False),
+                ("admin", "NCXZSP", True),
+                ("revoked", "NCFGW", False),
+            )
+        }
+        revoke_key(session, made["revoked"].split("_")[1])
+    return made
+
+
 class GraphQLClient:
     def __init__(self, base: str) -> None:
         self.url = f"{base}/graphql"

@@ -122,13 +122,14 @@ def record_load(
     kind: str,
     rows: dict[str, int],
     refused: RegistryError | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """Audit one file a loader read: ``load_file`` with the file's row counts. A loaded file
     is recorded in the load's own transaction; a refused one in a transaction of its own
     (the load's is rolled back), like any refusal."""
     name = scrubbed(actor if isinstance(actor, str) else actor.name)
     path = actor.path if isinstance(actor, Actor) else f"loader:{file}"
-    detail = scrubbed({"kind": kind, "rows": rows})
+    detail = scrubbed({"kind": kind, "rows": rows, **(extra or {})})
     if refused is None:
         session.add(
             AuditEntry(

@@ -56,11 +56,12 @@ def on_list(entry: Any, day: Any) -> Any:
 
 
 def rule_condition(rule: ScopeRule, project: Any = P) -> Any:
+    """A rule as SQL; plain comparisons (no expanding IN): compiled statements keep them."""
     conditions = []
     if rule.project_types:
-        conditions.append(project.c.project_type.in_(rule.project_types))
+        conditions.append(or_(*(project.c.project_type == t for t in rule.project_types)))
     if rule.industries:
-        conditions.append(project.c.industry.in_(rule.industries))
+        conditions.append(or_(*(project.c.industry == i for i in rule.industries)))
     if rule.min_investment is not None:
         conditions.append(project.c.investment >= rule.min_investment)
     return and_(true(), *conditions)

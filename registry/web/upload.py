@@ -35,16 +35,19 @@ from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from loaders.lists import ListLoad, load_list
 from loaders.report import FileReport
-from loaders.run import FileRefused, load_file
-from registry.errors import RegistryError
+from loaders.run import FileRefused, actor_for, load_file
+from registry.errors import InvalidInput, Problem, RegistryError
 from registry.language import N_, say
 from registry.publishing import keys
+from registry.reading import scope
+from registry.reading.inputs import iso_day, record_id
 from registry.settings import LimitSettings
 from registry.web.pages import render
 
@@ -57,7 +60,9 @@ KINDS = {
     "projects": N_("projects"),
     "sites": N_("sites"),
     "responsibilities": N_("responsibilities"),
+    "list": N_("a list of major projects (名单)"),
 }
+LIST_FIELDS = ("list", "on", "adjustment")
 
 
 def _folder(request: Request) -> Path:
@@ -90,14 +95,16 @@ def _page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
     return render(name, status, kinds={k: say(v) for k, v in KINDS.items()}, **values)
 
 
-def _form(message: str = "", status: int = 200, headers: dict | None = None) -> HTMLResponse:
-    page = _page("upload.html", status, message=message)
+def _form(message: str = "", status: int = 200, headers: dict | None = None,
+          lists: list[dict] | None = None) -> HTMLResponse:  # fmt: skip
+    page = _page("upload.html", status, message=message, lists=lists or [])
     page.headers.update(headers or {})
     return page
 
 
 async def form(request: Request) -> Response:
-    return _form()
+    async with request.app.state.db.read.connect() as conn:
+        return _form(lists=await scope.lists(conn))
 
 
 class _TooLarge(Exception):
@@ -161,7 +168,7 @@ async def check(request: Request) -> Response:
     if declared.isdigit() and int(declared) > limit:
         return _form(too_large, 413)
     try:
-        async with _capped(request, limit).form(max_files=1, max_fields=10) as data:
+        async with _capped(request, limit).form(max_files=1, max_fields=12) as data:
             return await _check(request, data, limits)
     except _TooLarge:
         return _form(too_large, 413)
@@ -207,12 +214,97 @@ async def _check(request: Request, data: Any, limits: LimitSettings) -> Response
             return _form(say("the file is larger than {mb} MB", mb=limits.file_mb), 413)
         meta = {"department": department, "kind": kind, "crs": crs, "name": name,
                 "expires": time.time() + TTL_S}  # fmt: skip
+        if kind == "list":
+            meta.update({field: str(data.get(field) or "").strip() for field in LIST_FIELDS})
         (folder / "upload.json").write_text(json.dumps(meta), encoding="utf-8")
+        if kind == "list":
+            return await _check_list(request, folder, token, meta)
         report = await _load(request, path, meta, dry_run=True)
         if not report.ok:
             shutil.rmtree(folder, ignore_errors=True)
     return _page("upload-report.html", 200 if report.ok else 422, report=report,
                  token=token if report.ok else None, department=department)  # fmt: skip
+
+
+# --- a list of major projects: matched, decided on the page, then written -----------------------
+
+
+async def _check_list(request: Request, folder: Path, token: str, meta: dict) -> Response:
+    load = await _load_list(request, folder / meta["name"], meta, dry_run=True, review=None)
+    keep = bool(load.decisions) and _only_undecided(load)
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return _list_page(load, token if keep else None, meta)
+
+
+def _only_undecided(load: ListLoad) -> bool:
+    """The file itself is fine: nothing refused but rows left to decide."""
+    return all(p.code == "undecided" for p in load.report.problems)
+
+
+def _list_page(load: ListLoad, token: str | None, meta: dict) -> HTMLResponse:
+    status = 200 if load.report.ok or (token and _only_undecided(load)) else 422
+    return _page("upload-list.html", status, load=load, report=load.report, token=token,
+                 department=meta["department"])  # fmt: skip
+
+
+def _choices(data: Any) -> list[dict[str, str]]:
+    """The page's decisions as review records: 决定 from the row's choice (a candidate's
+    number, 新建 or 不匹配) and code, 说明 from its reason."""
+    records = []
+    for field, value in data.multi_items():
+        if not field.startswith("decide-"):
+            continue
+        row = field.removeprefix("decide-")
+        code = str(data.get(f"code-{row}") or "").strip()
+        chosen = str(value).strip()
+        if chosen == "新建":
+            chosen = f"新建 {code}"
+        elif chosen == "代码":
+            chosen = code
+        if chosen:
+            records.append(
+                {"行": row, "决定": chosen, "说明": str(data.get(f"reason-{row}") or "")}
+            )
+    return records
+
+
+async def _confirm_list(request: Request, folder: Path, meta: dict, data: Any) -> Response:
+    load = await _load_list(request, folder / meta["name"], meta, dry_run=False,
+                            review=_choices(data))  # fmt: skip
+    if load.report.written:
+        return _list_page(load, None, meta)
+    # rows still to decide, or a decision refused: the clerk decides again on the same file
+    token = secrets.token_urlsafe(24)
+    meta["expires"] = time.time() + TTL_S
+    (folder / "upload.json").write_text(json.dumps(meta), encoding="utf-8")
+    os.rename(folder, folder.parent / token)
+    return _list_page(load, token, meta)
+
+
+async def _load_list(request: Request, path: Path, meta: dict, dry_run: bool,
+                     review: list[dict[str, str]] | None) -> ListLoad:  # fmt: skip
+    database = request.app.state.db
+
+    def run() -> ListLoad:
+        try:
+            with database.session() as session:
+                actor = actor_for(session, meta["department"], path)
+                list_id = record_id(meta.get("list") or "", "list")
+                on = None
+                if meta.get("on"):
+                    problems: list[Problem] = []
+                    on = iso_day(meta["on"], "on", problems)
+                    if problems:
+                        raise InvalidInput(problems)
+                return load_list(session, actor, path, list_id, review=review, on=on,
+                                 adjustment=bool(meta.get("adjustment")), dry_run=dry_run)  # fmt: skip
+        except RegistryError as exc:
+            report = FileReport(path.name, kind="list", dry_run=dry_run)
+            report.refuse_file(exc.problems)
+            return ListLoad(report, [])
+
+    return await run_in_threadpool(run)
 
 
 def _claim(root: Path, token: str) -> Path | None:
@@ -229,9 +321,11 @@ def _claim(root: Path, token: str) -> Path | None:
 
 
 async def confirm(request: Request) -> Response:
-    """Load the file the dry run checked, for real."""
-    async with request.form(max_files=0, max_fields=5) as data:
+    """Load the file the dry run checked, for real (a list: with the clerk's decisions)."""
+    fields = 3 * _limits(request).rows + 5  # a list's page: a choice, a code, a reason a row
+    async with request.form(max_files=0, max_fields=fields) as data:
         token = str(data.get("token") or "")
+        decided = {k: v for k, v in data.multi_items()}
     folder = _claim(_folder(request), token)
     if folder is None or not (folder / "upload.json").exists():
         return _form(say("this check has expired; upload the file again"), 410)
@@ -243,9 +337,11 @@ async def confirm(request: Request) -> Response:
             if refused is not None:
                 os.rename(folder, folder.parent / token)  # not used: the clerk may try again
                 return _form(refused[1], refused[0], RETRY)
+            if meta.get("kind") == "list":
+                return await _confirm_list(request, folder, meta, FormData(decided))
             report = await _load(request, folder / meta["name"], meta, dry_run=False)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)  # single use, whatever happened
+        shutil.rmtree(folder, ignore_errors=True)  # single use (a list's re-issued folder moved)
     return _page("upload-report.html", 200 if report.ok else 422, report=report, token=None,
                  department=meta["department"])  # fmt: skip
 

@@ -53,7 +53,9 @@ def test_a_gbk_csv_with_one_header_row_and_amounts_in_wan(tmp_path):
     with path.open("w", encoding="gbk", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["附件1"])
-        writer.writerow(["序号", "项目名称", "项目单位", "总投资（万元）", "2024年计划投资（万元）", "备注"])
+        writer.writerow(
+            ["序号", "项目名称", "项目单位", "总投资（万元）", "2024年计划投资（万元）", "备注"]
+        )
         writer.writerow(["一、续建项目", "", "", "", "", ""])
         writer.writerow(["1", "青山湖大道综合改造", "青山湖区人民政府", "52,000.5", "8000", ""])
         writer.writerow(["2", "某项目", "某单位", "很多", "", ""])
@@ -96,7 +98,9 @@ def test_matching_precision_and_recall_over_generated_lists():
                 auto += 1
                 right += found.taken.project.code == row.truth
             first = found.taken or (found.candidates[0] if found.candidates else None)
-            covered += row.truth is not None and first is not None and first.project.code == row.truth
+            covered += (
+                row.truth is not None and first is not None and first.project.code == row.truth
+            )
     precision, recall = right / auto, covered / registered
     print(f"automatic: {auto}/{rows} rows, precision {precision:.4f}; "
           f"matched or right candidate first: {recall:.4f}")  # fmt: skip
@@ -171,7 +175,8 @@ def test_a_list_is_written_only_when_every_row_is_decided(demo_data, demo_list, 
     assert counts["undecided"] >= 1 and counts["code"] + counts["name"] + counts["undecided"] == 11
     assert "undecided" in {p.code for p in first.report.problems}
     with Session(demo_data) as session:
-        assert session.scalar(select(func.count()).select_from(ListEntry)) == 0
+        assert session.scalar(select(func.count()).select_from(ListEntry)
+                              .where(ListEntry.list_id == list_id)) == 0  # fmt: skip
     # the clerk decides: the unregistered row becomes a new project, the others as offered
     with review.open(encoding="utf-8-sig") as handle:
         records = list(csv.DictReader(handle))
@@ -191,7 +196,8 @@ def test_a_list_is_written_only_when_every_row_is_decided(demo_data, demo_list, 
     assert second.counts()["new"] == 1 and second.counts()["undecided"] == 0
     with Session(demo_data) as session:
         entries = session.execute(select(ListEntry.row_no, ListEntry.section,
-                                         ListEntry.total_investment)).all()  # fmt: skip
+                                         ListEntry.total_investment)
+                                  .where(ListEntry.list_id == list_id)).all()  # fmt: skip
         new = session.scalar(select(Project).where(Project.code == "2401-360112-89-01-000123"))
     assert len(entries) == 11
     assert {e.section for e in entries} == {"（一）新开工项目（1个）", "（二）续建项目（10个）"}
@@ -248,7 +254,10 @@ def test_an_adjustment_adds_and_takes_off(demo_data, demo_list, tmp_path):
         rows = {r.code: r for r in session.execute(
             select(Project.code, ListEntry.added_on, ListEntry.added_by_adjustment,
                    ListEntry.removed_on, ListEntry.removed_reason)
-            .join(Project, Project.id == ListEntry.project_id))}  # fmt: skip
-    assert rows[projects[5].code].added_by_adjustment and rows[projects[5].code].added_on == dt.date(2024, 7, 15)
+            .join(Project, Project.id == ListEntry.project_id)
+            .where(ListEntry.list_id == list_id))}  # fmt: skip
+    assert rows[projects[5].code].added_by_adjustment and rows[
+        projects[5].code
+    ].added_on == dt.date(2024, 7, 15)
     assert rows[projects[0].code].removed_on == dt.date(2024, 7, 15)
     assert rows[projects[0].code].removed_reason == "项目暂缓实施"

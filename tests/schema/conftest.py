@@ -7,29 +7,9 @@ import contextlib
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
 from registry.settings import ApiSettings, Settings
 from tests.conftest import GraphQLClient, truncate  # noqa: F401  (shared)
-
-
-@pytest.fixture(scope="module")
-def keys(demo_data) -> dict[str, str]:
-    """Keys for 发改委, 建设局, an administrator (行政审批局), and a revoked one."""
-    from registry.publishing.keys import create_key, revoke_key
-
-    with Session(demo_data) as session, session.begin():
-        made = {
-            name: create_key(session, code, admin=admin)[1]
-            for name, code, admin in (
-                ("fgw", "NCFGW", False),
-                ("jsj", "NCJSJ", False),
-                ("admin", "NCXZSP", True),
-                ("revoked", "NCFGW", False),
-            )
-        }
-        revoke_key(session, made["revoked"].split("_")[1])
-    return made
 
 
 @pytest.fixture(scope="module")

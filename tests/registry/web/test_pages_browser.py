@@ -31,6 +31,10 @@ PAGES = {
     "upload": "/upload",
     "ogc-items": "/ogc/collections/projects/items?f=html",
     "downloads": "/downloads",
+    "lists": "/lists",
+    "list": "/lists/1?on=2024-08-01",  # the demo's city list, after its adjustment
+    "catalog": "/catalog",
+    "catalog-item": "/catalog/acquisition_announcement",
 }
 
 
