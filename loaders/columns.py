@@ -184,25 +184,25 @@ DISCLOSURE_COMMON = [
 
 
 # What each fixed column means, for the clerk (the template's 说明 sheet). Element columns
-# are explained by the catalog's own names.
+# are explained by the catalog's own one-line meanings (meaning_zh).
 MEANINGS_ZH = {
     "wkt": "几何图形，WKT 格式，坐标系与文件一致（--crs）",
     "lon": "经度（与纬度一起表示一个点）",
     "lat": "纬度（与经度一起表示一个点）",
     "project_code": "项目统一代码（投资项目在线审批监管平台赋予，24 位）",
     "code": "项目统一代码（投资项目在线审批监管平台赋予，24 位）",
-    "name": "项目名称",
+    "name": "项目的正式名称，与投资项目在线审批监管平台一致",
     "project_type": "项目类型：审批、核准或备案",
     "region_code": "项目所在地的 6 位行政区划代码",
-    "industry": "所属行业",
+    "industry": "项目所属行业（如：市政道路、城市轨道交通、教育）",
     "owner": "项目单位（法人）名称",
     "owner_department": "项目单位在本系统中的部门代码（自行发布招标信息时填写）",
     "investment": "总投资，单位万元",
     "status": "项目状态：前期、已批复、在建、已竣工或停缓建",
-    "approved_on": "批复日期",
-    "started_on": "开工日期",
-    "completed_on": "竣工日期",
-    "description": "项目简介",
+    "approved_on": "项目审批、核准或备案的日期",
+    "started_on": "项目实际开工的日期（未开工不填）",
+    "completed_on": "项目竣工验收的日期（未竣工不填）",
+    "description": "项目简介：建设地点、规模和主要内容",
     "site_name": "位置名称（如：项目红线、车站）",
     "site_kind": "位置类型（如：线路、车站、地块）",
     "category": "公开类别的名称（如：施工有关信息）",
@@ -214,8 +214,8 @@ MEANINGS_ZH = {
     "ref": "本单位的编号，同一项目有多条同类事项时用来区分",
     "publisher": "发布部门代码（仅管理员导入时填写）",
     "published_at": "首次发布的日期，从原平台迁移历史记录时填写（仅管理员导入时填写）",
-    "document_title": "附件名称",
-    "document_url": "附件链接",
+    "document_title": "附件（公开的文件）的名称，如批复文件的标题",
+    "document_url": "附件的网址，以 https:// 或 http:// 开头",
 }
 
 

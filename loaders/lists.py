@@ -25,7 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loaders import limits
@@ -36,8 +35,8 @@ from registry import publishing as pub
 from registry.errors import Problem, RegistryError
 from registry.identifiers import PROJECT_CODE, project_code_problem
 from registry.language import N_, said, say
-from registry.models import Department, Project, ProjectList
-from registry.publishing import Actor
+from registry.models import ProjectList
+from registry.publishing import Actor, scope
 from registry.publishing.audit import record_load
 from registry.publishing.content import UNITS_IN_WAN, parse_wan
 
@@ -275,12 +274,7 @@ def places_of(session: Session) -> dict[str, str]:
     """The district and city names the register knows (its district governments' names
     without 人民政府), with their division codes: 青山湖区 -> 360111."""
     found: dict[str, str] = {}
-    rows = session.execute(
-        select(Department.name, Department.region_code).where(
-            Department.kind == "district_government", Department.region_code.is_not(None)
-        )
-    )
-    for name, region in rows:
+    for name, region in scope.district_governments(session):
         place = name.removesuffix("人民政府")
         if place and place != name and region:
             found[place] = region
@@ -288,26 +282,9 @@ def places_of(session: Session) -> dict[str, str]:
 
 
 def matcher_for(session: Session) -> Matcher:
-    owners = {d.id: d.name for d in session.execute(select(Department.id, Department.name))}
-    rows = session.execute(
-        select(
-            Project.id,
-            Project.code,
-            Project.name,
-            Project.region_code,
-            Project.owner,
-            Project.owner_department_id,
-        )  # fmt: skip
-    )
     projects = [
-        Registered(
-            r.id,
-            r.code,
-            r.name,
-            r.region_code,
-            r.owner or owners.get(r.owner_department_id, "") or "",
-        )  # fmt: skip
-        for r in rows
+        Registered(r.id, r.code, r.name, r.region_code, r.owner or "")
+        for r in scope.match_candidates(session)
     ]
     return Matcher(projects, places_of(session))
 

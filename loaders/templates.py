@@ -72,7 +72,20 @@ def _options(kind: Kind) -> dict[str, list[str]]:
     return options
 
 
-def write_template(kind: Kind, fmt: str, path: Path) -> Path:
+DEPARTMENT_COLUMNS = ("publisher", "department", "owner_department")
+
+
+def meaning_zh(column: Column) -> str:
+    """What a column means, in Chinese: the loader's own words for its fixed columns, the
+    catalog's one-line meaning for a content element, else its name."""
+    element = get_catalog().elements.get(column.key)
+    return MEANINGS_ZH.get(column.key) or (element.meaning_zh if element else None) or column.label
+
+
+def write_template(kind: Kind, fmt: str, path: Path,
+                   departments: list[tuple[str, str]] | None = None) -> Path:  # fmt: skip
+    """The template of ``kind`` as CSV (the headers) or XLSX (with its 说明, 示例 and
+    drop-downs; ``departments`` (code, name) give the department-code columns theirs)."""
     columns = kind.columns()
     headers = [c.label for c in columns]
     if fmt == "csv":
@@ -83,7 +96,7 @@ def write_template(kind: Kind, fmt: str, path: Path) -> Path:
     data = book.active
     data.title = "数据"
     data.append(headers)
-    _data_sheet(book, kind, columns)
+    _data_sheet(book, kind, columns, departments or [])
     guide = book.create_sheet("说明")
     guide.append(
         ["列名 column", "含义", "类型 type", "必填 required", "示例 example", "key", "meaning"]
@@ -92,7 +105,7 @@ def write_template(kind: Kind, fmt: str, path: Path) -> Path:
         guide.append(
             [
                 c.label,
-                MEANINGS_ZH.get(c.key, c.label),
+                meaning_zh(c),
                 TYPES.get(c.type, c.type),
                 required_text(kind, c),
                 c.example,
@@ -114,7 +127,8 @@ def write_template(kind: Kind, fmt: str, path: Path) -> Path:
     return path
 
 
-def _data_sheet(book: Workbook, kind: Kind, columns: list[Column]) -> None:
+def _data_sheet(book: Workbook, kind: Kind, columns: list[Column],
+                departments: list[tuple[str, str]]) -> None:  # fmt: skip
     data = book["数据"]
     data.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
@@ -123,6 +137,14 @@ def _data_sheet(book: Workbook, kind: Kind, columns: list[Column]) -> None:
             for row in range(2, ROWS + 2):
                 data.cell(row, index).number_format = "yyyy-mm-dd"
     options = _options(kind)
+    if departments:
+        for key in DEPARTMENT_COLUMNS:
+            options[key] = [code for code, _ in departments]
+        codes = book.create_sheet("部门代码")
+        codes.append(["部门代码 code", "部门名称 name"])
+        for code, name in departments:
+            codes.append([code, name])
+        codes.column_dimensions["B"].width = 40
     wanted = [(i, c) for i, c in enumerate(columns, start=1) if c.key in options]
     if not wanted:
         return

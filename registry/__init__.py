@@ -4,4 +4,4 @@ Framework-free: nothing here knows about HTTP or GraphQL except the two composit
 roots, ``registry.app`` and ``registry.cli``.
 """
 
-__version__ = "0.2.0"  # the one version source (pyproject.toml reads it)
+__version__ = "0.3.0"  # the one version source (pyproject.toml reads it)

@@ -405,8 +405,30 @@ def template_command(kind: str, fmt: str, output: str | None) -> None:
         chosen = parse_kind(kind)
     except RegistryError as exc:
         raise click.BadParameter(exc.message, param_hint="KIND") from exc
-    path = write_template(chosen, fmt, Path(output or f"{kind}.{fmt}"))
+    departments = None
+    if fmt == "xlsx":
+        departments = _department_codes()
+    path = write_template(chosen, fmt, Path(output or f"{kind}.{fmt}"), departments)
     click.echo(say("template written: {path}", path=path))
+    if fmt == "xlsx" and departments is None:
+        click.echo(say("the register could not be reached: the department-code columns have "
+                       "no drop-down list"), err=True)  # fmt: skip
+
+
+def _department_codes() -> list[tuple[str, str]] | None:
+    """The register's departments (code, name) for a template's drop-down, or None when
+    the database cannot be reached (a template is still useful without them)."""
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import SQLAlchemyError
+
+    async def listed(conn: AsyncConnection) -> list[tuple[str, str]]:
+        rows = await conn.execute(sql("SELECT code, name FROM departments ORDER BY code"))
+        return [(r.code, r.name) for r in rows]
+
+    try:
+        return read(listed)
+    except (SQLAlchemyError, OSError):
+        return None
 
 
 @main.group()

@@ -201,6 +201,11 @@ class Completeness(graphene.ObjectType):
     )
     missing_categories = graphene.List(graphene.NonNull(CategoryKey), required=True)
     complete = graphene.Boolean(required=True)
+    applies = graphene.Boolean(
+        required=True,
+        description="The obligation applies: the project is major (in scope) on the day; "
+        "a project out of scope may publish, and is not held to what is expected.",
+    )
 
 
 @cache
@@ -487,6 +492,7 @@ class _ProjectBase(graphene.ObjectType):
         loaders = info.context.loaders.at(root.get("_as_of"))
         rows = await loaders.disclosures.load(root["id"])
         declared = await loaders.declarations.load(root["id"])
+        reasons = await loaders.scope.load(root["id"])
         result = compliance.completeness(
             root["status"], root["project_type"], {r["item_key"] for r in rows},
             declared={(d["category"], d["item_key"]) for d in declared},
@@ -497,6 +503,7 @@ class _ProjectBase(graphene.ObjectType):
             declared_items=list(result.declared),
             missing_categories=list(result.missing_categories),
             complete=not result.missing,
+            applies=bool(reasons),
         )
 
     @staticmethod

@@ -16,8 +16,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from registry.catalog import Category, get_catalog
 from registry.clock import EARLIEST_YEAR, today
@@ -29,7 +29,9 @@ from registry.models import (
     LIST_LEVELS,
     LIST_NATURES,
     Declaration,
+    Department,
     ListEntry,
+    Project,
     ProjectList,
     ScopeDesignation,
 )
@@ -392,3 +394,30 @@ def withdraw_declaration(
             check_admin(actor, phrase("withdraws another department's declaration"))
     row.withdrawn_at, row.withdrawn_reason = dt.datetime.now(dt.UTC), reason.strip()
     return Outcome("withdrawn", row, extra={"reason": reason.strip()})
+
+
+def district_governments(session: Session) -> list[tuple[str, str]]:
+    """The district governments' names and division codes (the places a list names)."""
+    rows = session.execute(
+        select(Department.name, Department.region_code).where(
+            Department.kind == "district_government", Department.region_code.is_not(None)
+        )
+    )
+    return [(name, region or "") for name, region in rows]
+
+
+def match_candidates(session: Session) -> list[Any]:
+    """Every registered project as the list matcher sees it: id, code, name, region and
+    owner (the owner's text, else the owning department's name)."""
+    owner = aliased(Department)
+    return list(
+        session.execute(
+            select(
+                Project.id,
+                Project.code,
+                Project.name,
+                Project.region_code,
+                func.coalesce(func.nullif(Project.owner, ""), owner.name).label("owner"),
+            ).outerjoin(owner, owner.id == Project.owner_department_id)
+        )
+    )

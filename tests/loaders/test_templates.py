@@ -59,3 +59,32 @@ def test_a_template_loads_back_as_its_kind(tmp_path):
         path = write_template(parse_kind(kind), "csv", tmp_path / f"{kind}.csv")
         with path.open(encoding="utf-8-sig") as handle:
             assert infer_kind(next(csv.reader(handle))).name == kind
+
+
+def test_every_column_of_every_template_explains_itself(tmp_path):
+    """The 说明 sheet gives each column's meaning, not its name again (the approval-result
+    template once repeated the name for 17 of its 27 columns)."""
+    from registry.catalog import get_catalog
+
+    kinds = ["projects", "sites", "responsibilities",
+             *(c.category.value for c in get_catalog().categories)]  # fmt: skip
+    for kind in kinds:
+        book = load_workbook(write_template(parse_kind(kind), "xlsx", tmp_path / f"{kind}.xlsx"))
+        rows = list(book["说明"].iter_rows(min_row=2, values_only=True))
+        repeated = [row[0] for row in rows if row[1] == row[0]]
+        assert repeated == [], (kind, repeated)
+
+
+def test_department_code_columns_get_the_departments_as_a_drop_down(tmp_path):
+    departments = [("NCFGW", "南昌市发展和改革委员会"), ("NCJSJ", "南昌市建设局")]
+    path = write_template(parse_kind("responsibilities"), "xlsx", tmp_path / "r.xlsx", departments)
+    book = load_workbook(path)
+    assert [
+        tuple(r) for r in book["部门代码"].iter_rows(min_row=2, values_only=True)
+    ] == departments
+    data = book["数据"]
+    headers = [c.value for c in data[1]]
+    target = f"{get_column_letter(headers.index('部门代码') + 1)}2"
+    (validation,) = [v for v in data.data_validations.dataValidation if target in str(v.sqref)]
+    column = validation.formula1.split("!")[1].split(":")[0].strip("$")[0]
+    assert [c.value for c in book["选项"][column][1:] if c.value] == ["NCFGW", "NCJSJ"]

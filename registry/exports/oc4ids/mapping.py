@@ -121,6 +121,18 @@ def identification(project: dict) -> dict:
 
 
 def locations(project: dict, sites: list[dict]) -> list[dict]:
+    """Each site, with its geometry; a project with no site yet (one a list brought in)
+    is located by its administrative division alone, or not at all."""
+    if not sites:
+        if not project["region_code"]:
+            return []
+        return [
+            {
+                "id": "region",
+                "description": project["region_code"],
+                "gazetteer": {"scheme": "CN-GB2260", "identifiers": [project["region_code"]]},
+            }
+        ]
     return [
         {
             "id": str(site["id"]),
@@ -323,7 +335,8 @@ def project_record(
     for x in items:
         given.add(x)
     record.update(given.sections())
-    record["parties"] = parties(given.roles, departments)
+    if found_parties := parties(given.roles, departments):
+        record["parties"] = found_parties  # none yet for a project a list brought in
     return strip(record)
 
 
