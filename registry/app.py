@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         )
     from registry.web.catalog_pages import ROUTES as CATALOG_ROUTES
+    from registry.web.changes import ROUTES as CHANGE_ROUTES
     from registry.web.downloads import ROUTES as DOWNLOAD_ROUTES
     from registry.web.lists import ROUTES as LIST_ROUTES
     from registry.web.maps import ROUTES as MAP_ROUTES
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *DOWNLOAD_ROUTES,
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,
+        *CHANGE_ROUTES,
         *UPLOAD_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]

@@ -486,3 +486,33 @@ class Declaration(Base):
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     department: Mapped[Department] = relationship()
+
+
+class ChangeEvent(Base):
+    """One public change, written by the triggers of migration 0014 (never by Python):
+    what happened (``kind``), to what, and what the public may see of it (``body``)."""
+
+    __tablename__ = "change_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger)  # xid8 in the database
+    at: Mapped[dt.datetime] = _now()
+    kind: Mapped[str] = mapped_column(Text)
+    project_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(Text)
+    item_key: Mapped[str | None] = mapped_column(Text)
+    disclosure_id: Mapped[int | None] = mapped_column(BigInteger)
+    lineage_id: Mapped[int | None] = mapped_column(BigInteger)
+    list_id: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class ChangeCommit(Base):
+    """A transaction that wrote events, numbered in commit order when it committed."""
+
+    __tablename__ = "change_commits"
+
+    txid: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # xid8
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

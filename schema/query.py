@@ -13,6 +13,7 @@ from registry.language import say
 from registry.publishing import audit
 from registry.reading import disclosures, inputs, queries
 from schema.catalog_types import CatalogCategory, catalog_categories
+from schema.changes import CHANGES_FIELD, resolve_changes
 from schema.pagination import Page, connection_type, page_window
 from schema.scalars import (
     JSON,
@@ -325,6 +326,8 @@ class Query(graphene.ObjectType):
         target=graphene.String(),
         description="Every write and refused write, newest first (admin).",
     )
+    changes = CHANGES_FIELD
+    resolve_changes = staticmethod(resolve_changes)
 
     @staticmethod
     async def resolve_projects(

@@ -27,6 +27,8 @@ SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test"
 )
 TABLES = (
+    "change_events",
+    "change_commits",
     "audit_log",
     "api_keys",
     "declarations",

@@ -1,0 +1,80 @@
+"""``/changes``: the change stream as JSON lines, for ``curl`` and for mirrors.
+
+    GET /changes?after=<cursor>&limit=1000&region=3601&department=NCFGW&category=bidding
+                &project=<code>&kind=item,list.entry_added
+
+One event per line, oldest first; each carries its ``cursor``. Ask again with the last
+cursor received (``after``) to get what came since: every public change exactly once, in
+commit order. ``after=latest`` starts from now. The ``Link: <…>; rel="next"`` header and
+``Registry-Next-Cursor`` give the cursor to ask after next, also when the page is empty.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from registry.errors import InvalidInput
+from registry.language import say
+from registry.reading import changes
+from registry.web.security import public_base
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000
+MEDIA_TYPE = "application/jsonl; charset=utf-8"
+
+
+def _listed(request: Request, name: str) -> list[str]:
+    return [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
+            if v.strip()]  # fmt: skip
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "")
+    if not raw:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise InvalidInput.one(
+            "limit",
+            "out_of_range",
+            say("limit must be a whole number from 1 to {most}", most=MAX_LIMIT),
+        )
+    return int(raw)
+
+
+def chosen_filter(request: Request) -> changes.ChangeFilter:
+    params = request.query_params
+    return changes.ChangeFilter(
+        region=params.get("region") or None,
+        department=params.get("department") or None,
+        category=changes.categories_of(_listed(request, "category")),
+        project=params.get("project") or None,
+        kinds=changes.kinds_of(_listed(request, "kind"), "kind"),
+    )
+
+
+async def stream(request: Request) -> Response:
+    chosen, limit = chosen_filter(request), _limit(request)
+    async with request.app.state.db.read.connect() as conn:
+        raw = request.query_params.get("after", "")
+        after = changes.parse_cursor(await changes.latest_cursor(conn) if raw == "latest" else raw)
+        found = await changes.page(conn, chosen, after, limit)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
+    following = f"{public_base(request)}/changes?" + urlencode([*kept, ("after", found.end_cursor)])
+    body = "".join(event + "\n" for event in found.events)
+    return Response(
+        body,
+        media_type=MEDIA_TYPE,
+        headers={
+            "Link": f'<{following}>; rel="next"',
+            "Registry-Next-Cursor": found.end_cursor,
+            "Registry-Has-More": "true" if found.has_more else "false",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+ROUTES = [Route("/changes", stream)]
