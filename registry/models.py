@@ -494,8 +494,8 @@ class ChangeEvent(Base):
 
     __tablename__ = "change_events"
 
+    txid: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # xid8 in the database
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    txid: Mapped[int] = mapped_column(BigInteger)  # xid8 in the database
     at: Mapped[dt.datetime] = _now()
     kind: Mapped[str] = mapped_column(Text)
     project_id: Mapped[int | None] = mapped_column(Integer)

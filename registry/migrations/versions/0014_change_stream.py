@@ -38,7 +38,7 @@ SEAL_LOCK = 73_600_014  # the advisory lock key that orders the seals
 
 CREATE = f"""
 CREATE TABLE change_events (
-  id bigserial PRIMARY KEY,
+  id bigserial NOT NULL,
   txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
   at timestamptz NOT NULL DEFAULT now(),
   kind text NOT NULL,
@@ -49,9 +49,12 @@ CREATE TABLE change_events (
   disclosure_id bigint,
   lineage_id bigint,
   list_id integer,
-  body jsonb NOT NULL DEFAULT '{{}}'
+  body jsonb NOT NULL DEFAULT '{{}}',
+  -- the only index that orders events: a reader walks one transaction's events by it (an
+  -- index on id alone would tempt the planner to scan every transaction's events in id
+  -- order looking for one transaction's)
+  PRIMARY KEY (txid, id)
 );
-CREATE INDEX ix_change_events_txid ON change_events (txid, id);
 CREATE UNIQUE INDEX uq_change_events_sites ON change_events (txid, project_id)
   WHERE kind = 'project.sites_replaced';
 
