@@ -20,6 +20,7 @@ from registry.db import Database
 from registry.language import Language
 from registry.settings import Settings, get_settings
 from registry.web import errors, health, observe
+from registry.web.quotas import Quotas
 from registry.web.security import SecurityHeaders, TrustedHosts
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SecurityHeaders, api=settings.api),  # on every answer, refusals included
         Middleware(TrustedHosts, api=settings.api),
         Middleware(Language),
+        Middleware(Quotas, quotas=settings.quotas),  # after Language: a 429 speaks it
         Middleware(errors.RefuseUnstorable),
     ]
     if settings.api.cors_origins:

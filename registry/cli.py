@@ -437,25 +437,40 @@ def keys() -> None:
 
 
 @keys.command("create")
-@click.argument("department_code")
+@click.argument("department_code", required=False)
 @click.option(
     "--admin", is_flag=True, help="An administrator's key: manages departments and responsibility."
 )
+@click.option(
+    "--reader",
+    is_flag=True,
+    help="A reader's key: no department, writes nothing, raises the reader's quotas "
+    "(REGISTRY_QUOTA_KEYED_*) and names their webhook subscriptions.",
+)
 @click.option("--label", help="A note to recognise the key by (who holds it).")
-def keys_create(department_code: str, admin: bool, label: str | None) -> None:
-    """Create a key for DEPARTMENT_CODE; it is shown once and only its hash is kept."""
-    from registry.publishing.keys import create_key
+@click.option("--contact", help="How to reach a reader (an e-mail address), for a reader's key.")
+def keys_create(
+    department_code: str | None, admin: bool, reader: bool, label: str | None, contact: str | None
+) -> None:
+    """Create a key for DEPARTMENT_CODE (or, with --reader, for a reader); it is shown once
+    and only its hash is kept."""
+    from registry.publishing.keys import create_key, create_reader_key
 
+    if reader == bool(department_code) or (reader and admin):
+        raise click.UsageError(say("give a DEPARTMENT_CODE, or --reader (not both)"))
     try:
         with write_session() as session:
-            key_id, token = create_key(session, department_code, admin, label)
+            if reader:
+                key_id, token = create_reader_key(session, label or "", contact)
+            else:
+                key_id, token = create_key(session, department_code or "", admin, label)
     except RegistryError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(
         say(
             "key {id} for {department}{admin}; it is shown only once:",
             id=key_id,
-            department=department_code,
+            department=phrase("a reader") if reader else department_code,
             admin=phrase(" (admin)") if admin else "",
         )
     )
@@ -464,11 +479,11 @@ def keys_create(department_code: str, admin: bool, label: str | None) -> None:
 
 @keys.command("list")
 def keys_list() -> None:
-    """List keys: id, department, admin, created, revoked (never the secret)."""
+    """List keys: id, department (or reader), admin, created, revoked (never the secret)."""
     from sqlalchemy import select
 
     from registry.clock import china_minute
-    from registry.models import ApiKey
+    from registry.models import ApiKey, ReaderKey
 
     with write_session() as session:
         for key in session.scalars(select(ApiKey).order_by(ApiKey.created_at)):
@@ -476,6 +491,12 @@ def keys_list() -> None:
             click.echo(
                 f"{key.id}  {key.department.code:10s} {'admin' if key.is_admin else '     '}  "
                 f"created {china_minute(key.created_at)}  {state}  {key.label or ''}".rstrip()
+            )
+        for reader in session.scalars(select(ReaderKey).order_by(ReaderKey.created_at)):
+            state = f"revoked {china_minute(reader.revoked_at)}" if reader.revoked_at else "active"
+            click.echo(
+                f"{reader.id}  {'reader':10s}        created {china_minute(reader.created_at)}  "
+                f"{state}  {reader.label}".rstrip()
             )
 
 

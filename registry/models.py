@@ -516,3 +516,17 @@ class ChangeCommit(Base):
     txid: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # xid8
     seq: Mapped[int | None] = mapped_column(BigInteger)
     committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReaderKey(Base):
+    """A reader's free key: it raises the reader's quotas and names their subscriptions;
+    it writes nothing. Only a hash of the secret is kept."""
+
+    __tablename__ = "reader_keys"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -226,6 +226,32 @@ class LimitSettings(BaseSettings):
     )
 
 
+class QuotaSettings(BaseSettings):
+    """How much one reader may ask per minute: without a key, per client address; with a
+    reader's or a department's key, per key (registry/web/quotas.py)."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_QUOTA_", extra="ignore")
+
+    enabled: bool = Field(default=True, description="Count requests and refuse with 429.")
+    anonymous_requests: int = Field(
+        default=600, ge=1, description="Requests per minute from one address without a key."
+    )
+    anonymous_cost: int = Field(
+        default=200_000,
+        ge=1,
+        description="Query cost per minute from one address without a key (a GraphQL "
+        "query's estimated cost, an OGC page's features, a tile counts 1).",
+    )
+    keyed_requests: int = Field(
+        default=3_000,
+        ge=1,
+        description="Requests per minute with a reader's or a department's key.",
+    )
+    keyed_cost: int = Field(
+        default=2_000_000, ge=1, description="Query cost per minute with a key."
+    )
+
+
 class OpsSettings(BaseSettings):
     """What operators watch: logs, metrics, shutdown."""
 
@@ -271,13 +297,21 @@ class Settings:
         self.api = ApiSettings()
         self.ops = OpsSettings()
         self.limits = LimitSettings()
+        self.quotas = QuotaSettings()
 
     @property
     def catalog_path(self) -> Path | None:
         return self.registry.catalog_path
 
 
-ALL_SETTINGS = (DatabaseSettings, RegistrySettings, ApiSettings, OpsSettings, LimitSettings)
+ALL_SETTINGS = (
+    DatabaseSettings,
+    RegistrySettings,
+    ApiSettings,
+    OpsSettings,
+    LimitSettings,
+    QuotaSettings,
+)
 
 
 @cache

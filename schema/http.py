@@ -357,7 +357,7 @@ class GraphQLEndpoint:
         if isinstance(execution, list):
             errors = [format_error(e) for e in execution]
             return self._json({"errors": errors}, request_error_status, media)
-        if error := self._too_costly(document, operation, execution.variable_values):
+        if error := self._too_costly(request, document, operation, execution.variable_values):
             return self._json({"errors": [error]}, request_error_status, media)
         prepared = (
             prepare(self.schema, execution, self.settings, query, self.statements)
@@ -421,7 +421,7 @@ class GraphQLEndpoint:
             return await keys.authenticate(conn, header, "http")
 
     def _too_costly(
-        self, document: Any, operation: OperationDefinitionNode, variables: Any
+        self, request: Request, document: Any, operation: OperationDefinitionNode, variables: Any
     ) -> dict | None:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -429,6 +429,7 @@ class GraphQLEndpoint:
         cost = estimate_cost(
             self.schema, operation, fragments, variables, self.settings.default_page_size
         )
+        request.state.cost = cost  # what the reader's quota is charged (registry/web/quotas.py)
         if cost > self.settings.max_cost:
             return error_body(
                 say(

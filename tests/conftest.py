@@ -23,10 +23,16 @@ from registry.migrations import upgrade
 from registry.publishing import Actor
 from registry.settings import get_settings
 
+# Quotas count per client address, and every test speaks from 127.0.0.1: they are off
+# unless a test turns them on (tests/registry/web/test_quotas.py).
+os.environ.setdefault("REGISTRY_QUOTA_ENABLED", "false")
+
 SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test"
 )
 TABLES = (
+    "quota_counts",
+    "reader_keys",
     "change_events",
     "change_commits",
     "audit_log",

@@ -18,12 +18,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
-from registry.errors import NotFound
+from registry.errors import InvalidInput, NotFound
 from registry.language import say
-from registry.models import ApiKey, Department
+from registry.models import ApiKey, Department, ReaderKey
 from registry.publishing.authority import Actor
 
 KEY = re.compile(r"^mpr_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
+READER_KEY = re.compile(r"^rdr_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
 DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 
@@ -70,8 +71,33 @@ def create_key(
     return key_id, f"mpr_{key_id}_{secret}"
 
 
+def create_reader_key(session: Session, label: str, contact: str | None = None) -> tuple[str, str]:
+    """(key id, the full key ``rdr_…``) for a reader: higher quotas, no writes."""
+    if not label.strip():
+        raise InvalidInput.one(
+            "label", "required", say("a reader key needs a label: who or what reads with it")
+        )
+    key_id, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
+    session.add(ReaderKey(id=key_id, secret_hash=digest(secret), label=label.strip(),
+                          contact=contact))  # fmt: skip
+    return key_id, f"rdr_{key_id}_{secret}"
+
+
+def quota_subject(header: str | None) -> tuple[str, str] | None:
+    """(key id, secret hash) of a department's or a reader's key in an ``Authorization``
+    header, for the quotas to check and count against; None without one."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    token = token.strip()
+    match = KEY.match(token) or READER_KEY.match(token)
+    return (match.group(1), digest(match.group(2))) if match else None
+
+
 def revoke_key(session: Session, key_id: str) -> bool:
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, key_id) or session.get(ReaderKey, key_id)
     if key is None:
         raise NotFound.one("key_id", "unknown_key", say("no key has the id {id!r}", id=key_id))
     if key.revoked_at is not None:

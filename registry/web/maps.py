@@ -139,6 +139,7 @@ async def items(request: Request) -> Response:
     coll = layers.collection(request.path_params["collection_id"])
     params = dict(request.query_params)
     query = features.parse_items_query(coll, params)
+    request.state.cost = query.limit  # the reader's quota is charged the page (quotas.py)
     html = _wants_html(request)
     params.pop("f", None)  # the links of a page lead to pages, of JSON to JSON
     async with request.app.state.db.read.connect() as conn:
