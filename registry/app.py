@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from registry.web.open_data import ROUTES as OPEN_DATA_ROUTES
     from registry.web.pages import ROUTES as PAGE_ROUTES
     from registry.web.upload import ROUTES as UPLOAD_ROUTES
+    from registry.web.webhooks import ROUTES as WEBHOOK_ROUTES
 
     routes = [
         Route("/health", health.health),
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,
         *CHANGE_ROUTES,
+        *WEBHOOK_ROUTES,
         *UPLOAD_ROUTES,
         Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
     ]

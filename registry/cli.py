@@ -823,5 +823,22 @@ def serve_command(
     serve("registry.app:create_app", list(hosts), port, log_level, access_log, workers)
 
 
+@main.command("worker")
+@click.option("--name", help="A name for this worker in the queue's tables and the logs.")
+def worker_command(name: str | None) -> None:
+    """Run the job queue's worker: webhook deliveries (REGISTRY_WEBHOOK_*). Run one or more,
+    on any machine that reaches the database; stop with SIGTERM (finishes what it holds)."""
+    import asyncio
+    import logging
+
+    from registry.jobs import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    click.echo(say("registry worker: delivering webhooks"))
+    from registry.settings import get_settings
+
+    asyncio.run(run_worker(get_settings().database.database_url, name))
+
+
 if __name__ == "__main__":
     run()

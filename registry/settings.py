@@ -252,6 +252,43 @@ class QuotaSettings(BaseSettings):
     )
 
 
+class WebhookSettings(BaseSettings):
+    """How `registry worker` delivers webhooks (registry/changes/delivery.py)."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_WEBHOOK_", extra="ignore")
+
+    max_attempts: int = Field(
+        default=17,
+        ge=1,
+        description="Attempts at an event before its subscription is disabled (with the default "
+        "backoff, 17 attempts span about a day and a half).",
+    )
+    retry_base_s: int = Field(
+        default=2,
+        ge=1,
+        description="Backoff: attempt n+1 waits retry_base_s ** n seconds after attempt n.",
+    )
+    timeout_s: float = Field(default=10, gt=0, description="How long one delivery may take.")
+    allow_private: bool = Field(
+        default=False,
+        description="Let subscriptions name private or local addresses (tests, an intranet).",
+    )
+    concurrency: int = Field(
+        default=4, ge=1, description="Deliveries one worker process runs at once."
+    )
+    poll_s: float = Field(
+        default=5,
+        gt=0,
+        description="How often a worker looks for new events without being notified.",
+    )
+    stalled_s: float = Field(
+        default=30,
+        gt=0,
+        description="A worker silent this long is taken for dead: its deliveries run again "
+        "(at least once) on another.",
+    )
+
+
 class OpsSettings(BaseSettings):
     """What operators watch: logs, metrics, shutdown."""
 
@@ -298,6 +335,7 @@ class Settings:
         self.ops = OpsSettings()
         self.limits = LimitSettings()
         self.quotas = QuotaSettings()
+        self.webhooks = WebhookSettings()
 
     @property
     def catalog_path(self) -> Path | None:
@@ -311,6 +349,7 @@ ALL_SETTINGS = (
     OpsSettings,
     LimitSettings,
     QuotaSettings,
+    WebhookSettings,
 )
 
 

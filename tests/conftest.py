@@ -31,6 +31,9 @@ SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test"
 )
 TABLES = (
+    "webhook_deliveries",
+    "webhook_subscriptions",
+    "procrastinate_jobs",
     "quota_counts",
     "reader_keys",
     "change_events",

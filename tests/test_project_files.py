@@ -45,6 +45,10 @@ def test_compose_file_is_valid_and_uses_the_same_setting():
     assert "/health/ready" in (ROOT / "Dockerfile").read_text()
     grace = int(api["stop_grace_period"].rstrip("s"))
     assert grace > OpsSettings().shutdown_timeout_s  # requests in flight may finish
+    worker = compose["services"]["worker"]  # webhook deliveries, on the same database
+    assert worker["environment"]["DATABASE_URL"] == expected
+    assert worker["command"] == ["registry", "worker"]
+    assert worker["depends_on"]["api"]["condition"] == "service_healthy"
 
 
 def test_the_image_runs_as_an_unprivileged_user():

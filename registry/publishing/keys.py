@@ -140,3 +140,18 @@ async def authenticate(conn: AsyncConnection, header: str | None, path: str) -> 
     key_id, secret = parsed
     row = (await conn.execute(KEY_LOOKUP, {"key_id": key_id})).first()
     return check(tuple(row) if row else None, key_id, secret, path)
+
+
+def reader_of(session: Session, header: str | None) -> str | None:
+    """The id of the live reader key an ``Authorization`` header carries, or None."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    match = READER_KEY.match(token.strip()) if scheme.lower() == "bearer" else None
+    if match is None:
+        return None
+    row = session.get(ReaderKey, match.group(1))
+    stored = row.secret_hash if row else DUMMY_HASH
+    if hmac.compare_digest(digest(match.group(2)), stored) and row and row.revoked_at is None:
+        return row.id
+    return None

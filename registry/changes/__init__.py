@@ -1,0 +1,1 @@
+"""The change stream's subscribers: webhook subscriptions and their deliveries."""
