@@ -10,7 +10,9 @@ events for 50,000 projects and 500,000 disclosures), in the same run:
 2. the baseline: the very statement ``/changes`` runs, page after page, over psycopg;
 3. how soon a change reaches a consumer: ``--writes`` project changes committed one at a
    time while a consumer polls ``/changes`` without pause; the delay from each commit's
-   return to the consumer's receipt, p50 and p99 (one process, one clock).
+   return to the consumer's receipt, p50 and p99 (one process, one clock);
+4. the same through a webhook: one ``registry worker`` delivering to a receiver in this
+   process, notified by each commit; the delay from commit to receipt, p50 and p99.
 """
 
 from __future__ import annotations
@@ -89,6 +91,61 @@ def latency(base: str, dsn: str, writes: int) -> list[float]:
     return sorted((received[m] - committed[m]) * 1000 for m in committed if m in received)
 
 
+def webhook_latency(url: str, dsn: str, writes: int) -> list[float]:
+    import os
+    import subprocess
+    import sys
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from registry.changes import webhooks
+    from registry.publishing.keys import create_reader_key
+
+    received: dict[str, float] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            received[body["data"]["changes"][0]["after"]] = time.perf_counter()
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        reader = create_reader_key(session, "bench")[0]
+        webhooks.create(session, reader, f"http://127.0.0.1:{server.server_port}/",
+                        {"kinds": ["project.changed"]}, allow_private=True)  # fmt: skip
+    engine.dispose()
+    worker = subprocess.Popen([sys.executable, "-m", "registry.cli", "worker"],
+                              env={**os.environ, "DATABASE_URL": url},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    time.sleep(3)  # started, listening
+    committed: dict[str, float] = {}
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            code = conn.execute("SELECT code FROM projects ORDER BY id LIMIT 1").fetchone()[0]
+            for n in range(writes):
+                mark = f"hook-{time.time_ns()}-{n}"
+                conn.execute("UPDATE projects SET description = %s WHERE code = %s", (mark, code))
+                committed[mark] = time.perf_counter()
+                time.sleep(0.05)
+        deadline = time.monotonic() + 30
+        while len(received) < writes and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        server.shutdown()
+    return sorted((received[m] - committed[m]) * 1000 for m in committed if m in received)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="registry_bench")
@@ -102,13 +159,17 @@ def main() -> None:
         events, http_s = follow_http(base, args.page)
         sql_events, sql_s = follow_sql(dsn, args.page)
         delays = latency(base, dsn, args.writes)
+    hooks = webhook_latency(url, dsn, args.writes)
     q = statistics.quantiles(delays, n=100)
+    h = statistics.quantiles(hooks, n=100)
     print(json.dumps({
         "events": events, "sql_events": sql_events, "page": args.page,
         "http_events_per_s": round(events / http_s), "sql_events_per_s": round(sql_events / sql_s),
         "ratio": round((events / http_s) / (sql_events / sql_s), 3),
         "latency_ms_p50": round(q[49], 1), "latency_ms_p99": round(q[98], 1),
         "received": len(delays), "writes": args.writes,
+        "webhook_ms_p50": round(h[49], 1), "webhook_ms_p99": round(h[98], 1),
+        "webhooks_received": len(hooks),
     }))  # fmt: skip
 
 
