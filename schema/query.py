@@ -14,7 +14,7 @@ from registry.publishing import audit
 from registry.reading import disclosures, inputs, queries
 from schema.catalog_types import CatalogCategory, catalog_categories
 from schema.changes import CHANGES_FIELD, resolve_changes
-from schema.pagination import Page, connection_type, page_window
+from schema.pagination import Page, connection_type, keyed_window, page_window
 from schema.scalars import (
     JSON,
     CategoryKey,
@@ -74,6 +74,10 @@ class ProjectFilter(graphene.InputObjectType):
         description="true: major projects on the day asked (on a list in force, or "
         "designated); false: the others."
     )
+    updated_since = Timestamp(
+        description="Registered or changed at or after this moment (a mirror's catch-up; "
+        "the change stream, `changes`, says what changed)."
+    )
 
 
 class DisclosureFilter(graphene.InputObjectType):
@@ -88,6 +92,9 @@ class DisclosureFilter(graphene.InputObjectType):
     withdrawn = graphene.Boolean(
         description="true: the withdrawn items (with when, why and by whom) instead of the "
         "public ones."
+    )
+    updated_since = Timestamp(
+        description="Published (a revision) or withdrawn at or after this moment."
     )
 
 
@@ -104,6 +111,7 @@ def project_query(
     near: Any = None,
     order_by: Any = None,
     as_of: Any = None,
+    after_id: int | None = None,
 ) -> inputs.ProjectQuery:
     f = filter or {}
     return inputs.validate_project_query(
@@ -128,13 +136,19 @@ def project_query(
             near=inputs.Near(near["lon"], near["lat"], near["meters"]) if near else None,
             order=unwrap(order_by) or ("DISTANCE" if near else "CODE"),
             as_of=as_of,
+            updated_since=f.get("updated_since"),
+            after_id=after_id,
         )
     )
 
 
-def disclosure_query(filter: Any = None, as_of: Any = None) -> inputs.DisclosureQuery:
+def disclosure_query(
+    filter: Any = None, as_of: Any = None, after_id: int | None = None
+) -> inputs.DisclosureQuery:
     f = filter or {}
     return inputs.DisclosureQuery(
+        after_id=after_id,
+        updated_since=f.get("updated_since"),
         categories=[unwrap(c) for c in f.get("category") or []],
         items=f.get("item") or [],
         project_code=f.get("project_code"),
@@ -160,7 +174,9 @@ async def fetch_page(
         async with engine.connect() as conn:
             return await count(conn, query)
 
-    return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit, count=total)
+    keyed = hasattr(query, "after_id")
+    return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit, count=total,
+                keyed=keyed, after_key=keyed and query.after_id is not None)  # fmt: skip
 
 
 class AuditEntry(graphene.ObjectType):
@@ -343,8 +359,8 @@ class Query(graphene.ObjectType):
         as_of: Any = None,
     ) -> Any:
         ctx = info.context
-        limit, offset = page_window(first, after, ctx.settings)
-        query = project_query(filter, bbox, intersects, near, order_by, as_of)
+        limit, offset, anchor = keyed_window(first, after, ctx.settings)
+        query = project_query(filter, bbox, intersects, near, order_by, as_of, anchor)
         return await fetch_page(
             ctx.engine, queries.search_projects, queries.count_projects, query, limit, offset
         )
@@ -367,12 +383,12 @@ class Query(graphene.ObjectType):
         as_of: Any = None,
     ) -> Any:
         ctx = info.context
-        limit, offset = page_window(first, after, ctx.settings)
+        limit, offset, anchor = keyed_window(first, after, ctx.settings)
         return await fetch_page(
             ctx.engine,
             disclosures.search_disclosures,
             disclosures.count_disclosures,
-            disclosure_query(filter, as_of),
+            disclosure_query(filter, as_of, anchor),
             limit,
             offset,
         )

@@ -13,7 +13,9 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -216,6 +218,10 @@ def disclosure_conditions(q: DisclosureQuery, x: Any) -> list:
         conditions.append(x.c.published_at >= q.published_from)
     if q.published_to:
         conditions.append(x.c.published_at <= q.published_to)
+    if q.updated_since:
+        conditions.append(
+            or_(x.c.published_at >= q.updated_since, x.c.withdrawn_at >= q.updated_since)
+        )
     return conditions
 
 
@@ -230,9 +236,14 @@ async def search_disclosures(
     conn: AsyncConnection, q: DisclosureQuery, limit: int, offset: int
 ) -> list[dict]:
     x = _listed(q)
+    after = []
+    if q.after_id is not None:  # keyset: the rows after the cursor's, newest first
+        anchor = D.alias("anchor")
+        at = select(anchor.c.published_at).where(anchor.c.id == q.after_id).scalar_subquery()
+        after.append(tuple_(x.c.published_at, x.c.id) < tuple_(at, literal(q.after_id)))
     rows = await conn.execute(
         disclosure_select(x, q.as_of, "withdrawn" if q.withdrawn else "public")
-        .where(*disclosure_conditions(q, x))
+        .where(*disclosure_conditions(q, x), *after)
         .order_by(x.c.published_at.desc(), x.c.id.desc())
         .limit(limit)
         .offset(offset)

@@ -52,6 +52,8 @@ class ProjectQuery:
     list_id: int | None = None  # on this list (its current entries on the day)
     major: bool | None = None  # in scope (a major project) on the day, or not
     scope_on: dt.date | None = None  # the day of list_id and major (default: as_of's, or today)
+    updated_since: dt.datetime | None = None  # registered or changed since
+    after_id: int | None = None  # the page after this row, in the query's order (keyset)
 
 
 def outside(value: object, limit: int) -> str:
@@ -176,3 +178,5 @@ class DisclosureQuery:
     published_to: dt.datetime | None = None
     withdrawn: bool = False  # the withdrawn items instead of the public ones
     as_of: dt.datetime | None = None
+    updated_since: dt.datetime | None = None  # published (a revision) or withdrawn since
+    after_id: int | None = None  # the page after this row (newest first), keyset

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    DateTime,
     Float,
     Integer,
     Select,
@@ -114,6 +115,9 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
     ]
     if as_of is not None:
         conditions.append(known_at(as_of))
+    if q.updated_since is not None:
+        since = b("updated_since", q.updated_since, DateTime(timezone=True))
+        conditions.append(P.c.updated_at >= since)
     conditions += [
         *_in_range(P.c.approved_on, q.approved_on, "approved", b),
         *_in_range(P.c.started_on, q.started_on, "started", b),
@@ -137,12 +141,55 @@ def project_conditions(q: ProjectQuery, b: Binds | None = None) -> list:
     return conditions
 
 
-def _distance(near: Near, b: Binds) -> Any:
+def _distance(near: Near, b: Binds, project: Any = P) -> Any:
     return (
         select(func.min(func.ST_Distance(_geography(S.c.geom), _geography(_point(near, b)))))
-        .where(S.c.project_id == P.c.id)
+        .where(S.c.project_id == project.c.id)
         .scalar_subquery()
     )
+
+
+# each order as (key, descending) pairs, the last one unique: what a keyset cursor compares
+ORDER_KEYS: dict[str, list[tuple[str, bool]]] = {
+    "CODE": [("code", False)],
+    "NAME": [("name", False), ("code", False)],
+    "APPROVED_ON": [("approved_on", False), ("code", False)],
+    "APPROVED_ON_DESC": [("approved_on", True), ("code", False)],
+    "INVESTMENT_DESC": [("investment", True), ("code", False)],
+    "UPDATED_DESC": [("updated_at", True), ("code", False)],
+    "DISTANCE": [("distance", False), ("code", False)],
+}
+
+
+def _beyond(value: Any, anchor: Any, descending: bool) -> Any:
+    """``value`` sorts after ``anchor`` (nulls last, as every order here puts them)."""
+    further = value < anchor if descending else value > anchor
+    return or_(further, and_(value.is_(None), anchor.is_not(None)))
+
+
+def _after_anchor(q: ProjectQuery, b: Binds, distance: Any) -> Any:
+    """The rows after the cursor's row in the query's order (keyset paging): true when the
+    query has no cursor row. Always in the statement, so one compiled statement serves the
+    first page and the next ones."""
+    anchor_id = b("after_id", q.after_id, Integer)
+    anchor = P.alias("anchor")
+    anchor_distance = _distance(q.near, b, anchor) if q.near is not None else literal(None)
+
+    def key(table: Any, name: str, dist: Any) -> Any:
+        return dist if name == "distance" else table.c[name]
+
+    pairs = [
+        (key(P, name, distance),
+         select(key(anchor, name, anchor_distance)).where(anchor.c.id == anchor_id)
+         .scalar_subquery(),
+         descending)
+        for name, descending in ORDER_KEYS[q.order]
+    ]  # fmt: skip
+    alternatives = []
+    for i, (value, at, descending) in enumerate(pairs):
+        same = [v.is_not_distinct_from(a) for v, a, _ in pairs[:i]]
+        alternatives.append(and_(*same, _beyond(value, at, descending)))
+    return or_(anchor_id.is_(None), or_(*alternatives))
 
 
 def _order(q: ProjectQuery, distance: Any) -> list:
@@ -182,7 +229,7 @@ def projects_select(q: ProjectQuery, b: Binds | None = None) -> Select:
     distance = _distance(q.near, b) if q.near is not None else literal(None)
     return (
         select(*PROJECT_COLUMNS, distance.label("distance"))
-        .where(*project_conditions(q, b))
+        .where(*project_conditions(q, b), _after_anchor(q, b, distance))
         .order_by(*_order(q, distance))
     )
 
@@ -203,6 +250,7 @@ def projects_matched(q: ProjectQuery, b: Binds, name: str = "hits") -> tuple[Sel
     rows = (
         select(*PROJECT_COLUMNS, hits.c.distance)
         .select_from(P.join(hits, hits.c.id == P.c.id))
+        .where(_after_anchor(q, b, hits.c.distance))
         .order_by(*_order(q, hits.c.distance))
     )
     return rows, select(func.count()).select_from(hits)

@@ -16,6 +16,7 @@ from graphql.execution import ExecutionContext
 from graphql.execution.collect_fields import collect_sub_fields
 from sqlalchemy import (
     BindParameter,
+    Boolean,
     Date,
     Integer,
     Select,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -56,7 +58,7 @@ from schema.compiler.jsontext import (
     string,
     timestamp,
 )
-from schema.pagination import PREFIX, page_window
+from schema.pagination import KEY_PREFIX, keyed_window
 from schema.query import project_query
 from schema.scalars import unwrap
 from schema.types import CATEGORY_FIELDS
@@ -353,7 +355,7 @@ class Compiler:
             plan.code = b("code", args["code"], Text)
         elif name == "projects":
             try:
-                limit, offset = page_window(args.get("first"), args.get("after"), settings)
+                limit, offset, anchor = keyed_window(args.get("first"), args.get("after"), settings)
                 query = project_query(
                     args.get("filter"),
                     args.get("bbox"),
@@ -361,11 +363,13 @@ class Compiler:
                     args.get("near"),
                     args.get("order_by"),
                     args.get("as_of"),
+                    anchor,
                 )
             except RegistryError as exc:
                 raise Unsupported("refused input: graphene reports it") from exc
             plan = Plan(name, nodes, b, query, binds.as_of_bind(query, b))
             plan.limit, plan.offset = b("limit", limit, Integer), b("offset", offset, Integer)
+            plan.after_row = b("after_row", anchor is not None, Boolean)
             plan.rows, plan.count = queries.projects_matched(query, b, f"hits{index}")
         else:
             raise Unsupported(name)
@@ -388,9 +392,9 @@ class Compiler:
         page = select(ordered, func.row_number().over().label("n")).cte(f"page{index}")
         in_page = page.c.n <= limit
 
-        def cursor(position: Any) -> Any:
+        def cursor(row_id: Any) -> Any:  # a row's key cursor, as encode_key writes it
             encoded = func.encode(
-                func.convert_to(literal(PREFIX) + cast(position, Text), "UTF8"), "base64"
+                func.convert_to(literal(KEY_PREFIX) + cast(row_id, Text), "UTF8"), "base64"
             )
             return string(func.translate(encoded, "+/", "-_"))
 
@@ -406,10 +410,10 @@ class Compiler:
                 value = self._page(item, page, in_page, laterals)
             elif name == "edges":
                 laterals = []
-                item = self._edge(found, page, cursor, offset, plan, laterals)
+                item = self._edge(found, page, cursor, plan, laterals)
                 value = self._page(item, page, in_page, laterals)
             elif name == "pageInfo":
-                value = self._page_info(found, page, cursor, limit, offset)
+                value = self._page_info(found, page, cursor, plan)
             elif name == "__typename":
                 value = constant("ProjectConnection")
             else:
@@ -426,30 +430,34 @@ class Compiler:
             .scalar_subquery()
         )
 
-    def _edge(
-        self, nodes: Nodes, page: Any, cursor: Any, offset: Any, plan: Plan, laterals: list
-    ) -> Any:
+    def _edge(self, nodes: Nodes, page: Any, cursor: Any, plan: Plan, laterals: list) -> Any:
         pairs = []
         for key, found in self.fields("ProjectEdge", nodes).items():
             name = found[0].name.value
             if name == "node":
                 pairs.append((key, self.project(found, page, plan, laterals)))
             elif name == "cursor":
-                pairs.append((key, cursor(page.c.n - 1 + offset)))
+                pairs.append((key, cursor(page.c.id)))
             elif name == "__typename":
                 pairs.append((key, constant("ProjectEdge")))
             else:
                 raise Unsupported(name)
         return json_object(pairs)
 
-    def _page_info(self, nodes: Nodes, page: Any, cursor: Any, limit: Any, offset: Any) -> Any:
+    def _page_info(self, nodes: Nodes, page: Any, cursor: Any, plan: Plan) -> Any:
+        limit, offset = plan.limit, plan.offset
+        assert limit is not None and offset is not None and plan.after_row is not None
         rows = select(func.count()).select_from(page).scalar_subquery()
         shown = func.least(rows, limit)
+
+        def row_at(n: Any) -> Any:
+            return select(page.c.id).where(page.c.n == n).scalar_subquery()
+
         columns = {
             "hasNextPage": boolean(rows > limit),
-            "hasPreviousPage": boolean(offset > 0),
-            "startCursor": case((shown > 0, cursor(offset)), else_=NULL),
-            "endCursor": case((shown > 0, cursor(shown - 1 + offset)), else_=NULL),
+            "hasPreviousPage": boolean(or_(offset > 0, plan.after_row)),
+            "startCursor": case((shown > 0, cursor(row_at(1))), else_=NULL),
+            "endCursor": case((shown > 0, cursor(row_at(shown))), else_=NULL),
             "__typename": constant("PageInfo"),
         }
         return self._scalars("PageInfo", columns, nodes)
@@ -468,5 +476,6 @@ class Plan:
     limit: BindParameter[int] | None = None
     count: Select[Any] | None = None
     offset: BindParameter[int] | None = None
+    after_row: BindParameter[bool] | None = None
     rows: Select[Any] | None = None
     day: BindParameter[dt.date] | None = None
