@@ -167,6 +167,40 @@ SELECT {_EVENT} AS event, x.seq, x.id
     return text(sql), binds
 
 
+def newest_statement(
+    chosen: ChangeFilter, before: tuple[int, int] | None, limit: int
+) -> tuple[Any, dict]:
+    """The newest events before ``before`` (or the newest of all), newest first: for the
+    Atom feed, whose readers want the latest on top."""
+    top = before or (2**62, 0)
+    binds: dict[str, Any] = {"bseq": top[0], "bid": top[1] if before else 2**62, "limit": limit}
+    extra = _conditions(chosen, binds)
+    sql = f"""
+WITH page AS (
+  SELECT c.seq, c.committed_at, e.* FROM change_commits c
+   CROSS JOIN LATERAL (SELECT * FROM change_events e
+                        WHERE e.txid = c.txid AND (c.seq, e.id) < (:bseq, :bid){extra}
+                        ORDER BY e.id DESC LIMIT :limit) e
+   WHERE c.seq <= :bseq
+   ORDER BY c.seq DESC, e.id DESC LIMIT :limit
+)
+SELECT {_EVENT} AS event, x.seq, x.id
+  FROM page x
+  LEFT JOIN projects p ON p.id = x.project_id
+  LEFT JOIN departments d ON d.id = x.department_id
+  LEFT JOIN project_lists l ON l.id = x.list_id
+ ORDER BY x.seq DESC, x.id DESC"""
+    return text(sql), binds
+
+
+async def newest(
+    conn: AsyncConnection, chosen: ChangeFilter, before: tuple[int, int] | None, limit: int
+) -> list[str]:
+    statement, binds = newest_statement(chosen, before, limit)
+    await conn.execute(text("SET LOCAL jit = off"))
+    return [r.event for r in (await conn.execute(statement, binds)).all()]
+
+
 @dataclass
 class ChangePage:
     events: list[str]  # each event's JSON text, as PostgreSQL wrote it

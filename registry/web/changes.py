@@ -11,6 +11,7 @@ commit order. ``after=latest`` starts from now. The ``Link: <…>; rel="next"`` 
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -18,9 +19,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from registry.errors import InvalidInput
+from registry.exports import change_feed
 from registry.language import say
 from registry.reading import changes
-from registry.web.security import public_base
+from registry.web.security import public_base, public_url
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
@@ -78,4 +80,25 @@ async def stream(request: Request) -> Response:
     )
 
 
-ROUTES = [Route("/changes", stream)]
+async def feed(request: Request) -> Response:
+    """``/feeds/changes.atom``: the newest changes first, the filters of ``/changes``;
+    ``before`` (from the ``next`` link) pages back."""
+    chosen = chosen_filter(request)
+    raw = request.query_params.get("before")
+    before = changes.parse_cursor(raw, "before") if raw else None
+    async with request.app.state.db.read.connect() as conn:
+        events = await changes.newest(conn, chosen, before, change_feed.LIMIT)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "before"]
+    base = public_base(request)
+    first = f"{base}/feeds/changes.atom" + (f"?{urlencode(kept)}" if kept else "")
+    following = None
+    if len(events) == change_feed.LIMIT:
+        last = json.loads(events[-1])["cursor"]
+        following = f"{base}/feeds/changes.atom?" + urlencode([*kept, ("before", last)])
+    return Response(
+        change_feed.atom(events, base, public_url(request), first, following),
+        media_type="application/atom+xml; charset=utf-8",
+    )
+
+
+ROUTES = [Route("/changes", stream), Route("/feeds/changes.atom", feed)]

@@ -195,3 +195,23 @@ def test_the_documented_consumer_follows_and_resumes(demo_data, base, tmp_path):
         latest = http.get(f"{base}/changes", params={"after": "latest"})
     assert (tmp_path / "cursor.txt").read_text() == latest.headers["Registry-Next-Cursor"]
     assert run() == []  # resumed where it stopped: nothing twice
+
+
+def test_the_atom_feed_is_the_stream_newest_first(base, demo_data):
+    import feedparser
+
+    stream = _everything(base, kind="item,list")
+    with httpx.Client() as http:
+        entries, url, pages = [], f"{base}/feeds/changes.atom?kind=item,list", 0
+        while url:
+            reply = http.get(url)
+            assert reply.headers["content-type"].startswith("application/atom+xml")
+            parsed = feedparser.parse(reply.content)
+            assert not parsed.bozo, parsed.bozo_exception
+            entries += parsed.entries
+            nexts = [link.href for link in parsed.feed.links if link.rel == "next"]
+            url, pages = (nexts[0] if nexts else None), pages + 1
+    assert pages > 1  # paged back by its next links (RFC 5005)
+    assert [e.id.rsplit("#", 1)[1] for e in entries] == [e["cursor"] for e in reversed(stream)]
+    assert {e.tags[0].term for e in entries} == {e["kind"] for e in stream}
+    assert all(e.title.startswith("【") for e in entries)
