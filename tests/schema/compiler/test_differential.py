@@ -265,7 +265,8 @@ def query(draw) -> str:
     for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):
         kind = draw(
             st.sampled_from(
-                ["projects"] * 6 + ["project"] * 2 + ["disclosures", "disclosure", "meta"]
+                # mostly what compiles (the share is asserted below), the rest beside it
+                ["projects"] * 8 + ["project"] * 3 + ["disclosures", "disclosure", "meta"]
             )
         )
         if kind == "meta":
