@@ -32,9 +32,7 @@ def main() -> None:
                     ("items", http_worker(f"{base}/ogc/collections/projects/items?limit=1", 4)),
                     ("graphql", graphql_worker(base, QUERY, None, 4)),
                 ):
-                    found.setdefault(f"{path}_{name}", []).append(
-                        rate(work, args.requests, 4)
-                    )
+                    found.setdefault(f"{path}_{name}", []).append(rate(work, args.requests, 4))
                     for client in clients:
                         client.close()
     best = {k: max(v) for k, v in found.items()}

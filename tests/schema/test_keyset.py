@@ -100,7 +100,5 @@ def test_updated_since_gives_what_changed(gql, demo_data):
         "disclosures(filter: {updatedSince: $t}) { totalCount } }",
         {"t": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
     )
-    assert [n["name"] for n in found["projects"]["nodes"]] == [
-        f"鑫新登记项目{next(NUMBERS) - 1}"
-    ]
+    assert [n["name"] for n in found["projects"]["nodes"]] == [f"鑫新登记项目{next(NUMBERS) - 1}"]
     assert found["disclosures"]["totalCount"] == 0
