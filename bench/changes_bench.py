@@ -43,18 +43,21 @@ def follow_http(base: str, page: int) -> tuple[int, float]:
 
 
 def follow_sql(dsn: str, page: int) -> tuple[int, float]:
+    """The statement /changes runs (PostgreSQL writes the page's bytes), page after page."""
     after, count = changes.START, 0
     started = time.perf_counter()
     with psycopg.connect(dsn) as conn:
         conn.execute("SET jit = off")  # as /changes runs it
         while True:
-            statement, binds = changes.page_statement(changes.ChangeFilter(), after, page)
-            sql = str(statement).replace(":seq", "%(seq)s").replace(":id", "%(id)s")
-            rows = conn.execute(sql.replace(":limit", "%(limit)s"), binds).fetchall()
-            count += len(rows)
-            if len(rows) < page:
+            statement, binds = changes.body_statement(changes.ChangeFilter(), after, page)
+            sql = str(statement)
+            for name in ("seq", "id", "limit", "shown"):
+                sql = sql.replace(f":{name}", f"%({name})s")
+            body, shown, more, last_seq, last_id = conn.execute(sql, binds).fetchone()
+            count += body.count("\n")
+            if not more:
                 return count, time.perf_counter() - started
-            after = (rows[-1][1], rows[-1][2])
+            after = (last_seq, last_id)
 
 
 def latency(base: str, dsn: str, writes: int) -> list[float]:

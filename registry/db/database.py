@@ -89,6 +89,7 @@ class Database:
         self.settings = settings or get_settings()
         self.url = url or self.settings.database.database_url
         self._read: AsyncEngine | None = None
+        self._counters: AsyncEngine | None = None
         self._replicas: Replicas | None = None
         self._reads: Reads | None = None
         self._write: Engine | None = None
@@ -129,7 +130,15 @@ class Database:
             registry.replica_check_s,
         )
 
-    def _read_engine(self, url: str, application: str) -> AsyncEngine:
+    @property
+    def counters(self) -> AsyncEngine:
+        """The quotas' counters (registry/web/quotas.py): on the primary, autocommitting and
+        writable, so counting a request is one statement and one round trip."""
+        if self._counters is None:
+            self._counters = self._read_engine(self.url, "registry-counters", writable=True)
+        return self._counters
+
+    def _read_engine(self, url: str, application: str, writable: bool = False) -> AsyncEngine:
         registry = self.settings.registry
         engine = create_async_engine(
             url,
@@ -146,7 +155,7 @@ class Database:
             connect_args={
                 **_options(
                     statement_timeout=registry.statement_timeout_ms,
-                    default_transaction_read_only="on",
+                    default_transaction_read_only="off" if writable else "on",
                 ),
                 "connect_timeout": registry.connect_timeout_s,
                 "application_name": _application(url, application),
@@ -184,6 +193,8 @@ class Database:
             yield "read", self._read.sync_engine.pool
         for replica in self._replicas.replicas if self._replicas else ():
             yield f"replica {replica.name}", replica.engine.sync_engine.pool
+        if self._counters is not None:
+            yield "counters", self._counters.sync_engine.pool
         if self._write is not None:
             yield "write", self._write.pool
 
@@ -214,6 +225,9 @@ class Database:
         if self._read is not None:
             await self._read.dispose()
             self._read = None
+        if self._counters is not None:
+            await self._counters.dispose()
+            self._counters = None
         self.close_write()
 
     def close_write(self) -> None:

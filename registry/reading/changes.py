@@ -167,6 +167,25 @@ SELECT {_EVENT} AS event, x.seq, x.id
     return text(sql), binds
 
 
+def body_statement(chosen: ChangeFilter, after: tuple[int, int], limit: int) -> tuple[Any, dict]:
+    """One row for a page: its JSON lines (each event and a newline) as PostgreSQL joined
+    them, how many, the last one's (seq, id), and whether more follow — no Python per event.
+    """
+    rows, binds = page_statement(chosen, after, limit + 1)
+    binds["shown"] = limit
+    sql = f"""
+WITH rows AS ({rows.text}),
+numbered AS (SELECT event, seq, id, row_number() OVER (ORDER BY seq, id) AS n FROM rows)
+SELECT coalesce(string_agg(event || E'\\n', '' ORDER BY n) FILTER (WHERE n <= :shown), '')
+         AS body,
+       count(*) FILTER (WHERE n <= :shown) AS shown,
+       count(*) > :shown AS more,
+       (array_agg(seq ORDER BY n DESC) FILTER (WHERE n <= :shown))[1] AS last_seq,
+       (array_agg(id ORDER BY n DESC) FILTER (WHERE n <= :shown))[1] AS last_id
+  FROM numbered"""
+    return text(sql), binds
+
+
 def newest_statement(
     chosen: ChangeFilter, before: tuple[int, int] | None, limit: int
 ) -> tuple[Any, dict]:
@@ -203,9 +222,14 @@ async def newest(
 
 @dataclass
 class ChangePage:
-    events: list[str]  # each event's JSON text, as PostgreSQL wrote it
+    body: str  # the events' JSON texts, each followed by a newline, as PostgreSQL wrote them
+    count: int
     end: tuple[int, int]  # the cursor to ask after next (the given one when nothing came)
     has_more: bool
+
+    @property
+    def events(self) -> list[str]:
+        return self.body.splitlines()  # JSON text holds no raw newline
 
     @property
     def end_cursor(self) -> str:
@@ -215,14 +239,13 @@ class ChangePage:
 async def page(
     conn: AsyncConnection, chosen: ChangeFilter, after: tuple[int, int], limit: int
 ) -> ChangePage:
-    statement, binds = page_statement(chosen, after, limit + 1)
+    statement, binds = body_statement(chosen, after, limit)
     # the planner cannot know a transaction's events are few or many: its estimates for
     # the stream run high, and JIT would spend 300 ms compiling a page read in 1
     await conn.execute(text("SET LOCAL jit = off"))
-    rows = (await conn.execute(statement, binds)).all()
-    shown = rows[:limit]
-    end = (shown[-1].seq, shown[-1].id) if shown else after
-    return ChangePage([r.event for r in shown], end, len(rows) > limit)
+    row = (await conn.execute(statement, binds)).one()
+    end = (row.last_seq, row.last_id) if row.shown else after
+    return ChangePage(row.body, row.shown, end, row.more)
 
 
 async def latest_cursor(conn: AsyncConnection) -> str:

@@ -64,12 +64,11 @@ async def stream(request: Request) -> Response:
         raw = request.query_params.get("after", "")
         after = changes.parse_cursor(await changes.latest_cursor(conn) if raw == "latest" else raw)
         found = await changes.page(conn, chosen, after, limit)
-    request.state.cost = max(len(found.events), 1)  # the quota is charged the events
+    request.state.cost = max(found.count, 1)  # the quota is charged the events
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "after"]
     following = f"{public_base(request)}/changes?" + urlencode([*kept, ("after", found.end_cursor)])
-    body = "".join(event + "\n" for event in found.events)
     return Response(
-        body,
+        found.body,
         media_type=MEDIA_TYPE,
         headers={
             "Link": f'<{following}>; rel="next"',

@@ -10,7 +10,9 @@ Every counted answer carries the IETF RateLimit fields (draft-ietf-httpapi-ratel
     RateLimit: "requests";r=597;t=41, "cost";r=199100;t=41
 
 The counters live in PostgreSQL (``quota_counts``, UNLOGGED, migration 0015): one statement
-per request checks the key and counts, so several processes and servers share them. The
+per request checks the key and counts (on an autocommitting connection of its own pool,
+``Database.counters``), so several processes and servers share them; a request whose cost
+is more than 1 is charged the rest in a second statement before its answer leaves. The
 health checks, ``/metrics`` and the site's static files are not counted. A crawler held
 back by its quota holds back nobody else: the map, the pages and other readers keep theirs.
 """
@@ -55,24 +57,7 @@ CHARGE = text(
     " WHERE subject = :subject AND window_start = date_trunc('minute', now())"
     " RETURNING requests, cost"
 )
-BEGIN, COMMIT, ROLLBACK = text("BEGIN READ WRITE"), text("COMMIT"), text("ROLLBACK")
 FORGET = text("DELETE FROM quota_counts WHERE window_start < now() - interval '2 minutes'")
-
-
-async def _written(conn: Any, statement: Any, binds: dict, then: Any = None) -> Any:
-    """Run a write on a read connection: those are autocommitting and read-only by default
-    (registry/db/database.py), and counters are the one thing a read writes. Whatever
-    happens, the connection goes back to its pool out of any transaction."""
-    await conn.execute(BEGIN)
-    try:
-        result = await conn.execute(statement, binds)
-        if then is not None:
-            await conn.execute(then)
-        await conn.execute(COMMIT)
-        return result
-    except BaseException:
-        await conn.execute(ROLLBACK)
-        raise
 
 
 @dataclass(frozen=True)
@@ -148,8 +133,10 @@ class Quotas:
             forget = time.monotonic() - self._forgotten > WINDOW_S
             if forget:
                 self._forgotten = time.monotonic()
-            async with database.primary_read.connect() as conn:
-                row = (await _written(conn, COUNT, binds, FORGET if forget else None)).one()
+            async with database.counters.connect() as conn:  # autocommit: one round trip
+                row = (await conn.execute(COUNT, binds)).one()
+                if forget:
+                    await conn.execute(FORGET)
         except Exception:  # noqa: BLE001 - counting never turns an answer into an error
             log.warning("quota not counted", exc_info=True)
             return None
@@ -157,9 +144,9 @@ class Quotas:
 
     async def _charge(self, database: Any, count: Count, extra: int) -> Count:
         try:
-            async with database.primary_read.connect() as conn:
+            async with database.counters.connect() as conn:
                 row = (
-                    await _written(conn, CHARGE, {"subject": count.subject, "extra": extra})
+                    await conn.execute(CHARGE, {"subject": count.subject, "extra": extra})
                 ).first()
         except Exception:  # noqa: BLE001 - counting never turns an answer into an error
             log.warning("quota cost not charged", exc_info=True)
