@@ -42,8 +42,11 @@ $(UV): scripts/uv-requirements.txt
 	touch $@
 
 # --locked: refuses to install when pyproject.toml and uv.lock disagree (run `make upgrade`)
+# --compile-bytecode: modules compiled once, here, so every `registry` command starts without
+# compiling its imports (where PYTHONDONTWRITEBYTECODE is set, Python never caches them)
 $(VENV)/.installed: pyproject.toml uv.lock $(UV)
-	$(UV) sync --locked --extra test --quiet
+	$(UV) sync --locked --extra test --quiet --compile-bytecode
+	$(VENV)/bin/python -m compileall -q registry schema loaders >/dev/null
 	touch $@
 
 lock-check: $(UV)                       ## fails when pyproject.toml and uv.lock disagree
