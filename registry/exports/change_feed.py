@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 from xml.etree import ElementTree as ET
 
 from registry.catalog import get_catalog
 from registry.clock import CST
+from registry.exports.feed import add, head
 
-ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 100
 
 KIND_ZH = {
@@ -61,26 +60,10 @@ def _summary(event: dict) -> str:
 
 def atom(events: list[str], base: str, self_url: str, first_url: str,
          next_url: str | None) -> bytes:  # fmt: skip
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-
-    def add(parent: Any, tag: str, value: str | None = None, **attributes: str) -> Any:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-        if value is not None:
-            element.text = value
-        return element
-
     parsed = [json.loads(e) for e in events]
-    add(feed, "id", f"{base}/feeds/changes.atom")
-    add(feed, "title", "重大建设项目信息公开 · 变更 · every public change")
-    newest = dt.datetime.fromisoformat(parsed[0]["at"]) if parsed else dt.datetime(2020, 1, 1,
-                                                                                     tzinfo=dt.UTC)  # fmt: skip
-    add(feed, "updated", newest.astimezone(CST).isoformat())
-    add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
-    add(feed, "link", rel="first", href=first_url, type="application/atom+xml")
-    if next_url is not None:
-        add(feed, "link", rel="next", href=next_url, type="application/atom+xml")
-    add(add(feed, "author"), "name", "重大建设项目全链条信息公开 registry")
+    newest = dt.datetime.fromisoformat(parsed[0]["at"]) if parsed else None
+    feed = head(f"{base}/feeds/changes.atom", "重大建设项目信息公开 · 变更 · every public change",
+                newest, self_url, first_url, next_url)  # fmt: skip
     for event in parsed:
         entry = add(feed, "entry")
         add(entry, "id", f"{base}/changes#{event['cursor']}")

@@ -117,28 +117,43 @@ def parse_cursor(text: str) -> Cursor:
     return at, int(number)
 
 
+def add(parent: Any, tag: str, value: str | None = None, **attributes: str) -> Any:
+    """An Atom element under ``parent``, with its text and attributes."""
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    if value is not None:
+        element.text = value
+    return element
+
+
+def head(
+    feed_id: str, title: str, updated: dt.datetime | None, self_url: str, first_url: str,
+    next_url: str | None,
+) -> Any:  # fmt: skip
+    """A feed's element with what every feed of the register opens with: id, title, when
+    it was updated (RFC 3339, China's offset), its self, first and (RFC 5005, older
+    entries) next links, and the register as author."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    add(feed, "id", feed_id)
+    add(feed, "title", title)
+    moment = updated or dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    add(feed, "updated", moment.astimezone(CST).isoformat())
+    add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
+    add(feed, "link", rel="first", href=first_url, type="application/atom+xml")
+    if next_url is not None:
+        add(feed, "link", rel="next", href=next_url, type="application/atom+xml")
+    add(add(feed, "author"), "name", "重大建设项目全链条信息公开 registry")
+    return feed
+
+
 def atom(
     items: list[dict], base: str, self_url: str, first_url: str, next_url: str | None
 ) -> bytes:
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
     catalog = get_catalog()
-
-    def add(parent: Any, tag: Any, value: Any = None, **attributes: Any) -> Any:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-        if value is not None:
-            element.text = value
-        return element
-
-    add(feed, "id", f"{base}/feeds/disclosures.atom")
-    add(feed, "title", "重大建设项目信息公开 · publications, corrections and withdrawals")
-    updated = items[0]["at"] if items else dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    add(feed, "updated", updated.astimezone(CST).isoformat())  # RFC 3339, China's offset
-    add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
-    add(feed, "link", rel="first", href=first_url, type="application/atom+xml")
-    if next_url is not None:  # older entries (RFC 5005, paged feeds)
-        add(feed, "link", rel="next", href=next_url, type="application/atom+xml")
-    add(add(feed, "author"), "name", "重大建设项目全链条信息公开 registry")
+    updated = items[0]["at"] if items else None
+    feed = head(f"{base}/feeds/disclosures.atom",
+                "重大建设项目信息公开 · publications, corrections and withdrawals",
+                updated, self_url, first_url, next_url)  # fmt: skip
     for item in items:
         item_name = catalog.known_item(item["item_key"]).name_zh
         title = f"{item_name}{WITHDRAWN_TITLE}" if item["withdrawn"] else item["title"]
@@ -190,4 +205,4 @@ def link(base: str, disclosure_id: int) -> str:
     return f"{base}/graphql?query={quote(LINK_QUERY.format(id=disclosure_id), safe='')}"
 
 
-__all__ = ["atom", "cursor", "entries", "link", "parse_cursor"]
+__all__ = ["add", "atom", "cursor", "entries", "head", "link", "parse_cursor"]

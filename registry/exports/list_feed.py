@@ -4,7 +4,6 @@ by when the register recorded it; paged like the disclosures' feed (RFC 5005).""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -12,7 +11,7 @@ from sqlalchemy import literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.clock import CST
-from registry.exports.feed import ATOM, LIMIT, Cursor
+from registry.exports.feed import LIMIT, Cursor, add, head
 from registry.reading.tables import DEP, E, L, P
 
 
@@ -67,24 +66,9 @@ async def entries(
 
 def atom(items: list[dict], base: str, self_url: str, first_url: str,
          next_url: str | None) -> bytes:  # fmt: skip
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-
-    def add(parent: Any, tag: str, value: str | None = None, **attributes: str) -> Any:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-        if value is not None:
-            element.text = value
-        return element
-
-    add(feed, "id", f"{base}/feeds/lists.atom")
-    add(feed, "title", "重大建设项目名单 · projects put on and taken off the lists")
-    updated = items[0]["at"] if items else dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    add(feed, "updated", updated.astimezone(CST).isoformat())
-    add(feed, "link", rel="self", href=self_url, type="application/atom+xml")
-    add(feed, "link", rel="first", href=first_url, type="application/atom+xml")
-    if next_url is not None:
-        add(feed, "link", rel="next", href=next_url, type="application/atom+xml")
-    add(add(feed, "author"), "name", "重大建设项目全链条信息公开 registry")
+    feed = head(f"{base}/feeds/lists.atom",
+                "重大建设项目名单 · projects put on and taken off the lists",
+                items[0]["at"] if items else None, self_url, first_url, next_url)  # fmt: skip
     for item in items:
         entry = add(feed, "entry")
         removed = item["kind"] == "removed"
