@@ -70,6 +70,10 @@ def cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
+def key(row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"key:{row_id}".encode()).decode()
+
+
 # --- selections ---------------------------------------------------------------------
 
 DEPARTMENT_FIELDS = ["code", "name", "nameEn", "kind", "uscc", "regionCode", "roles",
@@ -171,6 +175,7 @@ def project_filter(draw) -> dict:
         "lacksCategory": st.lists(st.sampled_from(CATEGORIES), max_size=2),
         "approvedOn": st.fixed_dictionaries({}, optional={"from": st.sampled_from(DATES),
                                                            "to": st.sampled_from(DATES)}),
+        "updatedSince": st.sampled_from(MOMENTS),
     }  # fmt: skip
     keys = draw(st.lists(st.sampled_from(sorted(options)), max_size=3, unique=True))
     return {key: draw(options[key]) for key in keys}
@@ -206,7 +211,9 @@ def projects_arguments(draw) -> dict:
         args["first"] = draw(st.sampled_from([0, 1, 3, 10, 25, 30, 50, 101]))
     if draw(st.integers(0, 3)) == 0:
         args["after"] = draw(
-            st.sampled_from([cursor(0), cursor(4), cursor(9), cursor(40), "bogus"])
+            st.sampled_from([cursor(0), cursor(4), cursor(9), cursor(40), "bogus",
+                             # row cursors (keyset): demo rows, and one that does not exist
+                             key(1), key(7), key(20), key(33), key(999999)])  # fmt: skip
         )
     if draw(st.integers(0, 3)) == 0:
         args["asOf"] = draw(st.sampled_from(MOMENTS))
