@@ -76,14 +76,7 @@ async def resolve_changes(
     filter: Any = None,  # noqa: A002 - the argument's name in the schema
 ) -> ChangePage:
     limit, _ = page_window(first, None, info.context.settings)
-    given = unwrap(filter) or {}
-    chosen = changes.ChangeFilter(
-        region=given.get("region"),
-        department=given.get("department"),
-        category=[unwrap(c) for c in given.get("category") or []],
-        project=given.get("project"),
-        kinds=changes.kinds_of(list(given.get("kinds") or []), "filter.kinds"),
-    )
+    chosen = changes.change_filter(unwrap(filter) or {}, "filter.")
     start = changes.parse_cursor(after)
     async with info.context.engine.connect() as conn:
         found = await changes.page(conn, chosen, start, limit)

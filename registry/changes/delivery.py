@@ -111,6 +111,16 @@ async def deliver(
             return done
 
 
+def disabled_reason(subscription_id: int, attempts: int, error: str, cursor: str) -> str:
+    """Why a subscription was disabled, for its owner: Chinese first, and how to go on."""
+    resume = f"POST /webhooks/{subscription_id}/resume"
+    return (
+        f"连续 {attempts} 次推送失败，最后一次：{error}（事件 {cursor}）；修复接收地址后用 {resume} "
+        f"从该事件继续 · {attempts} attempts failed; the last: {error} (event {cursor}); fix the "
+        f"receiver, then {resume} to go on from that event"
+    )
+
+
 async def _skip(engine: AsyncEngine, sub: Any, head: tuple[int, int]) -> None:
     async with engine.begin() as conn:
         await conn.execute(
@@ -166,7 +176,7 @@ async def _record(
                 ),
                 {
                     "id": subscription_id,
-                    "reason": f"{attempt} attempts failed; the last: {error} (event {cursor})",
+                    "reason": disabled_reason(subscription_id, attempt, error, cursor),
                 },  # fmt: skip
             )
 
@@ -177,10 +187,7 @@ async def due(engine: AsyncEngine, pending_lock: str) -> list[int]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
-                "WITH head AS (SELECT c.seq, (SELECT max(e.id) FROM change_events e"
-                "                             WHERE e.txid = c.txid) AS id"
-                "                FROM change_commits c"
-                "               WHERE c.seq = (SELECT max(seq) FROM change_commits))"
+                f"WITH head AS ({changes.HEAD})"
                 " SELECT s.id FROM webhook_subscriptions s, head"
                 " WHERE s.status = 'active' AND (s.last_seq, s.last_id) < (head.seq, head.id)"
                 "   AND NOT EXISTS (SELECT FROM procrastinate_jobs j"

@@ -74,19 +74,12 @@ def check_filter(given: Any) -> dict[str, Any]:
             isinstance(chosen[key], list) and all(isinstance(v, str) for v in chosen[key])
         ):
             raise _problem(f"filter.{key}", "not_a_list", say("must be a list of text"))
-    changes.categories_of(chosen.get("category", []), "filter.category")
-    changes.kinds_of(chosen.get("kinds", []), "filter.kinds")
+    as_change_filter(chosen)  # refuses what `changes` would refuse, by the same names
     return chosen
 
 
 def as_change_filter(chosen: dict[str, Any]) -> changes.ChangeFilter:
-    return changes.ChangeFilter(
-        region=chosen.get("region"),
-        department=chosen.get("department"),
-        category=list(chosen.get("category", [])),
-        project=chosen.get("project"),
-        kinds=changes.kinds_of(chosen.get("kinds", [])),
-    )
+    return changes.change_filter(chosen, "filter.")
 
 
 def new_secret() -> str:
@@ -104,11 +97,8 @@ def create(
         text(
             "INSERT INTO webhook_subscriptions (reader_key_id, url, secret, filter, last_seq,"
             " last_id) SELECT :reader, :url, :secret, CAST(:filter AS jsonb),"
-            " coalesce(c.seq, 0), coalesce(c.id, 0)"
-            " FROM (SELECT 1) one LEFT JOIN LATERAL ("
-            "   SELECT c.seq, max(e.id) AS id FROM change_commits c"
-            "   JOIN change_events e ON e.txid = c.txid"
-            "   WHERE c.seq = (SELECT max(seq) FROM change_commits) GROUP BY c.seq) c ON true"
+            " coalesce(head.seq, 0), coalesce(head.id, 0)"
+            f" FROM (SELECT 1) one LEFT JOIN ({changes.HEAD}) head ON true"
             " RETURNING id"
         ),
         {"reader": reader, "url": checked_url, "secret": secret, "filter": _json(chosen)},
@@ -182,7 +172,7 @@ def set_active(session: Session, reader: str, subscription_id: int, active: bool
             "status": "active" if active else "disabled",
             "active": active,
             "id": subscription_id,
-            "reason": "paused by its owner",
+            "reason": "由所有者暂停 · paused by its owner",
         },  # fmt: skip
     )
     return shown(session, reader, subscription_id)

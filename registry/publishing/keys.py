@@ -86,14 +86,8 @@ def create_reader_key(session: Session, label: str, contact: str | None = None) 
 def quota_subject(header: str | None) -> tuple[str, str] | None:
     """(key id, secret hash) of a department's or a reader's key in an ``Authorization``
     header, for the quotas to check and count against; None without one."""
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    token = token.strip()
-    match = KEY.match(token) or READER_KEY.match(token)
-    return (match.group(1), digest(match.group(2))) if match else None
+    parsed = parse_bearer(header, (KEY, READER_KEY))
+    return None if isinstance(parsed, str) else (parsed[0], digest(parsed[1]))
 
 
 def revoke_key(session: Session, key_id: str) -> bool:
@@ -106,13 +100,19 @@ def revoke_key(session: Session, key_id: str) -> bool:
     return True
 
 
-def parse_bearer(header: str | None) -> tuple[str, str] | str:
-    """(key id, secret), or the problem: missing | malformed."""
+def parse_bearer(
+    header: str | None, kinds: tuple[re.Pattern, ...] = (KEY,)
+) -> tuple[str, str] | str:
+    """(key id, secret) of a key of one of ``kinds`` (a department's, by default), or the
+    problem: missing | malformed."""
     if not header:
         return "missing"
     scheme, _, token = header.partition(" ")
-    match = KEY.match(token.strip()) if scheme.lower() == "bearer" else None
-    return (match.group(1), match.group(2)) if match else "malformed"
+    if scheme.lower() == "bearer":
+        for kind in kinds:
+            if match := kind.match(token.strip()):
+                return match.group(1), match.group(2)
+    return "malformed"
 
 
 def check(row: tuple | None, key_id: str, secret: str, path: str) -> Credentials:
@@ -144,14 +144,11 @@ async def authenticate(conn: AsyncConnection, header: str | None, path: str) -> 
 
 def reader_of(session: Session, header: str | None) -> str | None:
     """The id of the live reader key an ``Authorization`` header carries, or None."""
-    if not header:
+    parsed = parse_bearer(header, (READER_KEY,))
+    if isinstance(parsed, str):
         return None
-    scheme, _, token = header.partition(" ")
-    match = READER_KEY.match(token.strip()) if scheme.lower() == "bearer" else None
-    if match is None:
-        return None
-    row = session.get(ReaderKey, match.group(1))
+    row = session.get(ReaderKey, parsed[0])
     stored = row.secret_hash if row else DUMMY_HASH
-    if hmac.compare_digest(digest(match.group(2)), stored) and row and row.revoked_at is None:
+    if hmac.compare_digest(digest(parsed[1]), stored) and row and row.revoked_at is None:
         return row.id
     return None

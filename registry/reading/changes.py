@@ -84,6 +84,21 @@ def kinds_of(values: list[str], where: str = "kinds") -> list[str]:
     return chosen
 
 
+def change_filter(given: Any, prefix: str = "", kinds_name: str = "kinds") -> ChangeFilter:
+    """The filter of ``changes`` from a mapping (a GraphQL input, a subscription's stored
+    filter, query parameters made a dict): categories and kinds checked, a refusal naming
+    ``prefix + "category"`` or ``prefix + kinds_name``."""
+    return ChangeFilter(
+        region=given.get("region") or None,
+        department=given.get("department") or None,
+        category=categories_of(
+            [getattr(c, "value", c) for c in given.get("category") or []], f"{prefix}category"
+        ),
+        project=given.get("project") or None,
+        kinds=kinds_of(list(given.get(kinds_name) or []), f"{prefix}{kinds_name}"),
+    )
+
+
 def categories_of(values: list[str], where: str = "category") -> list[str]:
     known = [c.value for c in Category]
     for value in values:
@@ -111,6 +126,16 @@ json_build_object(
               'title', '{WITHDRAWN_TITLE}', 'correction_reason', NULL, 'item_withdrawn', true)
             ELSE x.body END
 )::text"""
+
+
+def _shown(order: str) -> str:
+    """Each event of the CTE ``page`` as the public sees it, in ``order``."""
+    return f"""SELECT {_EVENT} AS event, x.seq, x.id
+  FROM page x
+  LEFT JOIN projects p ON p.id = x.project_id
+  LEFT JOIN departments d ON d.id = x.department_id
+  LEFT JOIN project_lists l ON l.id = x.list_id
+ ORDER BY {order}"""
 
 
 def _conditions(chosen: ChangeFilter, binds: dict[str, Any]) -> str:
@@ -157,12 +182,7 @@ WITH page AS (
     WHERE c.seq > :seq
     ORDER BY c.seq, e.id LIMIT :limit)
 )
-SELECT {_EVENT} AS event, x.seq, x.id
-  FROM page x
-  LEFT JOIN projects p ON p.id = x.project_id
-  LEFT JOIN departments d ON d.id = x.department_id
-  LEFT JOIN project_lists l ON l.id = x.list_id
- ORDER BY x.seq, x.id
+{_shown("x.seq, x.id")}
  LIMIT :limit"""
     return text(sql), binds
 
@@ -203,12 +223,7 @@ WITH page AS (
    WHERE c.seq <= :bseq
    ORDER BY c.seq DESC, e.id DESC LIMIT :limit
 )
-SELECT {_EVENT} AS event, x.seq, x.id
-  FROM page x
-  LEFT JOIN projects p ON p.id = x.project_id
-  LEFT JOIN departments d ON d.id = x.department_id
-  LEFT JOIN project_lists l ON l.id = x.list_id
- ORDER BY x.seq DESC, x.id DESC"""
+{_shown("x.seq DESC, x.id DESC")}"""
     return text(sql), binds
 
 
@@ -248,16 +263,16 @@ async def page(
     return ChangePage(row.body, row.shown, end, row.more)
 
 
+HEAD = (
+    "SELECT c.seq, max(e.id) AS id FROM change_commits c JOIN change_events e ON e.txid = c.txid"
+    " WHERE c.seq = (SELECT max(seq) FROM change_commits) GROUP BY c.seq"
+)
+"""The stream's head: the newest readable event's (seq, id); no row for an empty stream.
+SQL text, for the statements that start from it (a new subscription, the delivery queue)."""
+
+
 async def latest_cursor(conn: AsyncConnection) -> str:
     """The cursor of the newest readable event: where a new mirror that wants only what
     happens from now on starts."""
-    row = (
-        await conn.execute(
-            text(
-                "SELECT c.seq, max(e.id) AS id FROM change_commits c"
-                " JOIN change_events e ON e.txid = c.txid"
-                " WHERE c.seq = (SELECT max(seq) FROM change_commits) GROUP BY c.seq"
-            )
-        )
-    ).first()
+    row = (await conn.execute(text(HEAD))).first()
     return f"{row.seq}-{row.id}" if row else "0-0"

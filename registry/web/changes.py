@@ -49,13 +49,10 @@ def _limit(request: Request) -> int:
 
 def chosen_filter(request: Request) -> changes.ChangeFilter:
     params = request.query_params
-    return changes.ChangeFilter(
-        region=params.get("region") or None,
-        department=params.get("department") or None,
-        category=changes.categories_of(_listed(request, "category")),
-        project=params.get("project") or None,
-        kinds=changes.kinds_of(_listed(request, "kind"), "kind"),
-    )
+    given = {"region": params.get("region"), "department": params.get("department"),
+             "project": params.get("project"), "category": _listed(request, "category"),
+             "kind": _listed(request, "kind")}  # fmt: skip
+    return changes.change_filter(given, kinds_name="kind")
 
 
 async def stream(request: Request) -> Response:
