@@ -211,9 +211,21 @@ def projects_arguments(draw) -> dict:
         args["first"] = draw(st.sampled_from([0, 1, 3, 10, 25, 30, 50, 101]))
     if draw(st.integers(0, 3)) == 0:
         args["after"] = draw(
-            st.sampled_from([cursor(0), cursor(4), cursor(9), cursor(40), "bogus",
-                             # row cursors (keyset): demo rows, and one that does not exist
-                             key(1), key(7), key(20), key(33), key(999999)])  # fmt: skip
+            st.sampled_from(
+                [
+                    cursor(0),
+                    cursor(4),
+                    cursor(9),
+                    cursor(40),
+                    "bogus",
+                    # row cursors (keyset): demo rows, and one that does not exist
+                    key(1),
+                    key(7),
+                    key(20),
+                    key(33),
+                    key(999999),
+                ]
+            )  # fmt: skip
         )
     if draw(st.integers(0, 3)) == 0:
         args["asOf"] = draw(st.sampled_from(MOMENTS))
