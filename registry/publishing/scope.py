@@ -194,6 +194,16 @@ def _entry_values(data: EntryInput, found: ProjectList) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _entry(session: Session, list_id: int, project_id: int, condition: Any) -> ListEntry | None:
+    """The project's entry on the list that meets ``condition`` (current, added or removed
+    on a day)."""
+    return session.scalar(
+        select(ListEntry).where(
+            ListEntry.list_id == list_id, ListEntry.project_id == project_id, condition
+        )
+    )
+
+
 @audited("add_to_list", lambda list_id, data: f"list:{list_id}:{data.project_code}")
 def add_to_list(session: Session, actor: Actor, list_id: int, data: EntryInput) -> Outcome:
     """Put a registered project on a list (or change what the list says of it)."""
@@ -201,22 +211,10 @@ def add_to_list(session: Session, actor: Actor, list_id: int, data: EntryInput) 
     _check_keeper(session, actor, found)
     project = project_by_code(session, data.project_code)
     values = _entry_values(data, found)
-    current = session.scalar(
-        select(ListEntry).where(
-            ListEntry.list_id == list_id,
-            ListEntry.project_id == project.id,
-            ListEntry.removed_on.is_(None),
-        )
-    )
+    current = _entry(session, list_id, project.id, ListEntry.removed_on.is_(None))
     if current is None:
         # added that day and taken off since: already recorded (a file loaded again)
-        recorded = session.scalar(
-            select(ListEntry).where(
-                ListEntry.list_id == list_id,
-                ListEntry.project_id == project.id,
-                ListEntry.added_on == values["added_on"],
-            )
-        )
+        recorded = _entry(session, list_id, project.id, ListEntry.added_on == values["added_on"])
         if recorded is not None:
             return Outcome("unchanged", recorded)
         entry = ListEntry(list_id=list_id, project_id=project.id, **values)
@@ -252,21 +250,9 @@ def remove_from_list(
         problems.append(Problem("reason", "required", say("a reason is required")))
     problems += text_problems([("reason", reason)])
     raise_if(problems)
-    current = session.scalar(
-        select(ListEntry).where(
-            ListEntry.list_id == list_id,
-            ListEntry.project_id == project.id,
-            ListEntry.removed_on.is_(None),
-        )
-    )
+    current = _entry(session, list_id, project.id, ListEntry.removed_on.is_(None))
     if current is None:
-        recorded = session.scalar(
-            select(ListEntry).where(
-                ListEntry.list_id == list_id,
-                ListEntry.project_id == project.id,
-                ListEntry.removed_on == day,
-            )
-        )
+        recorded = _entry(session, list_id, project.id, ListEntry.removed_on == day)
         if recorded is not None:  # already taken off that day (a file loaded again)
             return Outcome("unchanged", recorded)
         raise NotFound.one("project_code", "not_on_list", say(
