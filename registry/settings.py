@@ -83,6 +83,12 @@ class RegistrySettings(BaseSettings):
         "that may answer the confirmation must see it: one machine's processes share it; API "
         "replicas share a volume (the compose scale profile mounts one).",
     )
+    document_dir: Path | None = Field(
+        default=None,
+        description="The document store: where the link checker keeps the first good copy of "
+        "each published document, named by its SHA-256 (default: "
+        "~/.local/share/registry/documents). Back it up with the database.",
+    )
     lock_timeout_ms: int = Field(
         default=10_000,
         ge=0,
@@ -289,6 +295,47 @@ class WebhookSettings(BaseSettings):
     )
 
 
+class LinkSettings(BaseSettings):
+    """How `registry links check` checks document links and keeps copies
+    (registry/documents/)."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_LINKS_", extra="ignore")
+
+    contact: str = Field(
+        default="",
+        description="Who runs this register (an address or URL), named in the checker's "
+        "User-Agent so a site's administrators can reach you.",
+    )
+    timeout_s: float = Field(default=20, gt=0, description="How long one request may take.")
+    per_host: int = Field(
+        default=2, ge=1, le=8, description="Requests at a time to one host (host and port)."
+    )
+    delay_s: float = Field(
+        default=1.0, ge=0, description="Pause between two requests in one host's slot."
+    )
+    concurrency: int = Field(
+        default=32, ge=1, description="Requests at a time over all hosts."
+    )
+    broken_after_checks: int = Field(
+        default=3,
+        ge=1,
+        description="A link is declared broken after failing this many checks in a row ...",
+    )
+    broken_after_days: float = Field(
+        default=2,
+        ge=0,
+        description="... spread over at least this many days (an outage is not a broken link).",
+    )
+    keep_max_mb: float = Field(
+        default=50, gt=0, description="Documents larger than this are checked but not kept."
+    )
+    allow_private: bool = Field(
+        default=False,
+        description="Let the checker fetch private or local addresses (tests, an intranet); "
+        "otherwise such a link is reported wrong and never fetched.",
+    )
+
+
 class OpsSettings(BaseSettings):
     """What operators watch: logs, metrics, shutdown."""
 
@@ -336,6 +383,7 @@ class Settings:
         self.limits = LimitSettings()
         self.quotas = QuotaSettings()
         self.webhooks = WebhookSettings()
+        self.links = LinkSettings()
 
     @property
     def catalog_path(self) -> Path | None:
@@ -350,6 +398,7 @@ ALL_SETTINGS = (
     LimitSettings,
     QuotaSettings,
     WebhookSettings,
+    LinkSettings,
 )
 
 

@@ -31,6 +31,10 @@ SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test"
 )
 TABLES = (
+    "link_checks",
+    "links",
+    "document_findings",
+    "kept_documents",
     "webhook_deliveries",
     "webhook_subscriptions",
     "procrastinate_jobs",

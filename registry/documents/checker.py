@@ -1,0 +1,379 @@
+"""The link check over every public link (``registry links check``, or the worker's daily
+job): each URL fetched once per run (documents.fetch), judged (documents.classify), the
+check recorded, the link's state settled, the first good copy kept (documents.store) and
+scanned (documents.scan). And what the rest of the register reads of it: a link's state
+for pages and the API, the counts for the report and the metrics, the list for a
+department."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from registry import __version__, clock
+from registry.documents import classify, scan
+from registry.documents.fetch import Fetched, Fetcher, HostGate
+from registry.documents.store import DocumentStore
+from registry.settings import LinkSettings
+
+log = logging.getLogger("registry.links")
+
+# every link the public sees: documents of public items, and the notices lists cite
+TARGETS = text(
+    """
+SELECT url, min(title) AS title FROM (
+  SELECT d ->> 'url' AS url, d ->> 'title' AS title
+  FROM public_disclosures x CROSS JOIN LATERAL jsonb_array_elements(
+    CASE jsonb_typeof(x.documents) WHEN 'array' THEN x.documents ELSE '[]' END) d
+  UNION ALL
+  SELECT source_url, name FROM project_lists WHERE source_url IS NOT NULL
+) t
+WHERE url ~* '^https?://[^/\\s]' AND (CAST(:only AS text) IS NULL OR url = :only)
+GROUP BY url ORDER BY url
+"""
+)
+PREVIOUS = text(
+    """
+SELECT l.url, l.state, l.state_since, l.reason, l.failures, l.failing_since, l.last_failure,
+       l.moved_to, l.kept_sha256, k.content_type, l.validators
+FROM links l LEFT JOIN kept_documents k ON k.sha256 = l.kept_sha256
+"""
+)
+SAVE_CHECK = text(
+    """
+INSERT INTO link_checks (url, checked_at, outcome, reason, status, final_url, chain,
+                         content_type, size, sha256, elapsed_ms)
+VALUES (:url, :at, :outcome, :reason, :status, :final_url, CAST(:chain AS jsonb),
+        :content_type, :size, :sha256, :elapsed_ms)
+"""
+)
+SAVE_LINK = text(
+    """
+INSERT INTO links (url, state, state_since, reason, checked_at, failures, failing_since,
+                   last_failure, moved_to, kept_sha256, validators)
+VALUES (:url, :state, :since, :reason, :at, :failures, :failing_since, :last_failure,
+        :moved_to, :kept, CAST(:validators AS jsonb))
+ON CONFLICT (url) DO UPDATE SET
+  state = excluded.state, state_since = excluded.state_since, reason = excluded.reason,
+  checked_at = excluded.checked_at, failures = excluded.failures,
+  failing_since = excluded.failing_since, last_failure = excluded.last_failure,
+  moved_to = excluded.moved_to, kept_sha256 = coalesce(links.kept_sha256, excluded.kept_sha256),
+  validators = excluded.validators
+"""
+)
+SAVE_KEPT = text(
+    """
+INSERT INTO kept_documents (sha256, content_type, filename, size, url, kept_at, scan)
+VALUES (:sha256, :content_type, :filename, :size, :url, :at, :scan)
+ON CONFLICT (sha256) DO NOTHING
+"""
+)
+SAVE_FINDING = text(
+    "INSERT INTO document_findings (sha256, kind, page, masked) "
+    "VALUES (:sha256, :kind, :page, :masked)"
+)
+
+
+def user_agent(contact: str) -> str:
+    """Names the register (and whom to ask), as a polite crawler does."""
+    return f"major-project-registry/{__version__} link checker (+{contact or 'no contact set'})"
+
+
+@dataclass
+class Run:
+    """What one run did."""
+
+    checked: int = 0
+    states: Counter = field(default_factory=Counter)
+    kept: int = 0
+    findings: int = 0
+    seconds: float = 0.0
+    most_per_host: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "checked": self.checked,
+            "states": dict(sorted(self.states.items())),
+            "kept": self.kept,
+            "documents_with_personal_data": self.findings,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def _previous(row: Any) -> tuple[classify.State, tuple[str, str] | None, dict[str, str]]:
+    state = classify.State(
+        row.state, row.state_since, row.reason, row.failures, row.failing_since,
+        row.last_failure, row.moved_to,
+    )  # fmt: skip
+    kept = (row.kept_sha256, row.content_type) if row.kept_sha256 else None
+    return state, kept, dict(row.validators or {})
+
+
+async def check_links(
+    engine: AsyncEngine,
+    store: DocumentStore,
+    settings: LinkSettings,
+    *,
+    now: dt.datetime | None = None,
+    only: str | None = None,
+) -> Run:
+    """Check every public link (or ``only`` that one) once; record and settle each."""
+    started, run = time.perf_counter(), Run()
+    async with engine.connect() as conn:
+        targets = (await conn.execute(TARGETS, {"only": only})).all()
+        before = {row.url: _previous(row) for row in await conn.execute(PREVIOUS)}
+    gate = HostGate(settings.per_host, settings.delay_s, settings.concurrency)
+    max_bytes = round(settings.keep_max_mb * 1024 * 1024)
+    fetcher = Fetcher(
+        user_agent=user_agent(settings.contact), timeout_s=settings.timeout_s, gate=gate,
+        allow_private=settings.allow_private, max_bytes=max_bytes,
+    )  # fmt: skip
+    done: asyncio.Queue[tuple[Any, Fetched] | None] = asyncio.Queue(maxsize=256)
+
+    async def one(target: Any) -> None:
+        _, _, known = before.get(target.url, (None, None, {}))
+        seen = await fetcher.fetch(target.url, body="whole", known=known)
+        await done.put((target, seen))
+
+    async def produce() -> None:
+        pending: set[asyncio.Task] = set()
+        for target in targets:  # at most a few hundred fetches waiting on the gate at once
+            if len(pending) >= settings.concurrency * 8:
+                _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            pending.add(asyncio.create_task(one(target)))
+        if pending:
+            await asyncio.wait(pending)
+        await done.put(None)
+
+    producer = asyncio.create_task(produce())
+    try:
+        async with engine.connect() as conn:
+            while (item := await done.get()) is not None:
+                target, seen = item
+                await _record(conn, store, settings, run, before, target, seen,
+                              now or clock.now(), max_bytes)  # fmt: skip
+                if run.checked % 200 == 0:
+                    await conn.commit()
+            await conn.commit()
+        await producer
+    finally:
+        producer.cancel()
+        await fetcher.close()
+    run.seconds = time.perf_counter() - started
+    run.most_per_host = max(gate.most.values(), default=0)
+    return run
+
+
+async def _record(
+    conn: AsyncConnection,
+    store: DocumentStore,
+    settings: LinkSettings,
+    run: Run,
+    before: dict[str, Any],
+    target: Any,
+    seen: Fetched,
+    at: dt.datetime,
+    max_bytes: int,
+) -> None:
+    state, kept, _ = before.get(target.url, (classify.State(), None, {}))
+    outcome = classify.verdict(seen, title=target.title, kept=kept, max_bytes=max_bytes)
+    new_kept = None
+    if outcome.keep and seen.body is not None:
+        new_kept = await _keep(conn, store, seen, at, run)
+    settled = classify.settle(
+        state, outcome, at, checks=settings.broken_after_checks, days=settings.broken_after_days
+    )
+    validators = dict(seen.validators)
+    if seen.sha256:
+        validators["sha256"] = seen.sha256
+    await conn.execute(SAVE_CHECK, {
+        "url": target.url, "at": at, "outcome": outcome.outcome, "reason": outcome.reason,
+        "status": seen.status, "final_url": seen.final_url,
+        "chain": orjson.dumps(seen.chain).decode(), "content_type": seen.content_type,
+        "size": seen.size, "sha256": seen.sha256, "elapsed_ms": seen.elapsed_ms,
+    })  # fmt: skip
+    await conn.execute(SAVE_LINK, {
+        "url": target.url, "state": settled.state, "since": settled.since,
+        "reason": settled.reason, "at": at, "failures": settled.failures,
+        "failing_since": settled.failing_since, "last_failure": settled.last_failure,
+        "moved_to": settled.moved_to, "kept": new_kept,
+        "validators": orjson.dumps(validators).decode(),
+    })  # fmt: skip
+    run.checked += 1
+    run.states[settled.state] += 1
+
+
+async def _keep(
+    conn: AsyncConnection, store: DocumentStore, seen: Fetched, at: dt.datetime, run: Run
+) -> str:
+    """Keep the first good copy and scan it; its SHA-256."""
+    assert seen.body is not None
+    kind = classify.kind_of(seen) or "application/octet-stream"
+    sha256 = await asyncio.to_thread(store.put, seen.body)
+    exists = await conn.scalar(
+        text("SELECT 1 FROM kept_documents WHERE sha256 = :sha256"), {"sha256": sha256}
+    )
+    if exists:
+        return sha256
+    outcome, found = await asyncio.to_thread(scan.scan, seen.body, kind)
+    await conn.execute(SAVE_KEPT, {
+        "sha256": sha256, "content_type": kind, "filename": filename(seen, kind, sha256),
+        "size": len(seen.body), "url": seen.final_url or seen.url, "at": at, "scan": outcome,
+    })  # fmt: skip
+    if found:
+        await conn.execute(
+            SAVE_FINDING,
+            [{"sha256": sha256, "kind": f.kind, "page": f.page, "masked": f.masked} for f in found],
+        )
+        run.findings += 1
+    run.kept += 1
+    return sha256
+
+
+def filename(seen: Fetched, kind: str, sha256: str) -> str:
+    """The name a copy is served under: the server's, else the URL's last part."""
+    from pathlib import PurePosixPath
+    from urllib.parse import unquote, urlsplit
+
+    name = seen.filename or PurePosixPath(unquote(urlsplit(seen.final_url or seen.url).path)).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\"')[:200]
+    if not name or "." not in name:
+        name = (name or sha256[:16]) + classify.KEEPABLE.get(kind, "")
+    return name
+
+
+# --- what the rest of the register reads ----------------------------------------------
+
+STATES = text(
+    """
+SELECT l.url, l.state, l.state_since, l.reason, l.checked_at, l.moved_to, l.kept_sha256,
+       k.kept_at, k.scan
+FROM links l LEFT JOIN kept_documents k ON k.sha256 = l.kept_sha256
+WHERE l.url = ANY(:urls)
+"""
+)
+
+
+@dataclass(frozen=True)
+class LinkState:
+    state: str
+    since: dt.datetime | None
+    reason: str | None
+    checked_at: dt.datetime | None
+    moved_to: str | None
+    kept_sha256: str | None
+    kept_at: dt.datetime | None
+    withheld: bool  # the copy holds personal data: not served
+
+    @property
+    def copy_path(self) -> str | None:
+        """The kept copy's path on this register, when it may be served."""
+        if self.kept_sha256 and not self.withheld:
+            return f"/documents/{self.kept_sha256}"
+        return None
+
+
+async def link_states(conn: AsyncConnection, urls: list[str]) -> dict[str, LinkState]:
+    """The checked state of each of ``urls`` (those never checked are absent)."""
+    if not urls:
+        return {}
+    rows = await conn.execute(STATES, {"urls": list(set(urls))})
+    return {
+        r.url: LinkState(r.state, r.state_since, r.reason, r.checked_at, r.moved_to,
+                         r.kept_sha256, r.kept_at, r.scan == "found")  # fmt: skip
+        for r in rows
+    }
+
+
+KEPT = text(
+    """
+SELECT k.content_type, k.filename, k.size, k.kept_at, k.scan FROM kept_documents k
+WHERE k.sha256 = :sha256 AND k.scan <> 'found' AND EXISTS (
+  SELECT 1 FROM links l
+  JOIN public_disclosures x ON x.documents @> jsonb_build_array(jsonb_build_object('url', l.url))
+  WHERE l.kept_sha256 = k.sha256
+)
+"""
+)
+
+
+async def kept_copy(conn: AsyncConnection, sha256: str) -> Any:
+    """The kept copy of a document a public item links to (and that holds no personal
+    data), or None."""
+    return (await conn.execute(KEPT, {"sha256": sha256})).one_or_none()
+
+
+# per department and category: the documents of public items, with their link's state
+_DOCS = """
+WITH docs AS (
+  SELECT DISTINCT x.publisher_id, x.category, x.project_id, x.id AS disclosure_id,
+         x.item_key, x.title AS item_title, d ->> 'url' AS url, d ->> 'title' AS title
+  FROM public_disclosures x CROSS JOIN LATERAL jsonb_array_elements(
+    CASE jsonb_typeof(x.documents) WHEN 'array' THEN x.documents ELSE '[]' END) d
+  WHERE d ->> 'url' ~* '^https?://'
+)
+"""
+COUNTS = text(
+    _DOCS
+    + """
+SELECT dep.code AS department, dep.name AS department_name, docs.category,
+       count(*) FILTER (WHERE l.checked_at IS NOT NULL) AS checked,
+       count(*) FILTER (WHERE l.state = 'ok') AS ok,
+       count(*) FILTER (WHERE l.state = 'moved') AS moved,
+       count(*) FILTER (WHERE l.state = 'broken') AS broken,
+       count(*) FILTER (WHERE l.state = 'wrong') AS wrong,
+       count(*) FILTER (WHERE l.state = 'changed') AS changed,
+       count(*) FILTER (WHERE k.scan = 'found') AS personal_data
+FROM docs JOIN departments dep ON dep.id = docs.publisher_id
+LEFT JOIN links l ON l.url = docs.url
+LEFT JOIN kept_documents k ON k.sha256 = l.kept_sha256
+GROUP BY dep.code, dep.name, docs.category ORDER BY dep.code, docs.category
+"""
+)
+LISTED = text(
+    _DOCS
+    + """
+SELECT dep.code AS department, docs.category, p.code AS project_code, docs.item_key,
+       docs.item_title, docs.title, docs.url, coalesce(l.state, 'unchecked') AS state,
+       l.state_since, l.reason, l.moved_to, l.checked_at, l.failures, l.last_failure,
+       l.kept_sha256, k.kept_at, k.scan,
+       (SELECT string_agg(f.kind || coalesce(' p.' || f.page, '') || ' ' || f.masked, '; '
+                          ORDER BY f.page, f.kind)
+          FROM document_findings f WHERE f.sha256 = k.sha256) AS findings
+FROM docs JOIN departments dep ON dep.id = docs.publisher_id
+JOIN projects p ON p.id = docs.project_id
+LEFT JOIN links l ON l.url = docs.url
+LEFT JOIN kept_documents k ON k.sha256 = l.kept_sha256
+WHERE CAST(:department AS text) IS NULL OR dep.code = :department
+ORDER BY dep.code, docs.category, p.code, docs.item_key, docs.url
+"""
+)
+BY_STATE = text(
+    _DOCS
+    + """
+SELECT coalesce(l.state, 'unchecked') AS state, dep.code AS department, count(*) AS links
+FROM docs JOIN departments dep ON dep.id = docs.publisher_id
+LEFT JOIN links l ON l.url = docs.url
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+)
+
+
+async def counts(conn: AsyncConnection) -> list[dict[str, Any]]:
+    """The public counts, per department and category (no URLs, no findings' detail)."""
+    return [dict(r._mapping) for r in await conn.execute(COUNTS)]
+
+
+async def listed(conn: AsyncConnection, department: str | None) -> list[dict[str, Any]]:
+    """Every document link of a department (or all, for an administrator), with its state
+    and what the scan found (masked): for the department, never for the public."""
+    return [dict(r._mapping) for r in await conn.execute(LISTED, {"department": department})]
