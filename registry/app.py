@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
     from registry.web.catalog_pages import ROUTES as CATALOG_ROUTES
     from registry.web.changes import ROUTES as CHANGE_ROUTES
+    from registry.web.documents import ROUTES as DOCUMENT_ROUTES
     from registry.web.downloads import ROUTES as DOWNLOAD_ROUTES
     from registry.web.lists import ROUTES as LIST_ROUTES
     from registry.web.maps import ROUTES as MAP_ROUTES
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *LIST_ROUTES,
         *CATALOG_ROUTES,
         *DOWNLOAD_ROUTES,
+        *DOCUMENT_ROUTES,
         *MAP_ROUTES,
         *OPEN_DATA_ROUTES,
         *CHANGE_ROUTES,

@@ -869,7 +869,7 @@ def links_check(only: str | None) -> None:
 def links_report(department: str | None, fmt: str, output: str | None) -> None:
     """Every document link with its state, the kept copy and personal data found in it
     (masked): for departments and administrators, not for publication."""
-    from registry.documents.checker import listed
+    from registry.documents.states import listed
     from registry.exports import link_report
 
     rows = read(lambda conn: listed(conn, department))

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
 from registry.db import Database
+from registry.documents.states import link_states
 from registry.publishing.keys import Credentials
 from registry.reading import disclosures, queries, scope
 from registry.settings import ApiSettings
@@ -85,6 +86,7 @@ class Loaders:
         self.responsibilities = loader(queries.responsibilities_by_project, list)
         self.departments = AllDepartments(engine)
         self.projects = loader(queries.projects_by_ids)
+        self.links = loader(link_states)
         self._moments: dict[dt.datetime | None, MomentLoaders] = {}
 
     def at(self, as_of: dt.datetime | None) -> MomentLoaders:
@@ -118,3 +120,8 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.engine)
+
+    def absolute(self, path: str) -> str:
+        """A path of this register's as an absolute URL (the public URL, else the request's)."""
+        base = self.settings.public_url or (str(self.request.base_url) if self.request else "")
+        return base.rstrip("/") + path

@@ -90,6 +90,23 @@ class Document(graphene.ObjectType):
         "is neither (a javascript: or data: link is refused when written, and never handed on)."
     )
 
+    link_status = graphene.Field(
+        graphene.NonNull(lambda: LinkStatus),
+        description="What the last link check (registry links check, daily) found at the URL "
+        "now, whatever moment the item is read at: UNCHECKED until the first check.",
+    )
+    link_reason = graphene.String(
+        description="Why the link is not OK (soft_404, login_page, home_redirect, "
+        "html_for_document, content_changed, http_404, timeout, ...); null when it is."
+    )
+    checked_at = Timestamp(description="When the link was last checked.")
+    moved_to = graphene.String(description="The new address of a link that MOVED.")
+    archived_copy = graphene.Field(
+        lambda: ArchivedCopy,
+        description="The copy kept at the first good fetch, served by this register (null "
+        "when none was kept, or when it holds personal data).",
+    )
+
     @staticmethod
     def resolve_title(root: Any, info: GraphQLResolveInfo) -> Any:
         return root.get("title")
@@ -97,6 +114,71 @@ class Document(graphene.ObjectType):
     @staticmethod
     def resolve_url(root: Any, info: GraphQLResolveInfo) -> Any:
         return shown_url(root.get("url"))
+
+    @staticmethod
+    async def _link(root: Any, info: GraphQLResolveInfo) -> Any:
+        url = root.get("url")
+        return await info.context.loaders.links.load(url) if shown_url(url) else None
+
+    @staticmethod
+    async def resolve_link_status(root: Any, info: GraphQLResolveInfo) -> Any:
+        link = await Document._link(root, info)
+        return link.state.upper() if link else "UNCHECKED"
+
+    @staticmethod
+    async def resolve_link_reason(root: Any, info: GraphQLResolveInfo) -> Any:
+        link = await Document._link(root, info)
+        return link.reason if link and link.state != "ok" else None
+
+    @staticmethod
+    async def resolve_checked_at(root: Any, info: GraphQLResolveInfo) -> Any:
+        link = await Document._link(root, info)
+        return link.checked_at if link else None
+
+    @staticmethod
+    async def resolve_moved_to(root: Any, info: GraphQLResolveInfo) -> Any:
+        link = await Document._link(root, info)
+        return shown_url(link.moved_to) if link and link.state == "moved" else None
+
+    @staticmethod
+    async def resolve_archived_copy(root: Any, info: GraphQLResolveInfo) -> Any:
+        link = await Document._link(root, info)
+        if link is None or link.copy_path is None:
+            return None
+        return {"url": info.context.absolute(link.copy_path), "sha256": link.kept_sha256,
+                "kept_at": link.kept_at}  # fmt: skip
+
+
+class LinkStatus(graphene.Enum):
+    """The state of a document link (杜绝错链、断链)."""
+
+    UNCHECKED = "UNCHECKED"
+    OK = "OK"
+    MOVED = "MOVED"
+    BROKEN = "BROKEN"
+    WRONG = "WRONG"
+    CHANGED = "CHANGED"
+
+    @property
+    def description(self) -> str:
+        return {
+            "UNCHECKED": "Not checked yet.",
+            "OK": "The document answers as published.",
+            "MOVED": "Permanently redirected (movedTo proposes the new address).",
+            "BROKEN": "Failing on several checks over several days (DNS, TLS, refused, "
+            "timeout, 4xx/5xx, redirect loop).",
+            "WRONG": "Answers, but not with the document: an error or login page, the site's "
+            "home page, a web page where a file is promised, another kind of file.",
+            "CHANGED": "A different file than the one published (see archivedCopy).",
+        }[self.name]
+
+
+class ArchivedCopy(graphene.ObjectType):
+    """A document as it was first fetched, kept by this register (content-addressed)."""
+
+    url = graphene.String(required=True)
+    sha256 = graphene.String(required=True)
+    kept_at = Timestamp(required=True)
 
 
 DisclosureStatus = graphene.Enum(

@@ -171,7 +171,7 @@ class Fetcher:
                     response = await asyncio.wait_for(
                         self.client.send(request, stream=True), self.timeout_s
                     )
-                except (httpx.HTTPError, OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, httpx.HTTPError, OSError) as exc:
                     seen.error = "timeout" if isinstance(exc, asyncio.TimeoutError) else _error(exc)
                     return None
             location = response.headers.get("location")
@@ -199,7 +199,7 @@ class Fetcher:
         seen = Fetched(url=url)
         try:
             await asyncio.wait_for(self._check(seen, body, known or {}), self.timeout_s * 4)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             seen.error, seen.body = "timeout", None
         finally:
             seen.elapsed_ms = round((time.perf_counter() - started) * 1000)
@@ -234,7 +234,7 @@ class Fetcher:
                         response = await asyncio.wait_for(
                             self.client.send(request, stream=True), self.timeout_s
                         )
-                    except (httpx.HTTPError, OSError, asyncio.TimeoutError) as exc:
+                    except (TimeoutError, httpx.HTTPError, OSError) as exc:
                         seen.error = (
                             "timeout" if isinstance(exc, asyncio.TimeoutError) else _error(exc)
                         )

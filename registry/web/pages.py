@@ -23,6 +23,7 @@ from registry.catalog import Category, get_catalog
 from registry.clock import china_day, china_minute
 from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
 from registry.language import say
+from registry.documents.states import STATE_NAMES, reason_name
 from registry.links import shown_url
 from registry.models import LIST_LEVELS, PROJECT_STATUSES, PROJECT_TYPES
 from registry.reading import disclosures, inputs, ogc_params, portal, queries, scope
@@ -35,7 +36,12 @@ PAGES = Environment(
     lstrip_blocks=True,
 )
 # every day and time a page shows is China's (a moment is stored in UTC)
-PAGES.filters.update(china_day=china_day, china_minute=china_minute, shown_url=shown_url)
+PAGES.filters.update(
+    china_day=china_day, china_minute=china_minute, shown_url=shown_url,
+    link_state=lambda state: STATE_NAMES.get(state, (state, state))[0],
+    link_state_en=lambda state: STATE_NAMES.get(state, (state, state))[1],
+    link_reason=reason_name,
+)  # fmt: skip
 PAGE_SIZE = 20
 SORTS = {
     "code": ("CODE", "项目代码", "code"),

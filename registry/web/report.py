@@ -17,6 +17,7 @@ from registry.catalog import Category
 from registry.clock import today
 from registry.compliance.scores import Score, by_department, score_rows
 from registry.errors import InvalidInput, Problem, RegistryError, not_one_of
+from registry.documents.states import counts as link_counts
 from registry.exports import scoreboard as files
 from registry.language import say
 from registry.reading import inputs, queries, scope
@@ -106,6 +107,7 @@ async def page(request: Request) -> Response:
         board, given = await chosen(request, conn)
         departments = [(d["code"], d["name"]) for d in await queries.departments(conn)]
         lists = await scope.lists(conn)
+        links = await link_counts(conn)
     bodies = sorted(by_department(board), key=_rate_order)
     start, end = given.get("from"), given.get("to")
     return render(
@@ -119,6 +121,7 @@ async def page(request: Request) -> Response:
         chart=chart(bodies),
         bodies=bodies,
         rows=sorted(score_rows(board), key=_rate_order),
+        links=links,
         overdue=[
             {**o, "department_name": s.department_name} for s in board for o in s.overdue_items
         ],
