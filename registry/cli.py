@@ -886,7 +886,8 @@ def links_report(department: str | None, fmt: str, output: str | None) -> None:
 @main.command("worker")
 @click.option("--name", help="A name for this worker in the queue's tables and the logs.")
 def worker_command(name: str | None) -> None:
-    """Run the job queue's worker: webhook deliveries (REGISTRY_WEBHOOK_*). Run one or more,
+    """Run the job queue's worker: webhook deliveries (REGISTRY_WEBHOOK_*) and the daily link
+    check (REGISTRY_LINKS_SCHEDULE). Run one or more,
     on any machine that reaches the database; stop with SIGTERM (finishes what it holds)."""
     import asyncio
     import logging

@@ -1,12 +1,13 @@
 """The job queue's tasks and ``registry worker`` (procrastinate, on the registry's own
 PostgreSQL: no other service to run).
 
-A worker process runs the queue's worker and a dispatcher beside it. The dispatcher listens
-for ``registry_changes`` (the change stream's seal notifies it at each commit) and, on each
-notice or every ``REGISTRY_WEBHOOK_POLL_S``, queues one delivery job per subscription that
-is behind the stream and has no job waiting or running; a job's ``lock`` runs one per
-subscription at a time, so several workers share the work without delivering a
-subscription's events out of order. A worker that dies mid-delivery stops its heartbeat;
+A worker process runs the queue's worker and a dispatcher beside it. Every day
+(``REGISTRY_LINKS_SCHEDULE``) one worker runs the link check (registry/documents/). The
+dispatcher listens for ``registry_changes`` (the change stream's seal notifies it at each
+commit) and, on each notice or every ``REGISTRY_WEBHOOK_POLL_S``, queues one delivery job
+per subscription that is behind the stream and has no job waiting or running; a job's
+``lock`` runs one per subscription at a time, so several workers share the work without
+delivering a subscription's events out of order. A worker that dies mid-delivery stops its heartbeat;
 after ``REGISTRY_WEBHOOK_STALLED_S`` any other worker puts its jobs back in the queue, and
 the delivery starts again from the subscription's cursor (at least once: the receiver may
 see the event in flight twice, with the same ``webhook-id``).
@@ -53,6 +54,24 @@ async def deliver(context: JobContext, subscription_id: int) -> None:
         _state["engine"], _state["http"], subscription_id, attempt=attempts + 1,
         final=attempts + 1 >= _settings.max_attempts, timeout=_settings.timeout_s,
     )  # fmt: skip
+
+
+async def check_links(timestamp: int) -> None:
+    """The daily link check (REGISTRY_LINKS_SCHEDULE), as `registry links check` runs it."""
+    from registry.documents.checker import check_links as check
+    from registry.documents.store import document_store
+
+    settings = get_settings()
+    run = await check(
+        _state["engine"], document_store(settings.registry.document_dir), settings.links
+    )
+    log.info("links checked: %s", run.summary())
+
+
+if get_settings().links.schedule:  # one run per scheduled moment, whichever worker takes it
+    tasks.periodic(cron=get_settings().links.schedule, periodic_id="links")(
+        tasks.task(name="registry.check_links", lock="links", queueing_lock="links")(check_links)
+    )
 
 
 def make_app(url: str) -> App:

@@ -313,9 +313,7 @@ class LinkSettings(BaseSettings):
     delay_s: float = Field(
         default=1.0, ge=0, description="Pause between two requests in one host's slot."
     )
-    concurrency: int = Field(
-        default=32, ge=1, description="Requests at a time over all hosts."
-    )
+    concurrency: int = Field(default=32, ge=1, description="Requests at a time over all hosts.")
     broken_after_checks: int = Field(
         default=3,
         ge=1,
@@ -328,6 +326,11 @@ class LinkSettings(BaseSettings):
     )
     keep_max_mb: float = Field(
         default=50, gt=0, description="Documents larger than this are checked but not kept."
+    )
+    schedule: str = Field(
+        default="30 2 * * *",
+        description="When `registry worker` runs the check (cron, the worker's time zone; "
+        "empty: never, e.g. when a systemd timer or cron runs `registry links check`).",
     )
     allow_private: bool = Field(
         default=False,

@@ -294,3 +294,28 @@ def registry_session(session, system):
     )
     session.commit()
     return session
+
+
+@pytest.fixture(scope="module")
+def checked(demo_data, database_url, tmp_path_factory):
+    """Every case of tests/linkserver.py linked from a public demo item (alternately over
+    IPv4 and IPv6), checked on three days; the site's counts and the store kept for tests."""
+    from registry.documents.store import DirectoryStore
+    from tests import linkserver
+    from tests.linkserver import CASES, DAY, T0, link_documents, run_check
+
+    store = DirectoryStore(tmp_path_factory.mktemp("documents"))
+    with linkserver.serving() as (site, four, six):
+        bases = {}
+        documents = []
+        for index, (path, (title, _, _)) in enumerate(CASES.items()):
+            base = (four, six)[index % 2]
+            bases[path] = base
+            documents.append([{"title": title, "url": base + path}])
+        link_documents(demo_data, documents)
+        runs = [run_check(database_url, store, now=T0 + n * DAY) for n in range(3)]
+        with demo_data.connect() as conn:
+            links = {r.url: r for r in conn.execute(text(
+                "SELECT l.*, k.scan, k.size AS kept_size FROM links l "
+                "LEFT JOIN kept_documents k ON k.sha256 = l.kept_sha256"))}  # fmt: skip
+        yield {"site": site, "bases": bases, "runs": runs, "links": links, "store": store}

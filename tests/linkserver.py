@@ -6,6 +6,8 @@ then recovers, and PDFs and DOCX with and without a resident ID — all generate
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import hashlib
 import io
 import socket
@@ -15,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 RESIDENT_ID = "11010519491231002X"  # GB 11643 example number: a valid check character
 MOBILE = "13812345678"
@@ -152,7 +155,10 @@ def handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if status == 200 and ranged.startswith("bytes=0-") and method == "GET":
                 end = min(int(ranged.split("-")[1]) + 1, len(body))
                 if end < len(body):
-                    status, headers = 206, {**headers, "Content-Range": f"bytes 0-{end - 1}/{len(body)}"}
+                    status, headers = (
+                        206,
+                        {**headers, "Content-Range": f"bytes 0-{end - 1}/{len(body)}"},
+                    )
                     body = body[:end]
             try:
                 self.send_response(status)
@@ -198,8 +204,92 @@ def serving(site: Site | None = None) -> Iterator[tuple[Site, str, str]]:
     for thread in threads:
         thread.start()
     try:
-        yield site, f"http://127.0.0.1:{four.server_address[1]}", f"http://[::1]:{six.server_address[1]}"
+        yield (
+            site,
+            f"http://127.0.0.1:{four.server_address[1]}",
+            f"http://[::1]:{six.server_address[1]}",
+        )
     finally:
         for server in (four, six):
             server.shutdown()
             server.server_close()
+
+
+# --- the cases, and how the tests link and check them --------------------------------
+
+T0 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+# path: (the document's title, state after checks on days 0, 1 and 2, reason)
+CASES = {
+    "/good.pdf": ("关于项目建议书的批复.pdf", "ok", None),
+    "/missing.pdf": ("可行性研究报告批复.pdf", "broken", "http_404"),
+    "/error.pdf": ("初步设计批复.pdf", "broken", "http_500"),
+    "/slow.pdf": ("用地预审意见.pdf", "broken", "timeout"),
+    "/chain/1": ("规划许可证", "ok", None),
+    "/loop/a": ("施工许可证", "broken", "redirect_loop"),
+    "/long/1": ("竣工验收备案", "broken", "too_many_redirects"),
+    "/old.pdf": ("招标公告.pdf", "moved", "permanent_redirect"),
+    "/soft404.html": ("中标结果公示", "wrong", "soft_404"),
+    "/login": ("设计变更批复", "wrong", "login_page"),
+    "/notice.pdf": ("环评批复.pdf", "wrong", "html_for_document"),
+    "/gone/doc.pdf": ("水土保持方案批复.pdf", "wrong", "home_redirect"),
+    "/changing.pdf": ("征收决定.pdf", "changed", "content_changed"),
+    "/huge.pdf": ("初步设计文本.pdf", "ok", "too_large_to_keep"),
+    "/flaky.pdf": ("质量监督报告.pdf", "ok", None),
+    "/head405.pdf": ("安全监督报告.pdf", "ok", None),
+    "/id.pdf": ("征地补偿登记表.pdf", "ok", None),
+    "/mobile.pdf": ("联系人名单.pdf", "ok", None),
+    "/scanned.pdf": ("批复扫描件.pdf", "ok", None),
+    "/id.docx": ("征地补偿公示.docx", "ok", None),
+    "/clean.docx": ("补偿标准.docx", "ok", None),
+    "/article.html": ("可研批复", "ok", None),
+}
+SCAN = {
+    "/id.pdf": "found", "/mobile.pdf": "found", "/id.docx": "found", "/scanned.pdf": "not_scannable",
+    "/clean.docx": "clean", "/good.pdf": "clean", "/article.html": "clean",
+}  # fmt: skip
+
+
+def settings(**given: Any) -> Any:
+    from registry.settings import LinkSettings
+
+    values = {"allow_private": True, "delay_s": 0.0, "timeout_s": 1.0, "keep_max_mb": 0.1,
+              "contact": "links-test@example.org"} | given  # fmt: skip
+    return LinkSettings(**values)
+
+
+def run_check(url: str, store, **given):
+    async def go():
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from registry.documents.checker import check_links
+
+        engine = create_async_engine(url)
+        try:
+            return await check_links(engine, store, settings(**{k: v for k, v in given.items()
+                                                               if k != "now"}),
+                                     now=given.get("now"))  # fmt: skip
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def link_documents(engine, documents: list[list[dict]]) -> list[int]:
+    """Give public demo items these documents, through the write path (a correction)."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from registry.publishing.authority import Actor
+    from registry.publishing.disclosures import correct_disclosure
+
+    actor = Actor(path="test:system")
+    with Session(engine) as session:
+        ids = session.scalars(
+            text("SELECT id FROM public_disclosures ORDER BY id LIMIT :n"), {"n": len(documents)}
+        ).all()
+        for disclosure_id, docs in zip(ids, documents, strict=True):
+            correct_disclosure(session, actor, disclosure_id, "链接检查测试", documents=docs)
+        session.commit()
+    return list(ids)

@@ -40,6 +40,16 @@ LAYERS = [
         ["registry.reading", "registry.compliance", "registry.exports", "registry.web"],
     ),
     ("registry.reading", ["registry.publishing", "registry.exports", "registry.web"]),
+    (
+        "registry.documents",
+        [
+            "registry.publishing",
+            "registry.reading",
+            "registry.compliance",
+            "registry.exports",
+            "registry.web",
+        ],
+    ),
     ("registry.compliance", ["registry.publishing", "registry.exports", "registry.web"]),
     ("registry.exports", ["registry.publishing", "registry.web"]),
     ("schema", ["loaders", "registry.web"]),

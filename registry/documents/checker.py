@@ -209,7 +209,8 @@ async def _record(
         "validators": orjson.dumps(validators).decode(),
     })  # fmt: skip
     run.checked += 1
-    run.states[settled.state] += 1
+    failing = settled.failures > 0 and settled.state != "broken"
+    run.states["failing" if failing else settled.state] += 1
 
 
 async def _keep(

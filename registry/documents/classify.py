@@ -52,11 +52,18 @@ HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.shtml", "/index.jsp"
 # soft 404s: the phrases Chinese government sites (and their CMSs) answer a missing page with
 MISSING = re.compile(
     r"页面不存在|您访问的页面不存在|您所访问的页面不存在|找不到(您|你)?(要|所)?(访问|请求)?的?页面"
-    r"|页面(已被)?(删除|移除)|信息(已被?)?(删除|撤下|下线)|文件不存在|资源不存在|无法找到"
-    r"|页面未找到|内容已过期|链接已失效|\b404\b|not found|page (does not|doesn't) exist"
+    r"|页面(已被)?(删除|移除)|信息(已被?)?(删除|撤下|下线)|文件不存在|资源不存在|无法找到(该|此)?页面"
+    r"|页面未找到|内容已过期|链接已失效|404 ?not found|page (does not|doesn't) exist"
     r"|no longer available",
     re.IGNORECASE,
 )
+# a title may say only the status ("404", "错误页面", "Error")
+MISSING_TITLE = re.compile(rf"{MISSING.pattern}|^\W*404\b|\b404\W*$|错误(页面|提示)|^\W*error\W*$",
+                           re.IGNORECASE)  # fmt: skip
+PASSWORD = re.compile(r"<input[^>]+type\s*=\s*[\"']?password", re.IGNORECASE)
+LOGIN_TITLE = re.compile(r"登录|登陆|统一身份认证|单点登录|\blog ?in\b|sign in", re.IGNORECASE)
+TITLE = re.compile(rf"{MISSING.pattern}|^\W*404\b|\b404\W*$|错误(页面|提示)|^\W*error\W*$",
+                           re.IGNORECASE)  # fmt: skip
 LOGIN = re.compile(
     r"<input[^>]+type=[\"']?password|统一身份认证|用户登录|请(先)?登录|登录系统|单点登录"
     r"|\blog ?in\b|sign in",
@@ -141,11 +148,10 @@ def _home(url: str, final: str) -> bool:
 def page_problem(url: str, title: str | None, seen: Fetched) -> str | None:
     """Why an HTML answer is not the page or document the link promises, or None."""
     page_title, text = page_text(seen.body or b"")
-    if LOGIN.search(seen.body.decode("utf-8", "replace") if seen.body else "") and (
-        len(text) < SHORT_PAGE or LOGIN.search(page_title)
-    ):
+    password = PASSWORD.search(seen.body.decode("utf-8", "replace") if seen.body else "")
+    if LOGIN_TITLE.search(page_title) or (password and len(text) < SHORT_PAGE):
         return "login_page"
-    if MISSING.search(page_title) or (len(text) < SHORT_PAGE and MISSING.search(text)):
+    if MISSING_TITLE.search(page_title) or (len(text) < SHORT_PAGE and MISSING.search(text)):
         return "soft_404"
     if seen.chain and _home(url, seen.final_url or url):
         return "home_redirect"
@@ -206,9 +212,7 @@ class State:
     moved_to: str | None = None
 
 
-def settle(
-    before: State, outcome: Verdict, now: dt.datetime, *, checks: int, days: float
-) -> State:
+def settle(before: State, outcome: Verdict, now: dt.datetime, *, checks: int, days: float) -> State:
     """The state after a check. A failure counts towards "broken", declared only once
     ``checks`` checks in a row failed over at least ``days`` days; until then the link
     keeps the state it had (an outage is not a broken link)."""

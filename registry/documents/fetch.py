@@ -147,7 +147,9 @@ class Fetcher:
             return None
         try:
             found = await asyncio.to_thread(
-                private_address, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+                private_address,
+                parts.hostname,
+                parts.port or (443 if parts.scheme == "https" else 80),
             )
         except OSError:
             return "dns"
@@ -219,7 +221,12 @@ class Fetcher:
             html = (seen.content_type or "").startswith(("text/html", "application/xhtml"))
             want = "page" if html else body
             same = {k: v for k, v in known.items() if k != "sha256"}
-            if want == "whole" and known.get("sha256") and seen.validators and seen.validators == same:
+            if (
+                want == "whole"
+                and known.get("sha256")
+                and seen.validators
+                and seen.validators == same
+            ):
                 seen.sha256 = known.get("sha256")
                 return
             if want == "none":

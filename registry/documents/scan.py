@@ -93,7 +93,9 @@ def _xlsx(data: bytes) -> Iterator[tuple[int | None, str]]:
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         for number, sheet in enumerate(book.worksheets, start=1):
-            cells = (str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+            cells = (
+                str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None
+            )
             yield number, "\n".join(cells)
     finally:
         book.close()

@@ -88,8 +88,16 @@ async def link_states(conn: AsyncConnection, urls: list[str]) -> dict[str, LinkS
         return {}
     rows = await conn.execute(STATES, {"urls": list(set(urls))})
     return {
-        r.url: LinkState(r.state, r.state_since, r.reason, r.checked_at, r.moved_to,
-                         r.kept_sha256, r.kept_at, r.scan == "found")  # fmt: skip
+        r.url: LinkState(
+            r.state,
+            r.state_since,
+            r.reason,
+            r.checked_at,
+            r.moved_to,
+            r.kept_sha256,
+            r.kept_at,
+            r.scan == "found",
+        )  # fmt: skip
         for r in rows
     }
 

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
 from registry.clock import CST, china_minute
+from registry.documents.states import link_states
 from registry.errors import InvalidInput, not_one_of
 from registry.identifiers import region_prefix
 from registry.language import say
+from registry.links import safe_url
 from registry.reading import visibility
 from registry.reading.disclosures import WITHDRAWN_TITLE
 from registry.reading.tables import DEP, P
@@ -50,6 +52,7 @@ def _events(
             x.c.correction_reason,
             x.c.withdrawn_reason,
             x.c.formed_on,
+            x.c.documents,
             at.label("at"),
             literal(kind).label("kind"),
             withdrawn.label("withdrawn"),
@@ -96,7 +99,14 @@ async def entries(
     rows = await conn.execute(
         select(events).order_by(events.c.at.desc(), events.c.id.desc(), events.c.kind).limit(limit)
     )
-    return [dict(r._mapping) for r in rows]
+    found = [dict(r._mapping) for r in rows]
+    urls = [d.get("url") for item in found for d in item["documents"] or [] if d.get("url")]
+    states = await link_states(conn, [u for u in urls if isinstance(u, str)])
+    for item in found:
+        item["documents"] = [
+            {**d, "link": states.get(d.get("url"))} for d in item["documents"] or []
+        ]
+    return found
 
 
 def cursor(item: dict) -> str:
@@ -180,6 +190,8 @@ def atom(
             href=f"{base}/projects/{item['project_code']}#d{item['lineage_id']}",
         )
         add(entry, "link", rel="related", type="application/json", href=link(base, item["id"]))
+        if not item["withdrawn"] and item["kind"] != "withdrawn":
+            _documents(entry, item["documents"], base)
         summary = (
             f"{item['project_name']}（{item['project_code']}）{item_name}；"
             f"公开主体：{item['department_name']}；信息形成日期：{item['formed_on']}；"
@@ -191,6 +203,18 @@ def atom(
             summary += f"；第{item['revision']}版，更正原因：{item['correction_reason']}"
         add(entry, "summary", summary)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _documents(entry: Any, documents: list[dict], base: str) -> None:
+    """The item's documents (enclosures), and the copy this register kept of each (its URL
+    names its SHA-256)."""
+    for document in documents:
+        if safe_url(document.get("url")) and str(document["url"]).startswith("http"):
+            add(entry, "link", rel="enclosure", href=document["url"], title=document["title"])
+        kept = document.get("link")
+        if kept is not None and kept.copy_path is not None:
+            add(entry, "link", rel="related", href=base + kept.copy_path,
+                title=f"存档副本 · archived copy: {document['title']}")  # fmt: skip
 
 
 LINK_QUERY = (

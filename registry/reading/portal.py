@@ -170,7 +170,9 @@ async def with_link_states(conn: AsyncConnection, items: list[dict[str, Any]]) -
     urls = [d.get("url") for item in items for d in item["documents"] or [] if d.get("url")]
     found = await link_states(conn, urls)
     for item in items:
-        item["documents"] = [{**d, "link": found.get(d.get("url"))} for d in item["documents"] or []]
+        item["documents"] = [
+            {**d, "link": found.get(d.get("url"))} for d in item["documents"] or []
+        ]
 
 
 DISTRICT_SKETCH = text(f"""

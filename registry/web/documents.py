@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from registry.documents import states
 from registry.documents.store import SHA256, document_store
-from registry.errors import NotFound, Unauthenticated
+from registry.errors import NotFound, RegistryError, Unauthenticated
 from registry.exports import link_report
 from registry.language import say
 from registry.publishing.keys import authenticate
@@ -27,7 +27,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 
-def _not_kept(sha256: str) -> NotFound:
+def _not_kept(sha256: str) -> RegistryError:
     return NotFound.one("sha256", "not_kept", say(
         "no kept copy {sha256!r} that a public item links to (a copy holding personal data "
         "is not served)", sha256=sha256[:80]))  # fmt: skip
@@ -78,14 +78,18 @@ async def report_file(request: Request) -> Response:
         return Response(
             link_report.xlsx_bytes(rows),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": "attachment; filename=links.xlsx",
-                     "Cache-Control": "private, no-store"},  # fmt: skip
+            headers={
+                "Content-Disposition": "attachment; filename=links.xlsx",
+                "Cache-Control": "private, no-store",
+            },  # fmt: skip
         )
     return Response(
         link_report.csv_bytes(rows),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": "attachment; filename=links.csv",
-                 "Cache-Control": "private, no-store"},  # fmt: skip
+        headers={
+            "Content-Disposition": "attachment; filename=links.csv",
+            "Cache-Control": "private, no-store",
+        },  # fmt: skip
     )
 
 

@@ -31,6 +31,7 @@ from starlette.responses import Response
 
 from registry.compliance import calendar as calendar_sql
 from registry.db import Database
+from registry.documents.states import BY_STATE as LINKS_BY_STATE
 from registry.language import say
 from registry.ops import metrics
 from registry.ops.logs import REQUEST_ID
@@ -138,6 +139,7 @@ class DatabaseFigures:
     calendar_until: dt.date | None = None
     official_until: dt.date | None = None
     at_head: bool = False
+    links: dict[tuple[str, str], int] = field(default_factory=dict)
     up: bool = False
     refreshed: float = -REFRESH_S
 
@@ -153,6 +155,7 @@ class DatabaseFigures:
                 rows = (await conn.execute(AUDIT_LOAD_ROWS, window)).all()
                 calendar = (await conn.execute(calendar_sql.COVERAGE)).one()
                 version = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+                links = (await conn.execute(LINKS_BY_STATE)).all()
         except Exception:  # noqa: BLE001 - a scrape reports the database down, never fails
             self.up = False
             return
@@ -165,6 +168,7 @@ class DatabaseFigures:
         self.last_id = upto
         self.official_until, self.calendar_until = calendar
         self.at_head = version == self.head
+        self.links = {(state, department): count for state, department, count in links}
 
     def collect(self) -> Iterable[Metric]:
         up = GaugeMetricFamily(
@@ -215,6 +219,15 @@ class DatabaseFigures:
         )
         head.add_metric([], 1 if self.at_head else 0)
         yield head
+        links = GaugeMetricFamily(
+            "registry_links",
+            "Document links of public items by their checked state (unchecked, ok, moved, "
+            "broken, wrong, changed) and publishing department (registry links check).",
+            labels=["state", "department"],
+        )
+        for (state, department), count in sorted(self.links.items()):
+            links.add_metric([state, department], count)
+        yield links
 
     def _pools(self) -> Iterable[Metric]:
         in_use = GaugeMetricFamily(

@@ -21,9 +21,9 @@ from starlette.routing import Route
 
 from registry.catalog import Category, get_catalog
 from registry.clock import china_day, china_minute
+from registry.documents.states import STATE_NAMES, reason_name
 from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
 from registry.language import say
-from registry.documents.states import STATE_NAMES, reason_name
 from registry.links import shown_url
 from registry.models import LIST_LEVELS, PROJECT_STATUSES, PROJECT_TYPES
 from registry.reading import disclosures, inputs, ogc_params, portal, queries, scope

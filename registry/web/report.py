@@ -16,8 +16,8 @@ from starlette.responses import Response
 from registry.catalog import Category
 from registry.clock import today
 from registry.compliance.scores import Score, by_department, score_rows
-from registry.errors import InvalidInput, Problem, RegistryError, not_one_of
 from registry.documents.states import counts as link_counts
+from registry.errors import InvalidInput, Problem, RegistryError, not_one_of
 from registry.exports import scoreboard as files
 from registry.language import say
 from registry.reading import inputs, queries, scope

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.clock import CST
+from registry.documents.states import link_states
 from registry.errors import unknown_project
 from registry.exports.oc4ids.mapping import PREFIX, Departments, moment, project_record
 from registry.exports.oc4ids.validation import (
@@ -35,6 +36,7 @@ async def projects(
     project_code: str | None = None,
     as_of: dt.datetime | None = None,
     chunk: int = CHUNK,
+    base_url: str = "",
 ) -> AsyncIterator[list[dict]]:
     """The OC4IDS projects of every project (or one), public disclosures only, as they are
     or as they were at ``as_of`` (projects the register knew then, items public then): in
@@ -53,12 +55,25 @@ async def projects(
         ids = [p["id"] for p in rows]
         sites = await queries.sites_by_project(conn, ids)
         items = await disclosures.public_items(conn, ids, as_of)
+        await _archived(conn, items, base_url)
         reasons = await scope.scope_reasons(conn, ids, scope.scope_day(as_of))
         # mapping a chunk is Python's work: off the event loop, so a server keeps answering
         yield await asyncio.to_thread(_mapped, rows, sites, items, departments, reasons)
         if len(rows) < chunk:
             return
         after = rows[-1]["code"]
+
+
+async def _archived(conn: AsyncConnection, items: dict, base_url: str) -> None:
+    """Each document's kept copy (its URL on this register and SHA-256), where one is kept
+    and may be served: ``archived`` on the document, for the mapping."""
+    every = [d for found in items.values() for x in found for d in x["documents"] or []]
+    kept = await link_states(conn, [d["url"] for d in every if isinstance(d.get("url"), str)])
+    for document in every:
+        link = kept.get(document.get("url"))
+        if link is not None and link.copy_path is not None:
+            document["archived"] = {"url": base_url + link.copy_path,
+                                    "sha256": link.kept_sha256, "kept_at": link.kept_at}  # fmt: skip
 
 
 def _mapped(rows: list[dict], sites: dict, items: dict, departments: Departments,
@@ -97,7 +112,7 @@ async def package(
     """The whole package in memory: for one project, and for tests on small registers.
     Everything else streams (``stream``)."""
     document = header(base_url, project_code, as_of)
-    async for chunk in projects(conn, project_code, as_of):
+    async for chunk in projects(conn, project_code, as_of, base_url=base_url):
         document["projects"] += chunk
     return document
 
@@ -115,7 +130,7 @@ async def stream(
     opening = orjson.dumps(header(base_url, project_code, as_of))
     yield opening[: -len(b"[]}")] + b"["
     first = True
-    async for records in projects(conn, project_code, as_of, chunk):
+    async for records in projects(conn, project_code, as_of, chunk, base_url):
         if check:
             check(records)
         text_value = await asyncio.to_thread(_joined, records)

@@ -212,6 +212,9 @@ class Items:
                 entry["url"] = doc["url"]
             if key in DOCUMENT_TYPE:
                 entry["documentType"] = DOCUMENT_TYPE[key]
+            if (kept := doc.get("archived")) is not None:  # an extension: the copy kept here
+                entry["archivedCopy"] = {"url": kept["url"], "sha256": kept["sha256"],
+                                         "dateArchived": moment(kept["kept_at"])}  # fmt: skip
             self.documents.append(entry)
 
     def add_approval(self, x: dict) -> None:

@@ -17,11 +17,11 @@ from sqlalchemy import text
 
 from tests.browser import accessibility_violations, chromium, console_errors, screenshot
 from tests.conftest import serving
-from tests.registry.documents.test_checker import CASES, checked  # noqa: F401 - a fixture
+from tests.linkserver import CASES
 
 
 @pytest.fixture(scope="module")
-def site(checked, keys, database_url, tmp_path_factory):  # noqa: F811
+def site(checked, keys, database_url, tmp_path_factory):
     store = checked["store"]
     log = tmp_path_factory.mktemp("documents-server") / "server.log"
     with serving(database_url, log, REGISTRY_DOCUMENT_DIR=str(store.root)) as port:
@@ -118,7 +118,9 @@ def test_the_report_counts_links_and_names_no_one(site):
 def test_the_full_list_is_for_the_department_key(site, keys):
     base, _ = site
     assert httpx.get(f"{base}/links/report.csv").status_code == 401
-    every = httpx.get(f"{base}/links/report.csv", headers={"Authorization": f"Bearer {keys['admin']}"})
+    every = httpx.get(
+        f"{base}/links/report.csv", headers={"Authorization": f"Bearer {keys['admin']}"}
+    )
     assert every.status_code == 200 and every.headers["cache-control"] == "private, no-store"
     rows = list(csv.DictReader(io.StringIO(every.content.decode("utf-8-sig"))))
     assert {r["链接 url"].split("/", 3)[-1] for r in rows} >= {p.lstrip("/") for p in CASES}
@@ -128,7 +130,9 @@ def test_the_full_list_is_for_the_department_key(site, keys):
     mine = list(csv.DictReader(io.StringIO(own.content.decode("utf-8-sig"))))
     assert {r["部门 department"] for r in mine} <= {"NCFGW"}
     assert len(mine) < len(rows)
-    xlsx = httpx.get(f"{base}/links/report.xlsx", headers={"Authorization": f"Bearer {keys['admin']}"})
+    xlsx = httpx.get(
+        f"{base}/links/report.xlsx", headers={"Authorization": f"Bearer {keys['admin']}"}
+    )
     assert xlsx.content[:2] == b"PK"
 
 
@@ -151,3 +155,39 @@ def test_graphql_documents_carry_their_link_state(site):
             assert httpx.get(found["archivedCopy"]["url"]).status_code == 200
         elif path in ("/id.pdf", "/id.docx", "/mobile.pdf"):
             assert found["archivedCopy"] is None
+
+
+def test_the_feed_carries_documents_and_kept_copies(site):
+    import feedparser
+
+    base, checked = site
+    parsed = feedparser.parse(httpx.get(f"{base}/feeds/disclosures.atom?limit=200").content)
+    links = [link for entry in parsed.entries for link in entry.links]
+    changing = _link(checked, "/changing.pdf")
+    url = checked["bases"]["/changing.pdf"] + "/changing.pdf"
+    assert any(link.rel == "enclosure" and link.href == url for link in links)
+    assert any(link.rel == "related" and link.href == f"{base}/documents/{changing.kept_sha256}"
+               for link in links)  # fmt: skip
+    withheld = _link(checked, "/id.pdf").kept_sha256
+    assert not any(withheld in link.href for link in links)
+
+
+def test_oc4ids_documents_carry_the_hash_and_the_copy(site, demo_data):
+    base, checked = site
+    url = checked["bases"]["/changing.pdf"] + "/changing.pdf"
+    code = _project_with(demo_data, url)
+    package = httpx.get(f"{base}/exports/oc4ids.json", params={"project": code}).json()
+    documents = [d for p in package["projects"] for d in p.get("documents", [])]
+    found = next(d for d in documents if d.get("url") == url)
+    sha256 = _link(checked, "/changing.pdf").kept_sha256
+    assert found["archivedCopy"]["sha256"] == sha256
+    assert found["archivedCopy"]["url"] == f"{base}/documents/{sha256}"
+
+
+def test_metrics_count_links_by_state_and_department(site):
+    base, _ = site
+    metrics = httpx.get(f"{base}/metrics").text
+    broken = re.findall(
+        r'^registry_links\{department="[A-Z]+",state="broken"\} (\d+)', metrics, re.M
+    )
+    assert broken and sum(float(n) for n in broken) >= 5
