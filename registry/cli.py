@@ -853,9 +853,8 @@ def links_check(only: str | None) -> None:
     states = ", ".join(f"{state} {count}" for state, count in sorted(run.states.items()))
     click.echo(say(
         "links checked: {checked} ({states}); documents kept: {kept}, with personal data: "
-        "{found}; {seconds:.1f} s",
-        checked=run.checked, states=states or "-", kept=run.kept, found=run.findings,
-        seconds=run.seconds))  # fmt: skip
+        "{found}", checked=run.checked, states=states or "-", kept=run.kept, found=run.findings))  # fmt: skip
+    click.echo(say("took {seconds:.1f} s", seconds=run.seconds), err=True)
 
 
 @links_group.command("report")

@@ -136,8 +136,11 @@ class Site:
         if path in self.documents:
             kind, body = self.documents[path]
             return 200, {"Content-Type": kind}, body
-        if path.startswith("/demo/"):  # the demo data's links, rewritten to this server
-            return 200, {"Content-Type": PDF}, GOOD
+        if path.startswith("/ncfgw/"):  # the demo data's links, rewritten to this server
+            if path.endswith("/182.pdf"):
+                return 404, {"Content-Type": HTML}, b"<h1>404</h1>"
+            planted = [f"Zhang San {RESIDENT_ID}"] if path.endswith("/142.pdf") else []
+            return 200, {"Content-Type": PDF}, pdf(["Approval", path, *planted])
         return 404, {"Content-Type": HTML}, b"<h1>404</h1>"
 
 

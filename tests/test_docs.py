@@ -43,6 +43,7 @@ def test_catalog_page_is_generated_from_the_catalog():
 DEDICATED = {
     "publishing.md": "tests/schema/test_publishing_docs.py",
     "maps.md": "tests/registry/web/test_maps_docs.py",
+    "links.md": "tests/registry/documents/test_links_docs.py",
 }
 
 

@@ -49,6 +49,12 @@ def test_compose_file_is_valid_and_uses_the_same_setting():
     assert worker["environment"]["DATABASE_URL"] == expected
     assert worker["command"] == ["registry", "worker"]
     assert worker["depends_on"]["api"]["condition"] == "service_healthy"
+    # the worker keeps the copies the api serves: one volume, one REGISTRY_DOCUMENT_DIR
+    store = api["environment"]["REGISTRY_DOCUMENT_DIR"]
+    assert worker["environment"]["REGISTRY_DOCUMENT_DIR"] == store
+    assert f"documents:{store}" in worker["volumes"]
+    assert any(v.startswith(f"documents:{store}") for v in api["volumes"])
+    assert "documents" in compose["volumes"] and worker["environment"]["REGISTRY_LINKS_SCHEDULE"]
 
 
 def test_the_image_runs_as_an_unprivileged_user():
