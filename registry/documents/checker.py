@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,13 +145,18 @@ async def check_links(
         await done.put((target, seen))
 
     async def produce() -> None:
-        pending: set[asyncio.Task] = set()
-        for target in targets:  # at most a few hundred fetches waiting on the gate at once
-            if len(pending) >= settings.concurrency * 8:
-                _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            pending.add(asyncio.create_task(one(target)))
-        if pending:
-            await asyncio.wait(pending)
+        """Per host, ``per_host`` workers take its links in turn: every host progresses at
+        its own pace (one slow site holds up nobody else), within the global limit."""
+        by_host: dict[str, deque] = defaultdict(deque)
+        for target in targets:
+            by_host[gate.host(target.url)].append(target)
+
+        async def work(queue: deque) -> None:
+            while queue:
+                await one(queue.popleft())
+
+        workers = [work(q) for q in by_host.values() for _ in range(settings.per_host)]
+        await asyncio.gather(*workers)
         await done.put(None)
 
     producer = asyncio.create_task(produce())

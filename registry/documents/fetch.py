@@ -71,19 +71,24 @@ class HostGate:
         self.busy: dict[str, int] = defaultdict(int)
         self.most: dict[str, int] = defaultdict(int)  # the most at once, per host (tests)
 
+    @staticmethod
+    def host(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+
     @asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
-        parts = urlsplit(url)
-        host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
-        async with self.hosts[host], self.all:
-            self.busy[host] += 1
-            self.most[host] = max(self.most[host], self.busy[host])
-            try:
-                yield
-            finally:
-                self.busy[host] -= 1
-                if self.delay_s:
-                    await asyncio.sleep(self.delay_s)
+        host = self.host(url)
+        async with self.hosts[host]:
+            async with self.all:  # the global slot is held for the request, not the pause
+                self.busy[host] += 1
+                self.most[host] = max(self.most[host], self.busy[host])
+                try:
+                    yield
+                finally:
+                    self.busy[host] -= 1
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
 
 
 def _error(exc: Exception) -> str:
