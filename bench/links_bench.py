@@ -131,8 +131,12 @@ def main() -> None:
                 n = index * per + k
                 if n >= args.links:
                     break
-                docs.append({"title": f"附件{n}.pdf",
-                             "url": f"http://127.0.0.1:{ports[n % args.hosts]}/files/{n}.pdf"})
+                docs.append(
+                    {
+                        "title": f"附件{n}.pdf",
+                        "url": f"http://127.0.0.1:{ports[n % args.hosts]}/files/{n}.pdf",
+                    }
+                )
             rows.append({"id": disclosure_id, "docs": json.dumps(docs, ensure_ascii=False)})
         conn.execute(text("UPDATE disclosures SET documents = CAST(:docs AS jsonb) WHERE id = :id"),
                      rows)  # fmt: skip
@@ -148,6 +152,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = DirectoryStore(Path(folder))
         for name in ("first", "second"):
+
             async def run() -> object:
                 engine = create_async_engine(url)
                 try:
