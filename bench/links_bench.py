@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.harness import database_url
 
 
-def serve(ports: list[int], ready: multiprocessing.Event) -> None:
+def serve(hosts: int, ready: multiprocessing.Queue) -> None:
     import hashlib
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,10 +92,12 @@ def serve(ports: list[int], ready: multiprocessing.Event) -> None:
     class Server(ThreadingHTTPServer):
         daemon_threads = True
 
-    for port in ports:
-        server = Server(("127.0.0.1", port), Handler)
+    ports = []
+    for _ in range(hosts):  # each binds a port of its own: no race with other processes
+        server = Server(("127.0.0.1", 0), Handler)
+        ports.append(server.server_address[1])
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    ready.set()
+    ready.put(ports)
     threading.Event().wait()
 
 
@@ -107,17 +109,10 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=1.0)
     args = parser.parse_args()
     url = database_url(args.database)
-    import socket
-
-    ports = []
-    for _ in range(args.hosts):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
-    ready = multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(ports, ready), daemon=True)
+    ready: multiprocessing.Queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(args.hosts, ready), daemon=True)
     server.start()
-    ready.wait(30)
+    ports = ready.get(timeout=60)
 
     engine = create_engine(url)
     with engine.begin() as conn:

@@ -694,6 +694,38 @@ def export() -> None:
     """Open-data exports."""
 
 
+@export.command("snapshot")
+@click.option(
+    "--base-url",
+    help="Where the registry is published (default: REGISTRY_API_PUBLIC_URL, else "
+    "http://127.0.0.1:8000).",
+)
+def export_snapshot(base_url: str | None) -> None:
+    """Today's dated snapshot of every download and the OC4IDS package, with SHA-256 sums,
+    into REGISTRY_OPEN_DATA_SNAPSHOT_DIR (run daily: the worker does; older snapshots are
+    pruned to the last 30 days and the first of each month)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from registry.exports import snapshots
+    from registry.settings import get_settings
+
+    settings = get_settings()
+    base = (base_url or settings.api.public_url or "http://127.0.0.1:8000").rstrip("/")
+
+    async def built() -> dict:
+        engine = create_async_engine(settings.database.database_url)
+        try:
+            return await snapshots.build(engine, settings.open_data, base)
+        finally:
+            await engine.dispose()
+
+    manifest = asyncio.run(built())
+    size = sum(f["bytes"] for f in manifest["files"])
+    click.echo(say("snapshot {day}: {files} files, {mb:.1f} MB, in {folder}",
+                   day=manifest["day"], files=len(manifest["files"]), mb=size / 1e6,
+                   folder=snapshots.folder(settings.open_data) / manifest["day"]))  # fmt: skip
+
+
 @export.command("oc4ids")
 @click.option("--project", help="Only this project code.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Default: standard output.")

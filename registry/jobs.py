@@ -2,7 +2,8 @@
 PostgreSQL: no other service to run).
 
 A worker process runs the queue's worker and a dispatcher beside it. Every day
-(``REGISTRY_LINKS_SCHEDULE``) one worker runs the link check (registry/documents/). The
+(``REGISTRY_LINKS_SCHEDULE``) one worker runs the link check (registry/documents/), and
+takes the open data's dated snapshot (``REGISTRY_OPEN_DATA_SNAPSHOT_SCHEDULE``). The
 dispatcher listens for ``registry_changes`` (the change stream's seal notifies it at each
 commit) and, on each notice or every ``REGISTRY_WEBHOOK_POLL_S``, queues one delivery job
 per subscription that is behind the stream and has no job waiting or running; a job's
@@ -71,6 +72,24 @@ async def check_links(timestamp: int) -> None:
 if get_settings().links.schedule:  # one run per scheduled moment, whichever worker takes it
     tasks.periodic(cron=get_settings().links.schedule, periodic_id="links")(
         tasks.task(name="registry.check_links", lock="links", queueing_lock="links")(check_links)
+    )
+
+
+async def take_snapshot(timestamp: int) -> None:
+    """The day's snapshot of the open data (REGISTRY_OPEN_DATA_SNAPSHOT_SCHEDULE)."""
+    from registry.exports import snapshots
+
+    settings = get_settings()
+    base = (settings.api.public_url or "http://127.0.0.1:8000").rstrip("/")
+    manifest = await snapshots.build(_state["engine"], settings.open_data, base)
+    log.info("snapshot %s: %d files", manifest["day"], len(manifest["files"]))
+
+
+if get_settings().open_data.snapshot_schedule:
+    tasks.periodic(cron=get_settings().open_data.snapshot_schedule, periodic_id="snapshot")(
+        tasks.task(name="registry.snapshot", lock="snapshot", queueing_lock="snapshot")(
+            take_snapshot
+        )
     )
 
 

@@ -339,6 +339,39 @@ class LinkSettings(BaseSettings):
     )
 
 
+class OpenDataSettings(BaseSettings):
+    """The terms the register's open data carries, and its dated snapshots."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_OPEN_DATA_", extra="ignore")
+
+    license_url: str = Field(
+        default="https://creativecommons.org/licenses/by/4.0/",
+        description="The licence of the exports and downloads (OC4IDS `license`, the "
+        "downloads page, a `Link: rel=license` header).",
+    )
+    license_name: str = Field(
+        default="知识共享 署名 4.0 国际 (CC BY 4.0)", description="The licence's name, as shown."
+    )
+    publication_policy_url: str = Field(
+        default="",
+        description="The publication policy (OC4IDS `publicationPolicy`); default: the terms "
+        "on this register's downloads page (/downloads#terms).",
+    )
+    snapshot_dir: Path | None = Field(
+        default=None,
+        description="Where the dated snapshots of the downloads are kept (default: "
+        "~/.local/share/registry/snapshots). Durable: reusers cite them.",
+    )
+    snapshot_schedule: str = Field(
+        default="0 3 * * *",
+        description="When `registry worker` takes the day's snapshot (cron; empty: never, "
+        "e.g. when cron runs `registry export snapshot`).",
+    )
+    daily_days: int = Field(
+        default=30, ge=1, description="Daily snapshots kept; older ones, the first of each month."
+    )
+
+
 class OpsSettings(BaseSettings):
     """What operators watch: logs, metrics, shutdown."""
 
@@ -387,6 +420,7 @@ class Settings:
         self.quotas = QuotaSettings()
         self.webhooks = WebhookSettings()
         self.links = LinkSettings()
+        self.open_data = OpenDataSettings()
 
     @property
     def catalog_path(self) -> Path | None:
@@ -402,6 +436,7 @@ ALL_SETTINGS = (
     QuotaSettings,
     WebhookSettings,
     LinkSettings,
+    OpenDataSettings,
 )
 
 

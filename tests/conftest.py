@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,10 @@ from registry.settings import get_settings
 # Quotas count per client address, and every test speaks from 127.0.0.1: they are off
 # unless a test turns them on (tests/registry/web/test_quotas.py).
 os.environ.setdefault("REGISTRY_QUOTA_ENABLED", "false")
+# what commands and servers keep on disk goes to this run's own folders, never the home
+_KEPT = tempfile.mkdtemp(prefix="registry-tests-")
+os.environ.setdefault("REGISTRY_DOCUMENT_DIR", os.path.join(_KEPT, "documents"))
+os.environ.setdefault("REGISTRY_OPEN_DATA_SNAPSHOT_DIR", os.path.join(_KEPT, "snapshots"))
 
 SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://registry:registry@127.0.0.1:5432/registry_test"

@@ -22,10 +22,14 @@ from starlette.routing import Route
 
 from registry.errors import InvalidInput, NotFound
 from registry.exports import downloads as files
+from registry.exports import snapshots
+from registry.exports.terms import license_link, terms
 from registry.language import say
+from registry.settings import get_settings
 from registry.web import heavy
 from registry.web.kept import data_version
 from registry.web.pages import list_query, render
+from registry.web.security import public_base
 
 _building: dict[str, asyncio.Lock] = {}
 
@@ -36,11 +40,13 @@ async def _built(request: Request, download: files.Download) -> Path:
 
 
 def _attachment(path: Path, name: str, media_type: str, **kwargs: Any) -> FileResponse:
+    """A download, naming its licence (``Link: rel="license"``)."""
     return FileResponse(
         path,
         media_type=media_type,
         filename=name,
         content_disposition_type="attachment",
+        headers={"Link": license_link(get_settings().open_data)},
         **kwargs,
     )
 
@@ -70,7 +76,28 @@ async def page(request: Request) -> Response:
     for item in files.downloads():
         note = heavy.described(heavy.folder(request) / item.name)
         listed.append({"file": item, "note": note if note and note["version"] == version else None})
-    return render("downloads.html", downloads=listed)
+    open_data = request.app.state.settings.open_data
+    return render(
+        "downloads.html", downloads=listed, snapshots=snapshots.listed(open_data),
+        terms=terms(open_data, public_base(request)), daily_days=open_data.daily_days,
+    )  # fmt: skip
+
+
+async def snapshot_file(request: Request) -> Response:
+    """A file of a dated snapshot: fixed, so cached for good."""
+    day, name = request.path_params["day"], request.path_params["name"]
+    open_data = request.app.state.settings.open_data
+    path = snapshots.file_of(open_data, day, name)
+    if path is None:
+        raise NotFound.one("name", "unknown_snapshot_file", say(
+            "no snapshot file {name!r} of {day!r} (see /downloads#snapshots)",
+            name=name[:80], day=day[:20]))  # fmt: skip
+    kind = "text/plain; charset=utf-8" if name in (snapshots.SUMS,) else None
+    if name == snapshots.MANIFEST or name.endswith(".json"):
+        kind = "application/json"
+    return FileResponse(path, media_type=kind, filename=name if kind is None or name.endswith(
+        ".json") else None, headers={"Cache-Control": "public, max-age=31536000, immutable",
+                                      "Link": license_link(open_data)})  # fmt: skip
 
 
 # --- a part of the register: the project list's filters -------------------------------------
@@ -106,6 +133,7 @@ async def part(request: Request) -> Response:
 ROUTES = [
     Route("/downloads", page),
     Route("/downloads/{name}", download),
+    Route("/downloads/snapshots/{day}/{name}", snapshot_file),
     Route("/projects.csv", part),
     Route("/projects.xlsx", part),
     Route("/projects.geojson", part),

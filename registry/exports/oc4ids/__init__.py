@@ -26,7 +26,9 @@ from registry.exports.oc4ids.validation import (
     project_validator,
     validator,
 )
+from registry.exports.terms import terms as open_terms
 from registry.reading import disclosures, queries, scope
+from registry.settings import get_settings
 
 CHUNK = 1000  # projects built, written and forgotten at a time: the export's memory bound
 
@@ -94,11 +96,14 @@ def header(
     base_url: str, project_code: str | None = None, as_of: dt.datetime | None = None
 ) -> dict:
     """The package without its projects."""
+    terms = open_terms(get_settings().open_data, base_url)
     return {
         "uri": f"{base_url}/exports/oc4ids.json" + _query(project=project_code, asOf=as_of),
         "publishedDate": dt.datetime.now(CST).isoformat(timespec="seconds"),
         "version": "0.9",
         "publisher": {"name": "重大建设项目全链条信息公开 registry", "uri": base_url},
+        "license": terms["license"],
+        "publicationPolicy": terms["publication_policy"],
         "projects": [],
     }
 
