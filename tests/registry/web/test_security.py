@@ -119,6 +119,6 @@ def test_behind_a_tls_proxy_every_link_is_https(tls_proxy):
         for path in LINKED:
             answer = client.get(path)
             assert answer.status_code == 200, (path, answer.text[:300])
-            found = links(answer.text)
+            found = [link for link in links(answer.text) if not link.startswith(ELSEWHERE)]
             assert found and all(link == tls_proxy or link.startswith(tls_proxy + "/")
                                  for link in found), (path, found)  # fmt: skip
