@@ -20,6 +20,7 @@ from registry.db import Database
 from registry.language import Language
 from registry.settings import Settings, get_settings
 from registry.web import errors, health, observe
+from registry.web.cache import StateCache
 from registry.web.quotas import Quotas
 from registry.web.security import SecurityHeaders, TrustedHosts
 
@@ -69,6 +70,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["*"],
             )
         )
+    # innermost: a kept answer is one the handlers gave; CORS, quotas, language, security
+    # headers and the request id are added around it for each request
+    middleware.append(Middleware(StateCache, limit_mb=settings.api.cache_mb))
     from registry.web.catalog_pages import ROUTES as CATALOG_ROUTES
     from registry.web.changes import ROUTES as CHANGE_ROUTES
     from registry.web.documents import ROUTES as DOCUMENT_ROUTES

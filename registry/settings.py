@@ -104,6 +104,12 @@ class ApiSettings(BaseSettings):
         default=False, description="Hide 'did you mean' suggestions and internal detail in errors."
     )
     max_depth: int = Field(default=10, ge=1, description="Deepest GraphQL selection allowed.")
+    cache_mb: float = Field(
+        default=64,
+        ge=0,
+        description="Public answers (tiles, pages, OGC, GraphQL GET) each process keeps, by "
+        "size, keyed by the register's state (0: none; ETags and 304 regardless).",
+    )
     max_cost: int = Field(
         default=100_000, ge=1, description="Highest estimated query cost allowed."
     )

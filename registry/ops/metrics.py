@@ -49,6 +49,12 @@ for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+ANSWER_CACHE = Counter(
+    "registry_answer_cache",
+    "Public GETs by what the state cache did: not_modified (304), hit (a kept answer), miss.",
+    ["outcome"],
+    registry=PROCESS,
+)
 HTTP_REQUESTS = Counter(
     "registry_http_requests",
     "HTTP requests answered, by route template, method and status.",

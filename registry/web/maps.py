@@ -223,7 +223,7 @@ async def tile(request: Request) -> Response:
         database.slow.check(f"tile {layer} {z}/{x}/{y}", time.perf_counter() - started)
     if not data:
         return Response(status_code=204)
-    return Response(data, media_type=MVT, headers={"Cache-Control": "public, max-age=60"})
+    return Response(data, media_type=MVT)  # kept and tagged by the register's state (web/cache)
 
 
 async def parcel_tile(request: Request) -> Response:
