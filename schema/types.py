@@ -123,11 +123,13 @@ class Document(graphene.ObjectType):
     @staticmethod
     async def resolve_link_status(root: Any, info: GraphQLResolveInfo) -> Any:
         link = await Document._link(root, info)
-        return link.state.upper() if link else "UNCHECKED"
+        return link.shown.upper() if link else "UNCHECKED"
 
     @staticmethod
     async def resolve_link_reason(root: Any, info: GraphQLResolveInfo) -> Any:
         link = await Document._link(root, info)
+        if link is not None and link.shown == "failing":
+            return link.last_failure
         return link.reason if link and link.state != "ok" else None
 
     @staticmethod
@@ -153,6 +155,7 @@ class LinkStatus(graphene.Enum):
     """The state of a document link (杜绝错链、断链)."""
 
     UNCHECKED = "UNCHECKED"
+    FAILING = "FAILING"
     OK = "OK"
     MOVED = "MOVED"
     BROKEN = "BROKEN"
@@ -163,6 +166,8 @@ class LinkStatus(graphene.Enum):
     def description(self) -> str:
         return {
             "UNCHECKED": "Not checked yet.",
+            "FAILING": "Never seen working, and failing so far; declared BROKEN once it failed "
+            "several checks over several days (an outage is not a broken link).",
             "OK": "The document answers as published.",
             "MOVED": "Permanently redirected (movedTo proposes the new address).",
             "BROKEN": "Failing on several checks over several days (DNS, TLS, refused, "

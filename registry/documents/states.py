@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 STATE_NAMES = {
     "unchecked": ("尚未检查", "not checked yet"),
+    "failing": ("暂时无法访问", "failing, not yet declared broken"),
     "ok": ("正常", "working"),
     "moved": ("已迁移", "moved"),
     "broken": ("链接已失效", "broken"),
@@ -56,7 +57,7 @@ def reason_name(code: str | None) -> str | None:
 STATES = text(
     """
 SELECT l.url, l.state, l.state_since, l.reason, l.checked_at, l.moved_to, l.kept_sha256,
-       k.kept_at, k.scan
+       k.kept_at, k.scan, l.failures, l.last_failure
 FROM links l LEFT JOIN kept_documents k ON k.sha256 = l.kept_sha256
 WHERE l.url = ANY(:urls)
 """
@@ -73,6 +74,14 @@ class LinkState:
     kept_sha256: str | None
     kept_at: dt.datetime | None
     withheld: bool  # the copy holds personal data: not served
+    failures: int = 0
+    last_failure: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The state as readers see it: a link never seen working that failed its checks so
+        far is "failing" (not yet declared broken), not "unchecked"."""
+        return "failing" if self.state == "unchecked" and self.failures else self.state
 
     @property
     def copy_path(self) -> str | None:
@@ -97,6 +106,8 @@ async def link_states(conn: AsyncConnection, urls: list[str]) -> dict[str, LinkS
             r.kept_sha256,
             r.kept_at,
             r.scan == "found",
+            r.failures,
+            r.last_failure,
         )  # fmt: skip
         for r in rows
     }
@@ -119,6 +130,10 @@ async def kept_copy(conn: AsyncConnection, sha256: str) -> Any:
     data), or None."""
     return (await conn.execute(KEPT, {"sha256": sha256})).one_or_none()
 
+
+# the state as readers see it, in SQL (LinkState.shown in Python)
+SHOWN = ("CASE WHEN l.state = 'unchecked' AND l.failures > 0 THEN 'failing' "
+         "ELSE coalesce(l.state, 'unchecked') END")  # fmt: skip
 
 # per department and category: the documents of public items, with their link's state
 _DOCS = """
@@ -151,7 +166,9 @@ LISTED = text(
     _DOCS
     + """
 SELECT dep.code AS department, docs.category, p.code AS project_code, docs.item_key,
-       docs.item_title, docs.title, docs.url, coalesce(l.state, 'unchecked') AS state,
+       docs.item_title, docs.title, docs.url, """
+    + SHOWN
+    + """ AS state,
        l.state_since, l.reason, l.moved_to, l.checked_at, l.failures, l.last_failure,
        l.kept_sha256, k.kept_at, k.scan,
        (SELECT string_agg(f.kind || coalesce(' p.' || f.page, '') || ' ' || f.masked, '; '
@@ -168,7 +185,9 @@ ORDER BY dep.code, docs.category, p.code, docs.item_key, docs.url
 BY_STATE = text(
     _DOCS
     + """
-SELECT coalesce(l.state, 'unchecked') AS state, dep.code AS department, count(*) AS links
+SELECT """
+    + SHOWN
+    + """ AS state, dep.code AS department, count(*) AS links
 FROM docs JOIN departments dep ON dep.id = docs.publisher_id
 LEFT JOIN links l ON l.url = docs.url
 GROUP BY 1, 2 ORDER BY 1, 2

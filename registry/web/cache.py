@@ -29,6 +29,7 @@ from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import text
+from starlette.routing import Match
 
 from registry import __version__
 from registry.clock import today
@@ -95,6 +96,15 @@ def tag_of(state: str, scope: dict, day: dt.date) -> str:
     return '"' + hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest() + '"'
 
 
+def _route(scope: dict) -> None:
+    """What the router would find (its endpoint and path parameters), put in ``scope``."""
+    for route in scope["app"].router.routes:
+        match, child = route.matches(scope)
+        if match == Match.FULL:
+            scope.update(child)
+            return
+
+
 def _matches(header: bytes, tag: str) -> bool:
     given = header.decode("latin-1")
     return given.strip() == "*" or any(
@@ -125,6 +135,7 @@ class StateCache:
         if state is None:
             await self.app(scope, receive, send)
             return
+        _route(scope)  # an answer not computed is still counted under its route (/metrics)
         tag = tag_of(state, scope, today())
         common = [(b"etag", tag.encode()), (b"cache-control", b"public, no-cache"),
                   (b"vary", VARY)]  # fmt: skip
@@ -136,7 +147,8 @@ class StateCache:
         kept = self.store.get(tag) if self.store.limit else None
         if kept is not None:
             status, headers, body = kept
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            # a copy: middleware around (CORS) adds its headers to the list it is given
+            await send({"type": "http.response.start", "status": status, "headers": list(headers)})
             await send({"type": "http.response.body",
                         "body": b"" if scope["method"] == "HEAD" else body})  # fmt: skip
             return
@@ -153,16 +165,15 @@ class StateCache:
                 if message["status"] in (200, 204) and not own:
                     headers += [h for h in common if h[0] not in names]
                     held["keep"] = scope["method"] == "GET"
-                held["start"] = {**message, "headers": headers}
-                message = held["start"]
+                held["status"], held["headers"] = message["status"], list(headers)
+                message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and held["keep"]:
                 held["parts"].append(message.get("body", b""))
                 held["size"] += len(message.get("body", b""))
                 if held["size"] > self.store.limit // 8:
                     held["keep"], held["parts"] = False, []
                 elif not message.get("more_body", False):
-                    self.store.put(tag, held["start"]["status"], held["start"]["headers"],
-                                   b"".join(held["parts"]))  # fmt: skip
+                    self.store.put(tag, held["status"], held["headers"], b"".join(held["parts"]))
             await send(message)
 
         return sending

@@ -73,5 +73,8 @@ def test_the_walkthrough_runs(clean_engine, database_url, tmp_path):
         documents = [d for e in answer["data"]["disclosures"]["edges"]
                      for d in e["node"]["documents"]]  # fmt: skip
         assert len(documents) == 12 and all(d["checkedAt"] for d in documents)
-        # the one answering 404 failed once: not broken yet (it keeps the state it had)
-        assert sorted(d["linkStatus"] for d in documents) == ["OK"] * 11 + ["UNCHECKED"]
+        # the one answering 404 failed once: failing, not broken yet (an outage is not a flag)
+        assert sorted(d["linkStatus"] for d in documents) == ["FAILING"] + ["OK"] * 11
+        assert (
+            next(d for d in documents if d["linkStatus"] == "FAILING")["linkReason"] == "http_404"
+        )
