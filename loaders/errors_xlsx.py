@@ -13,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from loaders.base import reader_for
 from loaders.report import FileReport
 from registry.cells import string_cells
+from registry.identifiers import digits
 
 BAD = PatternFill("solid", fgColor="FFC7CE")
 BAD_ROW = PatternFill("solid", fgColor="FFEB9C")
@@ -22,7 +23,7 @@ def _row_number(label: str) -> int | None:
     """Excel's row number of a row label: 'row 17' is row 17; 'feature 3' and 'record 3'
     are the third after the header (row 4)."""
     unit, _, number = label.partition(" ")
-    if not number.isdigit():
+    if not digits(number):
         return None
     return int(number) if unit == "row" else int(number) + 1
 

@@ -33,7 +33,7 @@ from loaders.matching import Candidate, Match, Matcher, Registered
 from loaders.report import FileReport, RowProblem
 from registry import publishing as pub
 from registry.errors import Problem, RegistryError
-from registry.identifiers import PROJECT_CODE, project_code_problem
+from registry.identifiers import PROJECT_CODE, digits, project_code_problem
 from registry.language import N_, said, say
 from registry.models import ProjectList
 from registry.publishing import Actor, scope
@@ -221,7 +221,7 @@ def _read(path: Path, rows: Iterator[tuple[int, list[Any]]], notes: list[str]) -
         label = f"row {number}"
         if any(lead.startswith(t) or got.get("name", "").startswith(t) for t in TOTALS):
             continue  # 合计 / 小计
-        if SECTION.match(lead) or (lead and not got.get("name") and not lead.isdigit()):
+        if SECTION.match(lead) or (lead and not got.get("name") and not digits(lead)):
             section = lead
             nature = next((v for k, v in NATURES.items() if k in lead), nature)
             removal = any(w in lead for w in REMOVED_WORDS)
@@ -392,7 +392,7 @@ def apply_review(decisions: list[Decision], records: list[dict[str, str]],
 def _choose(decision: Decision, chosen: str, reason: str, label: str, report: FileReport) -> None:
     candidates = decision.match.candidates
     decision.project, decision.new, decision.unmatched = None, False, None
-    if chosen.isdigit() and 1 <= int(chosen) <= len(candidates):
+    if digits(chosen) and 1 <= int(chosen) <= len(candidates):
         decision.project, decision.how = candidates[int(chosen) - 1].project.code, "review"
     elif chosen.startswith(NEW):
         code = chosen.removeprefix(NEW).strip()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loaders.base import Table
+from registry.identifiers import digits
 from registry.language import N_, Phrase, said, say
 
 ACTIONS = ("added", "updated", "revised", "unchanged", "refused")
@@ -177,7 +178,7 @@ def _span(rows: list[str], shown: int) -> str:
     """'第 2–29001 行（共 29000 行） · rows 2–29001 (29000 in all)' for consecutive rows,
     '第 2、5、9 … 行（共 40 行） · rows 2, 5, 9 … (40 in all)' otherwise."""
     unit, _, _ = rows[0].partition(" ")
-    numbers = [int(r.rpartition(" ")[2]) for r in rows if r.rpartition(" ")[2].isdigit()]
+    numbers = [int(r.rpartition(" ")[2]) for r in rows if digits(r.rpartition(" ")[2])]
     _, run, listed = UNITS.get(unit, UNITS["row"])
     if len(numbers) == len(rows) and numbers == list(range(numbers[0], numbers[0] + len(rows))):
         return say(run, first=numbers[0], last=numbers[-1], count=len(rows))

@@ -33,6 +33,12 @@ PROVINCE_PREFIXES = frozenset(
 )
 
 
+def digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also says yes to "¹" and "①", which ``int`` refuses
+    (a 500 where a refusal was due); every number read from outside is checked by this."""
+    return text.isascii() and text.isdigit()
+
+
 def project_code_problem(code: str) -> str | None:
     """Why ``code`` is not a valid 项目统一代码, or None when it is.
 

@@ -40,6 +40,7 @@ from starlette.responses import HTMLResponse, Response
 
 from registry.db.replicas import on_driver
 from registry.errors import DATABASE_ERRORS, from_database
+from registry.identifiers import digits
 from registry.language import say, shown
 from registry.ops import metrics
 from registry.publishing import keys
@@ -288,7 +289,7 @@ class GraphQLEndpoint:
     async def _body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
+        if declared and digits(declared) and int(declared) > limit:
             raise RequestProblem(413, too_large(limit), "PAYLOAD_TOO_LARGE")
         body = bytearray()
         async for chunk in request.stream():

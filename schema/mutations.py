@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from registry import publishing as pub
 from registry.catalog import get_catalog
 from registry.errors import RegistryError, Unauthenticated
+from registry.identifiers import digits
 from registry.language import N_, say, shown
 from registry.publishing.audit import record_refusal
 from registry.reading import disclosures, queries
@@ -419,7 +420,7 @@ def _checked_id(id: Any, write: Any) -> Any:
     from registry.errors import InvalidInput
 
     def checked(session: Session, actor: Any) -> Any:
-        if not str(id).isdigit():
+        if not digits(str(id)):
             raise InvalidInput.one("id", "invalid_id", say("{id!r} is not a disclosure id", id=id))
         return write(session, actor)
 

@@ -17,6 +17,7 @@ import graphene
 from graphql import GraphQLResolveInfo
 
 from registry.errors import InvalidInput
+from registry.identifiers import digits
 from registry.language import say
 
 PREFIX = "offset:"
@@ -39,9 +40,9 @@ def decode_any(cursor: str | None) -> tuple[str, int]:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         for kind, prefix in (("offset", PREFIX), ("key", KEY_PREFIX)):
             if text.startswith(prefix):
-                digits = text[len(prefix) :]
-                if digits.isdigit() and len(digits) <= 18:
-                    return kind, int(digits)
+                number = text[len(prefix) :]
+                if digits(number) and len(number) <= 18:
+                    return kind, int(number)
     except (ValueError, UnicodeDecodeError):
         pass
     raise InvalidInput.one(

@@ -9,6 +9,7 @@ from graphql import GraphQLResolveInfo
 
 from registry.catalog import Category
 from registry.errors import Forbidden, Unauthenticated
+from registry.identifiers import digits
 from registry.language import say
 from registry.publishing import audit
 from registry.reading import disclosures, inputs, queries
@@ -397,7 +398,7 @@ class Query(graphene.ObjectType):
     async def resolve_disclosure(
         root: Any, info: GraphQLResolveInfo, id: Any, as_of: Any = None
     ) -> Any:
-        if not str(id).isdigit() or len(str(id)) > 18:
+        if not digits(str(id)) or len(str(id)) > 18:
             return None
         async with info.context.engine.connect() as conn:
             row = await disclosures.disclosure_by_id(conn, int(id), as_of)

@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from registry.identifiers import digits
+
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
@@ -265,7 +267,7 @@ class Fetcher:
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         seen.content_type = kind or None
         length = response.headers.get("content-length")
-        if length and length.isdigit() and response.status_code == 200:
+        if length and digits(length) and response.status_code == 200:
             seen.size = int(length)
         seen.filename = _filename(response) or seen.filename
         seen.validators = {

@@ -20,7 +20,7 @@ from registry.catalog import Category, get_catalog
 from registry.clock import CST, china_minute
 from registry.documents.states import link_states
 from registry.errors import InvalidInput, not_one_of
-from registry.identifiers import region_prefix
+from registry.identifiers import digits, region_prefix
 from registry.language import say
 from registry.links import safe_url
 from registry.reading import visibility
@@ -118,7 +118,7 @@ def parse_cursor(text: str) -> Cursor:
     moment, _, number = text.partition("~")
     try:
         at = dt.datetime.fromisoformat(moment)
-        if at.tzinfo is None or not number.isdigit() or len(number) > 18:
+        if at.tzinfo is None or not digits(number) or len(number) > 18:
             raise ValueError(text)
     except ValueError as exc:
         raise InvalidInput.one(

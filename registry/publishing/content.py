@@ -24,7 +24,7 @@ from registry.catalog import Category, Element, Item, get_catalog
 from registry.clock import EARLIEST_YEAR, today
 from registry.errors import InvalidInput, Problem
 from registry.geometry import HEIGHTS_DROPPED, geometry_problems, parse_geojson, to_storage
-from registry.identifiers import personal_identifiers
+from registry.identifiers import digits, personal_identifiers
 from registry.language import Phrase, phrase, say
 from registry.links import MAX_URL, safe_url
 
@@ -52,7 +52,7 @@ def parse_date(value: Any) -> dt.date | None:
     except ValueError:
         pass
     text = unicodedata.normalize("NFKC", text).strip()
-    if text.isdigit() and len(text) == 5:
+    if digits(text) and len(text) == 5:
         return _excel_day(int(text))
     for fmt in DATE_FORMATS:
         try:

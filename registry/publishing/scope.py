@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from registry.catalog import Category, get_catalog
 from registry.clock import EARLIEST_YEAR, today
 from registry.errors import InvalidInput, NotFound, Problem, not_one_of
+from registry.identifiers import digits
 from registry.language import phrase, say
 from registry.links import safe_url
 from registry.models import (
@@ -73,7 +74,7 @@ def _list_values(session: Session, data: ListInput) -> tuple[dict[str, Any], Any
         problems.append(Problem("name", "required", say("a list needs its name")))
     if data.level not in LIST_LEVELS:
         problems.append(not_one_of("level", data.level, list(LIST_LEVELS)))
-    year = int(data.year) if str(data.year).strip().isdigit() else None
+    year = int(data.year) if digits(str(data.year).strip()) else None
     if year is None or not EARLIEST_YEAR <= year <= today().year + 1:
         problems.append(Problem("year", "out_of_range", say(
             "must be a year from {first} to {last}", first=EARLIEST_YEAR,

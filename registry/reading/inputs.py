@@ -11,6 +11,7 @@ from typing import Any
 
 from registry.errors import InvalidInput, Problem, not_one_of
 from registry.geometry import geometry_problems, parse_geojson
+from registry.identifiers import digits
 from registry.language import say
 from registry.models import (
     PROJECT_STATUSES,
@@ -122,7 +123,7 @@ def near_problems(near: Near, path: str = "near") -> list[Problem]:
 def record_id(value: Any, field: str = "id") -> int:
     """A record id as a client gives it (GraphQL ID, path segment): digits, within int4."""
     text = str(value)
-    if not text.isdigit() or int(text) > 2_147_483_647:
+    if not digits(text) or int(text) > 2_147_483_647:
         raise InvalidInput.one(field, "invalid_id", say("{id!r} is not a record id", id=text[:40]))
     return int(text)
 

@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.errors import NotFound
-from registry.identifiers import region_prefix
+from registry.identifiers import digits, region_prefix
 from registry.language import say
 from registry.reading import visibility
 from registry.reading.inputs import ProjectQuery, validate_project_query
@@ -328,7 +328,7 @@ class Page:
 
     def one(self, feature_id: str) -> Any:
         if isinstance(self.key.type, Integer | BigInteger):
-            if not feature_id.isdigit() or int(feature_id) > MAX_ID:
+            if not digits(feature_id) or int(feature_id) > MAX_ID:
                 return select(literal(None))
             matches = self.key == int(feature_id)
         else:

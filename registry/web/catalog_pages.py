@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from registry.catalog import get_catalog
 from registry.errors import InvalidInput, NotFound, Problem
+from registry.identifiers import digits
 from registry.language import say
 from registry.reading import disclosures, inputs, portal, queries
 from registry.web.pages import PAGE_SIZE, render
@@ -42,11 +43,11 @@ def _filters(request: Request) -> tuple[str | None, int | None, int, list[Proble
     problems: list[Problem] = []
     district = params.get("district") or None
     year_text = params.get("year") or ""
-    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+    year = int(year_text) if digits(year_text) and len(year_text) == 4 else None
     if year_text and year is None:
         problems.append(Problem("year", "not_a_year", say("must be a year such as 2024")))
     page_text = params.get("page") or "1"
-    page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 0
+    page = int(page_text) if digits(page_text) and len(page_text) < 7 else 0
     if page < 1:
         problems.append(Problem("page", "out_of_range", say("must be a page number from 1")))
     return district, year, max(page, 1), problems

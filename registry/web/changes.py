@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from registry.errors import InvalidInput
 from registry.exports import change_feed
+from registry.identifiers import digits
 from registry.language import say
 from registry.reading import changes
 from registry.web.security import public_base, public_url
@@ -38,7 +39,7 @@ def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "")
     if not raw:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not digits(raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidInput.one(
             "limit",
             "out_of_range",

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from registry.clock import today
 from registry.errors import InvalidInput, NotFound, Problem, not_one_of
 from registry.exports import downloads as files
+from registry.identifiers import digits
 from registry.language import say
 from registry.models import LIST_LEVELS, LIST_NATURES
 from registry.reading import inputs, scope
@@ -50,7 +51,7 @@ async def index(request: Request) -> Response:
     if level is not None and level not in LIST_LEVELS:
         problems.append(not_one_of("level", level, list(LIST_LEVELS)))
         level = None
-    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+    year = int(year_text) if digits(year_text) and len(year_text) == 4 else None
     if year_text and year is None:
         problems.append(Problem("year", "not_a_year", say("must be a year such as 2024")))
     if problems:

@@ -23,6 +23,7 @@ from registry.catalog import Category, get_catalog
 from registry.clock import china_day, china_minute
 from registry.documents.states import STATE_NAMES, reason_name
 from registry.errors import NotFound, Problem, RegistryError, not_one_of, unknown_project
+from registry.identifiers import digits
 from registry.language import say
 from registry.links import shown_url
 from registry.models import LIST_LEVELS, PROJECT_STATUSES, PROJECT_TYPES
@@ -94,7 +95,7 @@ def list_query(params: Any) -> tuple[inputs.ProjectQuery, int, list[Problem]]:
     lacks = _one_of(params, "lacks", categories, problems)
     sort = _one_of(params, "sort", SORTS, problems) or "code"
     page_text = params.get("page") or "1"
-    page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
+    page = int(page_text) if digits(page_text) and 0 < len(page_text) < 7 else 0
     if page < 1:
         problems.append(Problem("page", "out_of_range", ogc_params.between(1, 999_999)))
         page = 1
@@ -219,7 +220,7 @@ async def disclosure(request: Request) -> Response:
     """A feed entry's id: the revision's place on its project's page."""
     text = request.path_params["disclosure_id"]
     found = None
-    if text.isdigit() and len(text) < 19:
+    if digits(text) and len(text) < 19:
         async with request.app.state.db.read.connect() as conn:
             found = await disclosures.disclosure_by_id(conn, int(text))
             if found is not None:

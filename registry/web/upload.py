@@ -44,6 +44,7 @@ from loaders.lists import ListLoad, load_list
 from loaders.report import FileReport
 from loaders.run import FileRefused, actor_for, load_file
 from registry.errors import InvalidInput, Problem, RegistryError
+from registry.identifiers import digits
 from registry.language import N_, say
 from registry.publishing import keys
 from registry.reading import scope
@@ -165,7 +166,7 @@ async def check(request: Request) -> Response:
     limit = limits.file_mb * MB + MB  # the form's other fields and boundaries besides
     declared = request.headers.get("content-length", "")
     too_large = say("the file is larger than {mb} MB", mb=limits.file_mb)
-    if declared.isdigit() and int(declared) > limit:
+    if digits(declared) and int(declared) > limit:
         return _form(too_large, 413)
     try:
         async with _capped(request, limit).form(max_files=1, max_fields=12) as data:

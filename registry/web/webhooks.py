@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from registry.changes import webhooks
 from registry.errors import InvalidInput, Unauthenticated
+from registry.identifiers import digits
 from registry.language import say
 from registry.publishing.keys import reader_of
 
@@ -48,7 +49,7 @@ async def _run(request: Request, work: Callable[[Session, str], Any]) -> Any:
 
 def _id(request: Request) -> int:
     raw = request.path_params["subscription_id"]
-    if not raw.isdigit() or len(raw) > 9:
+    if not digits(raw) or len(raw) > 9:
         raise InvalidInput.one("id", "not_a_number", say("must be a whole number"))
     return int(raw)
 

@@ -124,3 +124,14 @@ def test_the_numbers_stdnum_lets_through_are_caught():
     # existed in the birth year, which made this real-looking number publishable
     number = with_check("36010219750315123")
     assert is_resident_id(number) and list(personal_identifiers(f"联系人{number}"))
+
+
+@given(st.text(max_size=12))
+def test_digits_are_what_int_reads(text):
+    """``digits`` says yes only to what ``int`` reads as a plain number ("¹" and "٣" are
+    digits to ``str.isdigit``, and a 500 to ``int`` or a surprise)."""
+    from registry.identifiers import digits
+
+    if digits(text):
+        assert int(text) >= 0 and text.isascii()
+    assert not digits("¹") and not digits("٣") and not digits("") and digits("0042")
