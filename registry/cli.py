@@ -903,10 +903,10 @@ def links_report(department: str | None, fmt: str, output: str | None) -> None:
     from registry.documents.states import listed
     from registry.exports import link_report
 
-    rows = read(lambda conn: listed(conn, department))
-    data = link_report.xlsx_bytes(rows) if fmt == "xlsx" else link_report.csv_bytes(rows)
     if fmt == "xlsx" and not output:
         raise click.UsageError(say("--format xlsx needs -o PATH"))
+    rows = read(lambda conn: listed(conn, department))
+    data = link_report.xlsx_bytes(rows) if fmt == "xlsx" else link_report.csv_bytes(rows)
     if output:
         Path(output).write_bytes(data)
         click.echo(report_written(output, len(rows)))

@@ -4,6 +4,8 @@ or from a file nobody checked, never reaches a reader as code."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,3 +32,15 @@ def safe_url(value: Any) -> bool:
 def shown_url(value: Any) -> str | None:
     """The link to render, or None (show the title as text)."""
     return value if safe_url(value) else None
+
+
+def private_address(host: str, port: int) -> str | None:
+    """The first address ``host`` resolves to that is not public (private, loopback,
+    link-local…), or None: a URL the register itself calls (a webhook, a document link) must
+    not reach into its own network. Blocking (call it in a thread from async code); raises
+    OSError when the name does not resolve."""
+    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not ip.is_global:
+            return str(ip)
+    return None

@@ -8,9 +8,7 @@ reader key that made it — sees it, its secret (once, when made) and its delive
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import InvalidInput, NotFound, Problem
 from registry.language import say
+from registry.links import private_address
 from registry.reading import changes
 
 FILTER_KEYS = ("region", "department", "category", "project", "kinds")
@@ -36,22 +35,20 @@ def check_url(url: str, allow_private: bool) -> str:
         raise _problem("url", "bad_url", say("the URL must be http:// or https:// with a host"))
     if not allow_private:
         try:
-            found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+            found = private_address(parts.hostname, parts.port or 443)
         except OSError:
             raise _problem(
                 "url", "unresolvable", say("{host} does not resolve", host=parts.hostname)
             ) from None
-        for address in found:
-            ip = ipaddress.ip_address(str(address).split("%")[0])
-            if not ip.is_global:
-                raise _problem(
-                    "url",
-                    "private_address",
-                    say(
-                        "{host} is a private or local address; webhooks go to public ones",
-                        host=parts.hostname,
-                    ),  # fmt: skip
-                )
+        if found is not None:
+            raise _problem(
+                "url",
+                "private_address",
+                say(
+                    "{host} is a private or local address; webhooks go to public ones",
+                    host=parts.hostname,
+                ),  # fmt: skip
+            )
     return url.strip()
 
 

@@ -13,7 +13,9 @@ import logging
 import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import orjson
 from sqlalchemy import text
@@ -247,9 +249,6 @@ async def _keep(
 
 def filename(seen: Fetched, kind: str, sha256: str) -> str:
     """The name a copy is served under: the server's, else the URL's last part."""
-    from pathlib import PurePosixPath
-    from urllib.parse import unquote, urlsplit
-
     name = seen.filename or PurePosixPath(unquote(urlsplit(seen.final_url or seen.url).path)).name
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\"')[:200]
     if not name or "." not in name:

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
-import socket
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
 from registry.identifiers import digits
+from registry.links import private_address
 
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -50,16 +49,6 @@ class Fetched:
     def permanent_move(self) -> bool:
         """Every redirect of the chain was permanent."""
         return bool(self.chain) and all(status in PERMANENT for status, _ in self.chain)
-
-
-def private_address(host: str, port: int) -> str | None:
-    """The first non-public address ``host`` resolves to, or None (blocking: call it in a
-    thread). Raises OSError when it does not resolve."""
-    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not ip.is_global:
-            return str(ip)
-    return None
 
 
 class HostGate:
@@ -112,9 +101,7 @@ def _filename(response: httpx.Response) -> str | None:
     disposition = response.headers.get("content-disposition", "")
     for part in disposition.split(";"):
         name, _, value = part.strip().partition("=")
-        if name.lower() in ("filename*",) and "''" in value:
-            from urllib.parse import unquote
-
+        if name.lower() == "filename*" and "''" in value:
             return unquote(value.split("''", 1)[1]) or None
         if name.lower() == "filename":
             return value.strip('"') or None
@@ -243,7 +230,7 @@ class Fetcher:
             ):
                 await response.aclose()
                 request = self.client.build_request("GET", seen.final_url or seen.url)
-                async with self.gate.slot(request.url.__str__()):
+                async with self.gate.slot(str(request.url)):
                     try:
                         response = await asyncio.wait_for(
                             self.client.send(request, stream=True), self.timeout_s

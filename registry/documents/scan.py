@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from registry.documents.classify import page_text
 from registry.identifiers import PERSONAL, is_resident_id
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,6 @@ def pages(data: bytes, kind: str) -> Iterator[tuple[int | None, str]] | None:
     if kind.endswith("spreadsheetml.sheet") and _safe_zip(data):
         return _xlsx(data)
     if kind == "text/html":
-        from registry.documents.classify import page_text
-
         return iter([(None, page_text(data)[1])])
     return None
 

@@ -113,6 +113,17 @@ async def link_states(conn: AsyncConnection, urls: list[str]) -> dict[str, LinkS
     }
 
 
+async def with_links(conn: AsyncConnection, items: list[dict[str, Any]]) -> None:
+    """Each document of ``items`` (rows with ``documents``) given its link's checked state
+    (``link``; None when never checked): one statement for them all."""
+    urls = [d.get("url") for item in items for d in item["documents"] or []]
+    found = await link_states(conn, [u for u in urls if isinstance(u, str)])
+    for item in items:
+        item["documents"] = [
+            {**d, "link": found.get(d.get("url"))} for d in item["documents"] or []
+        ]
+
+
 KEPT = text(
     """
 SELECT k.content_type, k.filename, k.size, k.kept_at, k.scan FROM kept_documents k

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.catalog import Category, get_catalog
 from registry.clock import CST, china_minute
-from registry.documents.states import link_states
+from registry.documents.states import with_links
 from registry.errors import InvalidInput, not_one_of
 from registry.identifiers import digits, region_prefix
 from registry.language import say
@@ -100,12 +100,7 @@ async def entries(
         select(events).order_by(events.c.at.desc(), events.c.id.desc(), events.c.kind).limit(limit)
     )
     found = [dict(r._mapping) for r in rows]
-    urls = [d.get("url") for item in found for d in item["documents"] or [] if d.get("url")]
-    states = await link_states(conn, [u for u in urls if isinstance(u, str)])
-    for item in found:
-        item["documents"] = [
-            {**d, "link": states.get(d.get("url"))} for d in item["documents"] or []
-        ]
+    await with_links(conn, found)
     return found
 
 

@@ -24,13 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from registry import clock
 from registry.exports import downloads, oc4ids
 from registry.exports.terms import terms
+from registry.reading.state import register_state
 from registry.settings import OpenDataSettings
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,80}$")
 SUMS, MANIFEST = "SHA256SUMS", "manifest.json"
 OC4IDS_NAME = "oc4ids.json"
-VERSION = text("SELECT coalesce(max(id), 0) FROM audit_log WHERE outcome = 'ok'")
 
 
 def folder(settings: OpenDataSettings) -> Path:
@@ -62,7 +62,7 @@ async def build(
             repeatable = await conn.execution_options(isolation_level="REPEATABLE READ")
             async with repeatable.begin():
                 await repeatable.execute(text("SET LOCAL statement_timeout = '60min'"))
-                version = await repeatable.scalar(VERSION)
+                version = await register_state(repeatable)
                 for item in downloads.downloads():
                     rows = await item.build(repeatable, partial / item.name)
                     made.append({"name": item.name, "rows": rows, "media_type": item.media_type,

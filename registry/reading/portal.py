@@ -14,7 +14,7 @@ from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.clock import today
-from registry.documents.states import link_states
+from registry.documents.states import with_links
 from registry.reading import disclosures, inputs, queries, scope, tables, visibility
 from registry.reading.tables import DEP, P
 
@@ -150,7 +150,7 @@ async def project_page(conn: AsyncConnection, code: str) -> dict[str, Any] | Non
     by_category: dict[str, list[dict]] = defaultdict(list)
     for item in (*public, *withdrawn):
         by_category[item["category"]].append(item)
-    await with_link_states(conn, public)
+    await with_links(conn, public)
     declared: dict[str, list[dict]] = defaultdict(list)
     for declaration in (await scope.declarations_by_project(conn, [pid])).get(pid, []):
         declared[declaration["category"]].append(declaration)
@@ -162,17 +162,6 @@ async def project_page(conn: AsyncConnection, code: str) -> dict[str, Any] | Non
         "declared": declared,
         "scope": (await scope.scope_reasons(conn, [pid], today()))[pid],
     }
-
-
-async def with_link_states(conn: AsyncConnection, items: list[dict[str, Any]]) -> None:
-    """Each document of ``items`` with its link's checked state (``link``; None when never
-    checked)."""
-    urls = [d.get("url") for item in items for d in item["documents"] or [] if d.get("url")]
-    found = await link_states(conn, urls)
-    for item in items:
-        item["documents"] = [
-            {**d, "link": found.get(d.get("url"))} for d in item["documents"] or []
-        ]
 
 
 DISTRICT_SKETCH = text(f"""

@@ -1,9 +1,8 @@
 """Public answers cached by the register's state (ETag, 304, and a bounded store of answers).
 
-The register's state is its last successful write (the audit log, as the downloads and the
-home page use it), the version of what changes outside the write path (the calendar table,
-the link checks: migration 0018's ``register_version``, bumped by their triggers) and the
-day in China (deadlines and "overdue" move at midnight). Every public GET answered 200 (or
+The register's state (registry/reading/state.py: the last successful write, and the version
+bumped by what changes outside the write path — the calendar, the link checks) and the day
+in China (deadlines and "overdue" move at midnight) make the tag. Every public GET answered 200 (or
 204, an empty tile) carries an ``ETag`` made of that state and what the answer depends on in the request (path,
 query, ``Accept``, ``Accept-Language``), and ``Cache-Control: public, no-cache``: a browser,
 a CDN or nginx in front may keep the answer and ask again with ``If-None-Match``, answered
@@ -28,17 +27,13 @@ import hashlib
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import text
 from starlette.routing import Match
 
 from registry import __version__
 from registry.clock import today
 from registry.ops.metrics import ANSWER_CACHE
+from registry.reading.state import register_state
 
-STATE = text(
-    "SELECT (SELECT coalesce(max(id), 0) FROM audit_log WHERE outcome = 'ok') || ':' || "
-    "(SELECT n FROM register_version)"
-)
 NEVER = ("/metrics", "/health", "/upload", "/webhooks", "/links/report", "/static",
          "/documents/", "/downloads/snapshots/", "/favicon.ico")  # fmt: skip
 VARY = b"Accept, Accept-Language"
@@ -123,7 +118,7 @@ class StateCache:
         database = scope["app"].state.db
         try:  # the engine the handler will read from (a replica's state is what it shows)
             async with database.read.connect() as conn:
-                return str(await conn.scalar(STATE))
+                return await register_state(conn)
         except Exception:  # noqa: BLE001 - the database away: answer uncached, as before
             return None
 
@@ -135,17 +130,18 @@ class StateCache:
         if state is None:
             await self.app(scope, receive, send)
             return
-        _route(scope)  # an answer not computed is still counted under its route (/metrics)
         tag = tag_of(state, scope, today())
         common = [(b"etag", tag.encode()), (b"cache-control", b"public, no-cache"),
                   (b"vary", VARY)]  # fmt: skip
         if _matches(_header(scope, b"if-none-match"), tag):
+            _route(scope)  # an answer not computed is still counted under its route (/metrics)
             ANSWER_CACHE.labels("not_modified").inc()
             await send({"type": "http.response.start", "status": 304, "headers": common})
             await send({"type": "http.response.body", "body": b""})
             return
         kept = self.store.get(tag) if self.store.limit else None
         if kept is not None:
+            _route(scope)
             status, headers, body = kept
             # a copy: middleware around (CORS) adds its headers to the list it is given
             await send({"type": "http.response.start", "status": status, "headers": list(headers)})

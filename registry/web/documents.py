@@ -20,10 +20,15 @@ from registry.documents import states
 from registry.documents.store import SHA256, document_store
 from registry.errors import NotFound, RegistryError, Unauthenticated
 from registry.exports import link_report
+from registry.exports.downloads import XLSX_MEDIA
 from registry.language import say
 from registry.publishing.keys import authenticate
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+FORMATS = {
+    "csv": (link_report.csv_bytes, "text/csv; charset=utf-8"),
+    "xlsx": (link_report.xlsx_bytes, XLSX_MEDIA),
+}
 SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 
@@ -70,24 +75,16 @@ async def report_file(request: Request) -> Response:
             raise Unauthenticated.one("Authorization", f"{credentials.problem}_key", say(
                 "the link report is for departments: send your department key as "
                 "Authorization: Bearer KEY"))  # fmt: skip
-        if fmt not in ("csv", "xlsx"):
+        if fmt not in FORMATS:
             raise NotFound.one("format", "unknown_format", say(
                 "{value!r} is not a format of the link report (csv, xlsx)", value=fmt[:20]))  # fmt: skip
         rows = await states.listed(conn, None if actor.is_admin else actor.department)
-    if fmt == "xlsx":
-        return Response(
-            link_report.xlsx_bytes(rows),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={
-                "Content-Disposition": "attachment; filename=links.xlsx",
-                "Cache-Control": "private, no-store",
-            },  # fmt: skip
-        )
+    build, media_type = FORMATS[fmt]
     return Response(
-        link_report.csv_bytes(rows),
-        media_type="text/csv; charset=utf-8",
+        build(rows),
+        media_type=media_type,
         headers={
-            "Content-Disposition": "attachment; filename=links.csv",
+            "Content-Disposition": f"attachment; filename=links.{fmt}",
             "Cache-Control": "private, no-store",
         },  # fmt: skip
     )

@@ -1,10 +1,9 @@
 """Answers kept while the register does not change.
 
-The register's state is its last successful write (every write adds an audit entry) and
-which database it is. A value computed from the register — the home page's figures, the
-map's district sketch, a download — is kept with the state it was computed in and served
-again until the state changes; each server process computes it once per change. Asking the
-state costs one index probe.
+A value computed from the register — the home page's figures, the map's district sketch, a
+download — is kept with the register's state it was computed in (registry/reading/state.py,
+one index probe) and served again until the state changes; each server process computes it
+once per change.
 """
 
 from __future__ import annotations
@@ -12,19 +11,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# Refused writes change nothing, so they do not count. The database's name: a folder of kept
-# files may outlive one database.
-VERSION = text(
-    "SELECT current_database() || ':' || coalesce(max(id), 0) || ':' || coalesce(max(at)::text, '')"
-    " FROM audit_log WHERE id = (SELECT max(id) FROM audit_log WHERE outcome = 'ok')"
-)
+from registry.reading.state import register_state
 
 
 async def data_version(conn: AsyncConnection) -> str:
-    return str(await conn.scalar(VERSION))
+    """The register's state (registry/reading/state.py)."""
+    return await register_state(conn)
 
 
 class Kept:

@@ -33,3 +33,19 @@ def test_the_classic_script_links_are_not_safe():
                 "https:///x", "http://ok.example/\n"]:  # fmt: skip
         assert not safe_url(url), url
     assert safe_url("https://www.nc.gov.cn/a.pdf") and safe_url("/documents/abc")
+
+
+def test_one_private_address_check_for_webhooks_and_document_links():
+    import pytest
+
+    from registry.changes.webhooks import check_url
+    from registry.errors import InvalidInput
+    from registry.links import private_address
+
+    assert private_address("127.0.0.1", 80) == "127.0.0.1"
+    assert private_address("::1", 80) == "::1"
+    assert private_address("8.8.8.8", 80) is None
+    with pytest.raises(InvalidInput) as refused:
+        check_url("http://127.0.0.1:9/hook", allow_private=False)
+    assert refused.value.problems[0].code == "private_address"
+    assert check_url("http://127.0.0.1:9/hook", allow_private=True) == "http://127.0.0.1:9/hook"

@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.clock import CST
-from registry.documents.states import link_states
+from registry.documents.states import with_links
 from registry.errors import unknown_project
 from registry.exports.oc4ids.mapping import PREFIX, Departments, moment, project_record
 from registry.exports.oc4ids.validation import (
@@ -69,10 +69,10 @@ async def projects(
 async def _archived(conn: AsyncConnection, items: dict, base_url: str) -> None:
     """Each document's kept copy (its URL on this register and SHA-256), where one is kept
     and may be served: ``archived`` on the document, for the mapping."""
-    every = [d for found in items.values() for x in found for d in x["documents"] or []]
-    kept = await link_states(conn, [d["url"] for d in every if isinstance(d.get("url"), str)])
-    for document in every:
-        link = kept.get(document.get("url"))
+    every = [x for found in items.values() for x in found]
+    await with_links(conn, every)
+    for document in (d for x in every for d in x["documents"]):
+        link = document.pop("link")
         if link is not None and link.copy_path is not None:
             document["archived"] = {"url": base_url + link.copy_path,
                                     "sha256": link.kept_sha256, "kept_at": link.kept_at}  # fmt: skip

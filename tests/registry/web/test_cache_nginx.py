@@ -6,8 +6,6 @@ register changes; a keyed request is never stored."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,45 +17,20 @@ from sqlalchemy.orm import Session
 from registry.publishing.authority import Actor
 from registry.publishing.disclosures import correct_disclosure
 from tests.conftest import free_port
+from tests.nginx import nginx
 
 CONF = Path(__file__).resolve().parents[3] / "scripts" / "compose" / "nginx.conf"
 
 
 @pytest.fixture
 def cached(live_server, demo_data, tmp_path):
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    assert Path(nginx).exists(), "make test installs nginx (nginx-light)"
     port = free_port()
     site = CONF.read_text()
     site = site.replace("api-scaled:8000", f"127.0.0.1:{live_server}")
     site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
     site = site.replace("/var/cache/nginx/registry", str(tmp_path / "cache"))
-    (tmp_path / "logs").mkdir()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(f"""
-user root;
-daemon off;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/logs/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;
-  fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;
-{site}
-}}
-""")  # fmt: skip
-    process = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path)])
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(50):
-        try:
-            httpx.get(base + "/health", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with nginx(tmp_path, site, f"http://127.0.0.1:{port}") as base:
+        yield base
 
 
 def test_nginx_keeps_answers_until_the_register_changes(cached, demo_data, keys):

@@ -6,16 +6,14 @@ OC4IDS export, the OGC API and TileJSON is https; every answer carries nosniff."
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import free_port, serving
+from tests.nginx import nginx
 
 LINKED = [
     "/feeds/disclosures.atom",
@@ -65,25 +63,12 @@ def test_the_public_url_is_the_base_of_every_link(database_url, demo_data, tmp_p
 @pytest.fixture
 def tls_proxy(live_server, demo_data, tmp_path) -> Iterator[str]:
     """nginx terminating TLS in front of the live server, as a deployment's would."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    assert Path(nginx).exists(), "make test installs nginx (nginx-light)"
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)  # fmt: skip
     port = free_port()
-    (tmp_path / "logs").mkdir()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(f"""
-user root;
-daemon off;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/logs/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;
-  fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;
+    server = f"""
   server {{
     listen 127.0.0.1:{port} ssl;
     ssl_certificate {cert}; ssl_certificate_key {key};
@@ -93,25 +78,9 @@ http {{
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }}
-  }}
-}}
-""")
-    process = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp_path)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
-    base = f"https://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            httpx.get(f"{base}/health", verify=False, timeout=2)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, (tmp_path / "logs" / "error.log").read_text()
-            time.sleep(0.1)
-    try:
+  }}"""
+    with nginx(tmp_path, server, f"https://127.0.0.1:{port}") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_behind_a_tls_proxy_every_link_is_https(tls_proxy):
